@@ -1,0 +1,156 @@
+#include "sim/sched/queue_scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace fleetsim::sched {
+
+void QueueScheduler::OnEvent(const Event& event, const ClusterView& view,
+                             std::vector<StartDecision>* starts) {
+  if (static_cast<int>(ends_.size()) < view.num_clusters()) {
+    ends_.resize(view.num_clusters());
+    busy_.resize(view.num_clusters(), 0);
+  }
+  pending_.assign(view.num_clusters(), 0);
+  switch (event.kind) {
+    case EventKind::kJobSubmitted:
+      queue_.push_back(*event.job);
+      if (PassOnSubmit(*event.job, event.time_s, view)) Pass(event.time_s, view, starts);
+      break;
+    case EventKind::kJobFinished: {
+      auto it = running_.find(event.job_id);
+      if (it == running_.end()) {
+        std::fprintf(stderr, "internal error: scheduler told job %lld finished, never started\n",
+                     static_cast<long long>(event.job_id));
+        std::abort();
+      }
+      busy_[it->second.cluster] -= it->second.accelerators;
+      ends_[it->second.cluster].erase(end_it_[event.job_id]);
+      end_it_.erase(event.job_id);
+      running_.erase(it);
+      Pass(event.time_s, view, starts);
+      break;
+    }
+    case EventKind::kCapacityChanged:
+      Pass(event.time_s, view, starts);
+      break;
+  }
+}
+
+int64_t QueueScheduler::FreeNow(int cluster, double now_s, const ClusterView& view) const {
+  int64_t free_est = view.capacity(cluster) - busy_[cluster];
+  const auto& ends = ends_[cluster];
+  for (auto it = ends.begin(); it != ends.end() && it->first <= now_s; ++it) free_est += it->second;
+  return std::min(free_est, view.free(cluster) - pending_[cluster]);
+}
+
+int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const {
+  for (int c : job.eligible) {
+    if (FreeNow(c, now_s, view) >= job.accelerators) return c;
+  }
+  return -1;
+}
+
+void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
+                           std::vector<StartDecision>* starts) {
+  double est_end = now_s + job.estimate_s;
+  running_[job.id] = Running{cluster, job.accelerators, est_end};
+  end_it_[job.id] = ends_[cluster].emplace(est_end, job.accelerators);
+  busy_[cluster] += job.accelerators;
+  pending_[cluster] += job.accelerators;
+  starts->push_back(StartDecision{job.id, cluster, 0});
+}
+
+void FcfsScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
+  while (!queue_.empty()) {
+    int c = FitsNow(queue_.front(), now_s, view);
+    if (c < 0) break;
+    Start(queue_.front(), c, now_s, starts);
+    queue_.pop_front();
+  }
+}
+
+bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
+  return FitsNow(job, now_s, view) >= 0;
+}
+
+void EasyScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
+  while (!queue_.empty()) {
+    int c = FitsNow(queue_.front(), now_s, view);
+    if (c < 0) break;
+    Start(queue_.front(), c, now_s, starts);
+    queue_.pop_front();
+  }
+  if (queue_.size() < 2) return;
+
+  // Reserve the head: per eligible cluster, walk the estimated ends until enough is free.
+  const JobRequest& head = queue_.front();
+  constexpr double kNever = std::numeric_limits<double>::infinity();
+  int res_cluster = -1;
+  double shadow_s = kNever;
+  int64_t extra = 0;  // accelerators of res_cluster free at shadow_s beyond the head's need
+  for (int c : head.eligible) {
+    if (view.capacity(c) < head.accelerators) continue;
+    int64_t free = FreeNow(c, now_s, view);
+    double when = now_s;
+    for (auto it = ends_[c].begin(); free < head.accelerators && it != ends_[c].end(); ++it) {
+      if (it->first <= now_s) continue;  // already counted free by FreeNow
+      when = it->first;
+      free += it->second;
+      // Include every job ending at the same instant.
+      auto nx = std::next(it);
+      while (nx != ends_[c].end() && nx->first == when) {
+        free += nx->second;
+        it = nx++;
+      }
+    }
+    if (free < head.accelerators) continue;  // cannot fit even when all running jobs end
+    if (when < shadow_s) {
+      shadow_s = when;
+      res_cluster = c;
+      extra = free - head.accelerators;
+    }
+  }
+
+  // Backfill the rest in queue order.
+  for (auto it = std::next(queue_.begin()); it != queue_.end();) {
+    const JobRequest& job = *it;
+    int chosen = -1;
+    for (int c : job.eligible) {
+      if (FreeNow(c, now_s, view) < job.accelerators) continue;
+      if (c == res_cluster) {
+        bool ends_before = now_s + job.estimate_s <= shadow_s;
+        if (!ends_before && job.accelerators > extra) continue;
+        if (!ends_before) extra -= job.accelerators;
+      }
+      chosen = c;
+      break;
+    }
+    if (chosen < 0) {
+      ++it;
+      continue;
+    }
+    Start(job, chosen, now_s, starts);
+    it = queue_.erase(it);
+  }
+}
+
+const std::vector<std::string>& SchedulerNames() {
+  static const std::vector<std::string> kNames = {"fcfs", "easy"};
+  return kNames;
+}
+
+absl::StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name) {
+  if (name == "fcfs") return std::unique_ptr<Scheduler>(new FcfsScheduler());
+  if (name == "easy") return std::unique_ptr<Scheduler>(new EasyScheduler());
+  return absl::InvalidArgumentError(absl::StrCat("unknown scheduling policy '", name,
+                                                 "' (expected one of: ",
+                                                 absl::StrJoin(SchedulerNames(), ", "), ")"));
+}
+
+}  // namespace fleetsim::sched

@@ -1,0 +1,80 @@
+// Shared machinery of queue-based training schedulers (FCFS, EASY backfilling).
+//
+// Keeps the wait queue (arrival order) and the running jobs with their *estimated* end times,
+// and answers "how many accelerators of cluster c are free at time t by the estimates" the way
+// the classic simulators (pyss / predictsim) do: a running job's accelerators count as free from
+// its estimated end on, even before its termination event at that same instant is delivered.
+// The physical free count from the ClusterView always caps that figure, so a job that outruns
+// its estimate never lets the scheduler over-commit a cluster.
+#ifndef FLEETSIM_SIM_SCHED_QUEUE_SCHEDULER_H_
+#define FLEETSIM_SIM_SCHED_QUEUE_SCHEDULER_H_
+
+#include <deque>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/sched/scheduler.h"
+
+namespace fleetsim::sched {
+
+class QueueScheduler : public Scheduler {
+ public:
+  void OnEvent(const Event& event, const ClusterView& view,
+               std::vector<StartDecision>* starts) final;
+  size_t queue_length() const final { return queue_.size(); }
+
+ protected:
+  struct Running {
+    int cluster = 0;
+    int64_t accelerators = 0;
+    double est_end_s = 0;
+  };
+
+  // Called after a submission was queued; return true to run the pass.
+  virtual bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) = 0;
+  // The scheduling pass: start what the policy allows.
+  virtual void Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) = 0;
+
+  // Accelerators of `cluster` free at `t_s` by estimates, capped by the physical free count.
+  int64_t FreeNow(int cluster, double now_s, const ClusterView& view) const;
+  // First eligible cluster (preference order) where `job` fits now, or -1.
+  int FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const;
+  // Records `job` as started on `cluster` and appends the decision.
+  void Start(const JobRequest& job, int cluster, double now_s, std::vector<StartDecision>* starts);
+
+  std::deque<JobRequest> queue_;
+  // Per cluster: estimated end time -> accelerators of running jobs (multimap: ties kept).
+  std::vector<std::multimap<double, int64_t>> ends_;
+  std::vector<int64_t> busy_;     // per cluster: accelerators of all running jobs
+  std::vector<int64_t> pending_;  // per cluster: started during this OnEvent (not yet in view)
+  std::unordered_map<JobId, Running> running_;
+  std::unordered_map<JobId, std::multimap<double, int64_t>::iterator> end_it_;
+};
+
+class FcfsScheduler final : public QueueScheduler {
+ public:
+  std::string name() const override { return "fcfs"; }
+
+ private:
+  bool PassOnSubmit(const JobRequest&, double, const ClusterView&) override { return true; }
+  void Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) override;
+};
+
+// EASY backfilling (Lifka 1995) as specified in ../shared/README.md: start from the head while it
+// fits; if two or more jobs wait, reserve the head at the earliest time it fits by the running
+// jobs' estimates, and start any later job that fits now and for its whole estimate without
+// delaying that reservation. With several eligible clusters the reservation goes to the one where
+// the head can start earliest; backfilling on another cluster only needs room now.
+class EasyScheduler final : public QueueScheduler {
+ public:
+  std::string name() const override { return "easy"; }
+
+ private:
+  bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;
+  void Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) override;
+};
+
+}  // namespace fleetsim::sched
+
+#endif  // FLEETSIM_SIM_SCHED_QUEUE_SCHEDULER_H_

@@ -1,0 +1,48 @@
+// Standard Workload Format (Parallel Workloads Archive) reader with documented cleaning rules.
+//
+// The default rules (SwfCleaning::kPredictsim) are those of the external simulator behind the
+// reference schedules in ../shared/data/reference (pyss / predictsim), so replays compare
+// job by job with published results:
+//   - requested processors = field 8, or field 5 (allocated) when field 8 <= 0;
+//   - if run <= 0, requested processors <= 0 or submit < 0, the job becomes a 1-second job:
+//     estimate 1 s, run 1 s, processors max(1, allocated), submit max(submit, 1);
+//   - otherwise estimate = requested time (field 9) raised to the run time and to >= 1;
+//     run = run time truncated to an integer, lowered to the estimate, raised to >= 1;
+//     processors capped at MaxProcs and raised to >= 1;
+//   - all times are integer seconds (truncated); no job is dropped.
+// SwfCleaning::kStrict instead rejects such jobs with an error naming the line and field.
+#ifndef FLEETSIM_SIM_WORKLOAD_SWF_H_
+#define FLEETSIM_SIM_WORKLOAD_SWF_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "sim/workload/job.h"
+
+namespace fleetsim::workload {
+
+enum class SwfCleaning { kPredictsim, kStrict };
+enum class SwfEstimates { kUser, kExact };  // kExact: estimate = actual run time
+
+struct SwfTrace {
+  Workload workload;
+  int64_t max_procs = 0;  // from the "; MaxProcs:" header (0 if absent)
+  int64_t max_nodes = 0;  // from "; MaxNodes:" (0 if absent)
+};
+
+struct SwfOptions {
+  SwfCleaning cleaning = SwfCleaning::kPredictsim;
+  SwfEstimates estimates = SwfEstimates::kUser;
+  int64_t max_procs_override = 0;  // > 0: cap processors here instead of the header's MaxProcs
+};
+
+// Parses SWF text (`file` names it in errors). Malformed lines (not 18 numeric fields, duplicate
+// ids) are errors "file:line: field N (name): ...".
+absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& file,
+                                  const SwfOptions& options);
+// Reads a .swf file (or .swf.gz is not supported: decompress first).
+absl::StatusOr<SwfTrace> LoadSwf(const std::string& path, const SwfOptions& options);
+
+}  // namespace fleetsim::workload
+
+#endif  // FLEETSIM_SIM_WORKLOAD_SWF_H_
