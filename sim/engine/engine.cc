@@ -90,6 +90,8 @@ class Simulation : public sched::ClusterView {
   sg::MutexPtr mu_;
   sg::Host* controller_host_ = nullptr;
   int64_t start_seq_ = 0;
+  bool started_ = false;
+  std::vector<int> initially_off_;
   int64_t done_ = 0;
   absl::flat_hash_map<int64_t, size_t> id_index_;  // job id -> workload index
   std::vector<int> dirty_;  // clusters to sample at the end of this instant
@@ -233,14 +235,20 @@ void Simulation::SetHostOnline(int h, bool online) {
   if (hs.online == online) return;
   const auto& cl = fleet_.clusters[hs.cluster];
   if (online) {
-    hs.host->turn_on();
+    if (started_) hs.host->turn_on();
     power_w_[hs.cluster] += power::HostPowerW(cl.pstates[0], hs.cores, 0) - cl.off_w;
     online_acc_[hs.cluster] += hs.cores;
     hs.online = true;
     hs.retiring = false;
     free_hosts_[hs.cluster].insert(h);
   } else {
-    hs.host->turn_off();
+    // Before the simulation starts, SimGrid's energy plugin does not see state changes: hosts
+    // offline at t = 0 are turned off by the controller as its first act.
+    if (started_) {
+      hs.host->turn_off();
+    } else {
+      initially_off_.push_back(h);
+    }
     power_w_[hs.cluster] += cl.off_w - power::HostPowerW(cl.pstates[0], hs.cores, 0);
     // A retiring host counted as online until now; busy hosts never go offline here.
     online_acc_[hs.cluster] -= hs.cores;
@@ -337,6 +345,8 @@ void Simulation::Controller() {
   size_t next_submit = 0, next_cap = 0;
   std::vector<sched::StartDecision> starts;
   std::unique_lock<sg::Mutex> lock(*mu_);
+  started_ = true;
+  for (int h : initially_off_) hosts_[h].host->turn_off();
   while (true) {
     bool more = next_submit < requests_.size() || next_cap < cap_events_.size() ||
                 done_ < start_seq_;
@@ -426,7 +436,8 @@ void Simulation::Finish(sg::Engine& e, RunResult* out) {
 absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
                                         const workload::Workload& workload) {
   std::vector<std::string> args = {"fleetsim", "--log=root.thres:critical",
-                                   "--log=host_energy.thres:critical", "--cfg=network/model:CM02"};
+                                   "--log=host_energy.thres:critical", "--cfg=network/model:CM02",
+                                   "--cfg=contexts/stack-size:256", "--cfg=contexts/guard-size:0"};
   for (const auto& a : config.simgrid_args) args.push_back(a);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -7,12 +7,12 @@
 namespace fleetsim::power {
 
 // Watts drawn by a host with `busy` of `cores` accelerators busy in pstate `p`:
-// idle when none is busy; otherwise linear from epsilon (one busy) to full (all busy).
-// A single-core host draws full when busy. Matches SimGrid 3.32's wattage_per_state semantics.
+// idle when none is busy; otherwise epsilon + (busy / cores) * (full - epsilon), so all busy
+// draws full. This is SimGrid 3.32's host energy plugin (load = busy cores / cores); the test
+// suite checks the integral of this model against the plugin's energy.
 inline double HostPowerW(const platform::PState& p, int cores, int busy) {
   if (busy <= 0) return p.idle_w;
-  if (cores <= 1) return p.full_w;
-  return p.epsilon_w + (p.full_w - p.epsilon_w) * static_cast<double>(busy - 1) / (cores - 1);
+  return p.epsilon_w + (p.full_w - p.epsilon_w) * static_cast<double>(busy) / cores;
 }
 
 }  // namespace fleetsim::power
