@@ -1,0 +1,111 @@
+// fleetsim entry point: flag parsing and command dispatch only.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sim/cli/commands.h"
+#include "sim/cli/platform_cmd_hook.h"
+
+ABSL_FLAG(std::string, out, "", "output directory");
+ABSL_FLAG(uint64_t, seed, 0, "override the scenario seed");
+ABSL_FLAG(bool, quiet, false, "no progress on stderr");
+ABSL_FLAG(std::string, policy, "easy", "replay-swf policy: fcfs|easy");
+ABSL_FLAG(std::string, estimates, "user", "replay-swf estimates: user|exact");
+ABSL_FLAG(int64_t, processors, 0, "replay-swf cluster size (0 = MaxProcs)");
+ABSL_FLAG(int64_t, accelerators_per_host, 1, "replay-swf processors per host");
+
+namespace fleetsim::cli {
+
+int Main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == "platform") return RunPlatformCommandHook(argc - 1, argv + 1);
+  Options o;
+  std::vector<std::string> all(argv, argv + argc);
+  o.command_line = absl::StrJoin(all, " ");
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0 ||
+        std::strcmp(argv[i], "help") == 0) {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string cmd = argv[1];
+  bool seed_given = false;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0 || a == "--") {
+      o.positional.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2), value;
+    bool has_value = false;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    for (char& c : name) if (c == '-') c = '_';
+    if (name == "set") {
+      if (!has_value) {
+        if (i + 1 >= argc) return (std::fprintf(stderr, "fleetsim: --set needs key.path=value\n"), 2);
+        value = argv[++i];
+      }
+      o.sets.push_back(value);
+      continue;
+    }
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+    if (flag == nullptr) {
+      std::fprintf(stderr, "fleetsim: unknown option '--%s' (see fleetsim --help)\n", name.c_str());
+      return 2;
+    }
+    if (!has_value) {
+      if (name == "quiet") {
+        value = "true";
+      } else if (i + 1 < argc) {
+        value = argv[++i];
+      } else {
+        std::fprintf(stderr, "fleetsim: --%s needs a value\n", name.c_str());
+        return 2;
+      }
+    }
+    std::string err;
+    if (!flag->ParseFrom(value, &err)) {
+      std::fprintf(stderr, "fleetsim: --%s: %s\n", name.c_str(), err.c_str());
+      return 2;
+    }
+    if (name == "seed") seed_given = true;
+  }
+  o.out_dir = absl::GetFlag(FLAGS_out);
+  o.has_seed = seed_given;
+  o.seed = absl::GetFlag(FLAGS_seed);
+  o.quiet = absl::GetFlag(FLAGS_quiet);
+  o.policy = absl::GetFlag(FLAGS_policy);
+  o.estimates = absl::GetFlag(FLAGS_estimates);
+  o.processors = absl::GetFlag(FLAGS_processors);
+  o.accelerators_per_host = absl::GetFlag(FLAGS_accelerators_per_host);
+  if (cmd == "run") return RunCommand(o);
+  if (cmd == "validate") return ValidateCommand(o);
+  if (cmd == "replay-swf") return ReplaySwfCommand(o);
+  std::fprintf(stderr, "fleetsim: unknown command '%s' (see fleetsim --help)\n", cmd.c_str());
+  return 2;
+}
+
+}  // namespace fleetsim::cli
+
+int main(int argc, char** argv) {
+  try {
+    return fleetsim::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleetsim: internal error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,186 @@
+#include "sim/metrics/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "sim/core/format.h"
+
+namespace fleetsim::metrics {
+
+double Percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return std::numeric_limits<double>::quiet_NaN();
+  double pos = q * (sorted.size() - 1);
+  size_t lo = static_cast<size_t>(std::floor(pos));
+  size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+double BoundedSlowdown(double wait_s, double run_s, double bound_s) {
+  return std::max(1.0, (wait_s + run_s) / std::max(bound_s, run_s));
+}
+
+namespace {
+const platform::Cluster& ClusterOf(const RunResult& r, int c) { return r.fleet.clusters[c]; }
+}  // namespace
+
+std::string JobsCsv(const RunResult& r) {
+  CsvWriter w({"job_id", "submit_s", "start_s", "end_s", "wait_s", "run_s", "estimate_s",
+               "accelerators", "hosts", "site", "cluster", "system", "vendor", "status",
+               "energy_j"});
+  for (const auto& j : r.jobs) {
+    w.Add(j.id).Add(j.submit_s);
+    if (j.start_s >= 0) {
+      w.Add(j.start_s);
+    } else {
+      w.Add("");
+    }
+    if (j.end_s >= 0) {
+      w.Add(j.end_s);
+    } else {
+      w.Add("");
+    }
+    if (j.start_s >= 0) {
+      w.Add(j.start_s - j.submit_s);
+    } else {
+      w.Add("");
+    }
+    w.Add(j.run_s).Add(j.estimate_s).Add(j.accelerators).Add(j.hosts);
+    if (j.cluster >= 0) {
+      const auto& c = ClusterOf(r, j.cluster);
+      w.Add(c.site).Add(c.name).Add(c.system).Add(c.vendor);
+    } else {
+      w.Add("").Add("").Add("").Add("");
+    }
+    w.Add(JobStatusName(j.status)).Add(j.energy_j);
+    w.EndRow();
+  }
+  return w.str();
+}
+
+std::string UtilizationCsv(const RunResult& r) {
+  CsvWriter w({"time_s", "site", "cluster", "vendor", "busy_accelerators", "online_accelerators",
+               "utilization", "power_w"});
+  for (const auto& s : r.samples) {
+    const auto& c = ClusterOf(r, s.cluster);
+    double u = s.online_accelerators > 0
+                   ? static_cast<double>(s.busy_accelerators) / s.online_accelerators
+                   : 0.0;
+    w.Add(s.time_s).Add(c.site).Add(c.name).Add(c.vendor).Add(s.busy_accelerators)
+        .Add(s.online_accelerators).Add(u).Add(s.power_w);
+    w.EndRow();
+  }
+  return w.str();
+}
+
+std::string SummaryJson(const RunResult& r, const RunInfo& info) {
+  std::vector<double> waits, bsld, flow;
+  int64_t completed = 0, running = 0, queued = 0;
+  for (const auto& j : r.jobs) {
+    if (j.status == JobStatus::kCompleted) ++completed;
+    if (j.status == JobStatus::kRunning) ++running;
+    if (j.status == JobStatus::kQueued) ++queued;
+    if (j.start_s >= 0) waits.push_back(j.start_s - j.submit_s);
+    if (j.status == JobStatus::kCompleted) {
+      double run = j.end_s - j.start_s;
+      bsld.push_back(BoundedSlowdown(j.start_s - j.submit_s, run, 10.0));
+      flow.push_back(j.end_s - j.submit_s);
+    }
+  }
+  auto mean = [](const std::vector<double>& v) {
+    if (v.empty()) return std::numeric_limits<double>::quiet_NaN();
+    double s = 0;
+    for (double x : v) s += x;
+    return s / v.size();
+  };
+  std::vector<double> sorted_waits = waits;
+  std::sort(sorted_waits.begin(), sorted_waits.end());
+
+  // Time-weighted utilization per cluster from the step function of samples.
+  const size_t nc = r.fleet.clusters.size();
+  std::vector<double> busy_area(nc, 0), online_area(nc, 0), energy_acc(nc, 0);
+  std::vector<double> last_t(nc, 0), last_busy(nc, 0), last_online(nc, 0), last_p(nc, 0);
+  std::vector<bool> seen(nc, false);
+  for (const auto& s : r.samples) {
+    size_t c = s.cluster;
+    if (seen[c]) {
+      double dt = s.time_s - last_t[c];
+      busy_area[c] += last_busy[c] * dt;
+      online_area[c] += last_online[c] * dt;
+      energy_acc[c] += last_p[c] * dt;
+    }
+    seen[c] = true;
+    last_t[c] = s.time_s;
+    last_busy[c] = s.busy_accelerators;
+    last_online[c] = s.online_accelerators;
+    last_p[c] = s.power_w;
+  }
+
+  JsonWriter j;
+  j.BeginObject();
+  j.Key("scenario").Value(info.scenario);
+  j.Key("policy").Value(info.policy);
+  j.Key("seed").Value(static_cast<int64_t>(info.seed));
+  j.Key("horizon_s").Value(info.horizon_s);
+  j.Key("end_time_s").Value(r.end_time_s);
+  j.Key("jobs").BeginObject();
+  j.Key("total").Value(static_cast<int64_t>(r.jobs.size()));
+  j.Key("completed").Value(completed);
+  j.Key("running_at_end").Value(running);
+  j.Key("queued_at_end").Value(queued);
+  j.Key("wait_mean_s").Value(mean(waits));
+  j.Key("wait_p50_s").Value(Percentile(sorted_waits, 0.50));
+  j.Key("wait_p95_s").Value(Percentile(sorted_waits, 0.95));
+  j.Key("wait_p99_s").Value(Percentile(sorted_waits, 0.99));
+  j.Key("wait_max_s").Value(sorted_waits.empty() ? 0.0 : sorted_waits.back());
+  j.Key("flow_time_mean_s").Value(mean(flow));
+  j.Key("bounded_slowdown_mean").Value(mean(bsld));
+  j.Key("bounded_slowdown_bound_s").Value(10.0);
+  j.EndObject();
+
+  double tot_busy = 0, tot_online = 0;
+  j.Key("clusters").BeginArray();
+  for (size_t c = 0; c < nc; ++c) {
+    const auto& cl = r.fleet.clusters[c];
+    tot_busy += busy_area[c];
+    tot_online += online_area[c];
+    j.BeginObject();
+    j.Key("cluster").Value(cl.name);
+    j.Key("site").Value(cl.site);
+    j.Key("vendor").Value(cl.vendor);
+    j.Key("system").Value(cl.system);
+    j.Key("accelerators").Value(cl.num_accelerators());
+    j.Key("utilization").Value(online_area[c] > 0 ? busy_area[c] / online_area[c] : 0.0);
+    j.Key("busy_accelerator_s").Value(busy_area[c]);
+    j.Key("energy_j").Value(c < r.cluster_energy_j.size() ? r.cluster_energy_j[c] : 0.0);
+    j.Key("energy_accounted_j").Value(energy_acc[c]);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.Key("utilization").Value(tot_online > 0 ? tot_busy / tot_online : 0.0);
+
+  std::map<std::string, double> site_energy;
+  for (size_t c = 0; c < nc; ++c) {
+    site_energy[r.fleet.clusters[c].site] += c < r.cluster_energy_j.size() ? r.cluster_energy_j[c] : 0;
+  }
+  j.Key("sites").BeginArray();
+  for (const auto& s : r.fleet.sites) {
+    j.BeginObject();
+    j.Key("site").Value(s.name);
+    j.Key("provider").Value(s.provider);
+    j.Key("it_energy_j").Value(site_energy[s.name]);
+    j.Key("facility_energy_j").Value(site_energy[s.name] * s.pue);
+    j.Key("power_cap_w").Value(s.power_cap_w);
+    j.EndObject();
+  }
+  j.EndArray();
+  j.Key("engine").BeginObject();
+  j.Key("scheduler_events").Value(r.events);
+  j.Key("instants").Value(r.batches);
+  j.EndObject();
+  j.EndObject();
+  return j.str();
+}
+
+}  // namespace fleetsim::metrics

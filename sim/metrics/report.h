@@ -1,0 +1,32 @@
+// Output files of a run, one writer each (schemas in results/README.md).
+#ifndef FLEETSIM_SIM_METRICS_REPORT_H_
+#define FLEETSIM_SIM_METRICS_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "sim/metrics/records.h"
+
+namespace fleetsim::metrics {
+
+// Linear interpolation between order statistics (Hyndman-Fan type 7, numpy's default) of
+// `sorted` (ascending); NaN when empty. q in [0, 1].
+double Percentile(const std::vector<double>& sorted, double q);
+
+// Bounded slowdown with the given bound: max(1, (wait + run) / max(bound, run)).
+double BoundedSlowdown(double wait_s, double run_s, double bound_s);
+
+std::string JobsCsv(const RunResult& r);
+std::string UtilizationCsv(const RunResult& r);
+
+struct RunInfo {
+  std::string scenario;
+  std::string policy;
+  double horizon_s = 0;
+  uint64_t seed = 0;
+};
+std::string SummaryJson(const RunResult& r, const RunInfo& info);
+
+}  // namespace fleetsim::metrics
+
+#endif  // FLEETSIM_SIM_METRICS_REPORT_H_

@@ -1,0 +1,35 @@
+// Reads a loaded SimGrid platform into the typed Fleet view (the only SimGrid use in platform/).
+#ifndef FLEETSIM_SIM_PLATFORM_LOADER_H_
+#define FLEETSIM_SIM_PLATFORM_LOADER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/platform/fleet.h"
+
+namespace simgrid::s4u {
+class Engine;
+class Host;
+}  // namespace simgrid::s4u
+
+namespace fleetsim::platform {
+
+// Loads `path` into `engine` (which must have no platform yet). Parse errors become
+// InvalidArgument "path:line: ...".
+absl::Status LoadPlatformFile(simgrid::s4u::Engine& engine, const std::string& path);
+
+// Builds the Fleet from the hosts' fleetsim.* properties (platforms/README.md). Hosts without
+// fleetsim.cluster are ignored (e.g. helper hosts). Missing or malformed properties are errors
+// naming the SimGrid zone and property. `hosts[c][t][i]` receives the SimGrid host of cluster c,
+// tranche t, index i, when non-null.
+absl::StatusOr<Fleet> ReadFleet(const simgrid::s4u::Engine& engine, const std::string& path,
+                                std::vector<std::vector<std::vector<simgrid::s4u::Host*>>>* hosts);
+
+// Parses SimGrid's wattage_per_state ("idle:epsilon:full, ..."; "idle:full" means epsilon=full).
+absl::StatusOr<std::vector<PState>> ParseWattages(const std::string& text,
+                                                  const std::vector<double>& speeds_flops);
+
+}  // namespace fleetsim::platform
+
+#endif  // FLEETSIM_SIM_PLATFORM_LOADER_H_

@@ -1,0 +1,191 @@
+#include "sim/scenario/scenario.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "sim/core/date.h"
+#include "sim/core/status.h"
+#include "sim/core/yaml_reader.h"
+#include "sim/sched/scheduler.h"
+#include "sim/workload/swf.h"
+
+namespace fleetsim::scenario {
+namespace fs = std::filesystem;
+
+absl::Status ApplyOverrides(const std::vector<std::string>& overrides, void* root_ptr) {
+  YAML::Node& root = *static_cast<YAML::Node*>(root_ptr);
+  for (const auto& o : overrides) {
+    size_t eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--set ", o, ": expected key.path=value"));
+    }
+    std::string key = o.substr(0, eq);
+    std::vector<std::string> parts = absl::StrSplit(key, '.');
+    YAML::Node value;
+    try {
+      value = YAML::Load(o.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("--set ", o, ": malformed value: ", e.msg));
+    }
+    // Walk with node identity: yaml-cpp's operator[] on a non-const node returns a handle that
+    // writes through, so we collect the chain of handles.
+    std::vector<YAML::Node> chain{root};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      YAML::Node cur = chain.back();
+      size_t idx = 0;
+      if (cur.IsSequence()) {
+        if (!absl::SimpleAtoi(parts[i], &idx) || idx >= cur.size()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("--set ", key, ": '", parts[i], "' is not an index of that list"));
+        }
+        chain.push_back(cur[idx]);
+      } else {
+        if (cur.IsScalar()) {
+          return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": '", parts[i],
+                                                         "' is a value, not a mapping"));
+        }
+        chain.push_back(cur[parts[i]]);
+      }
+    }
+    YAML::Node parent = chain.back();
+    const std::string& last = parts.back();
+    if (parent.IsSequence()) {
+      size_t idx = 0;
+      if (!absl::SimpleAtoi(last, &idx) || idx >= parent.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--set ", key, ": '", last, "' is not an index of that list"));
+      }
+      parent[idx] = value;
+    } else {
+      parent[last] = value;
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+std::string Resolve(const std::string& base_file, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute()) return p;
+  fs::path dir = fs::path(base_file).parent_path();
+  return (dir / p).lexically_normal().string();
+}
+
+absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::string& file,
+                                           const std::string& path) {
+  FLEETSIM_ASSIGN_OR_RETURN(YamlMap m, YamlMap::Make(n, file, path));
+  workload::JobSpec j;
+  FLEETSIM_ASSIGN_OR_RETURN(j.id, m.Int("id", 0, int64_t{1} << 53));
+  FLEETSIM_ASSIGN_OR_RETURN(j.name, m.String("name", ""));
+  FLEETSIM_ASSIGN_OR_RETURN(j.submit_s, m.Double("submit_s", 0, 1e12));
+  FLEETSIM_ASSIGN_OR_RETURN(j.run_s, m.Double("run_s", 1e-6, 1e12));
+  FLEETSIM_ASSIGN_OR_RETURN(j.estimate_s, m.Double("estimate_s", 1e-6, 1e12, j.run_s));
+  FLEETSIM_ASSIGN_OR_RETURN(j.accelerators, m.Int("accelerators", 1, int64_t{1} << 40));
+  FLEETSIM_ASSIGN_OR_RETURN(int64_t prio, m.Int("priority", -1000000, 1000000, 0));
+  j.priority = static_cast<int>(prio);
+  YAML::Node sys = m.Child("systems");
+  if (sys.IsDefined() && !sys.IsNull()) {
+    if (!sys.IsSequence()) return InputError(PosOf(sys, file), m.FieldPath("systems"), "must be a list");
+    for (size_t i = 0; i < sys.size(); ++i) {
+      if (!sys[i].IsScalar() || sys[i].Scalar().empty()) {
+        return InputError(PosOf(sys[i], file), absl::StrCat(m.FieldPath("systems"), "[", i, "]"),
+                          "must be a system name");
+      }
+      j.systems.push_back(sys[i].Scalar());
+    }
+  }
+  FLEETSIM_RETURN_IF_ERROR(m.Finish());
+  return j;
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> LoadScenario(const std::string& path,
+                                      const std::vector<std::string>& overrides) {
+  FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
+  if (!overrides.empty()) {
+    if (!root.IsMap()) return InputError(PosOf(root, path), "<document>", "must be a mapping");
+    FLEETSIM_RETURN_IF_ERROR(ApplyOverrides(overrides, &root));
+  }
+  FLEETSIM_ASSIGN_OR_RETURN(YamlMap top, YamlMap::Make(root, path, ""));
+  Scenario s;
+  s.file = path;
+  s.overrides = overrides;
+  s.inputs.push_back(path);
+  FLEETSIM_ASSIGN_OR_RETURN(s.name, top.String("name", fs::path(path).stem().string()));
+  FLEETSIM_ASSIGN_OR_RETURN(std::string platform, top.String("platform"));
+  s.platform_path = Resolve(path, platform);
+  if (!fs::exists(s.platform_path)) {
+    return top.ErrorAt("platform", absl::StrCat("file not found: ", s.platform_path));
+  }
+  s.inputs.push_back(s.platform_path);
+  FLEETSIM_ASSIGN_OR_RETURN(s.start_date, top.String("start_date", ""));
+  if (!s.start_date.empty()) {
+    auto d = ParseIsoDate(s.start_date);
+    if (!d.ok()) return top.ErrorAt("start_date", std::string(d.status().message()));
+  }
+  FLEETSIM_ASSIGN_OR_RETURN(s.horizon_s, top.Double("horizon_s", 0, 1e12, 0));
+  FLEETSIM_ASSIGN_OR_RETURN(int64_t seed, top.Int("seed", 0, int64_t{1} << 62, 1));
+  s.seed = static_cast<uint64_t>(seed);
+
+  FLEETSIM_ASSIGN_OR_RETURN(YamlMap sched, top.Map("scheduler"));
+  FLEETSIM_ASSIGN_OR_RETURN(s.policy, sched.Enum("policy", sched::SchedulerNames(), ""));
+  FLEETSIM_RETURN_IF_ERROR(sched.Finish());
+
+  FLEETSIM_ASSIGN_OR_RETURN(YamlMap wl, top.Map("workload"));
+  if (wl.Has("swf")) {
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap swf, wl.Map("swf"));
+    FLEETSIM_ASSIGN_OR_RETURN(std::string p, swf.String("path"));
+    workload::SwfOptions opt;
+    FLEETSIM_ASSIGN_OR_RETURN(std::string est, swf.Enum("estimates", {"user", "exact"}, "user"));
+    FLEETSIM_ASSIGN_OR_RETURN(std::string cl, swf.Enum("cleaning", {"predictsim", "strict"}, "predictsim"));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.max_procs_override, swf.Int("max_procs", 0, int64_t{1} << 40, 0));
+    FLEETSIM_ASSIGN_OR_RETURN(int64_t limit, swf.Int("limit_jobs", 0, int64_t{1} << 40, 0));
+    FLEETSIM_RETURN_IF_ERROR(swf.Finish());
+    opt.estimates = est == "exact" ? workload::SwfEstimates::kExact : workload::SwfEstimates::kUser;
+    opt.cleaning = cl == "strict" ? workload::SwfCleaning::kStrict : workload::SwfCleaning::kPredictsim;
+    std::string resolved = Resolve(path, p);
+    if (!fs::exists(resolved)) return swf.ErrorAt("path", absl::StrCat("file not found: ", resolved));
+    FLEETSIM_ASSIGN_OR_RETURN(workload::SwfTrace trace, workload::LoadSwf(resolved, opt));
+    if (limit > 0 && static_cast<size_t>(limit) < trace.workload.jobs.size()) {
+      trace.workload.jobs.resize(limit);
+    }
+    s.workload = std::move(trace.workload);
+    s.inputs.push_back(resolved);
+  }
+  YAML::Node jobs = wl.Child("jobs");
+  if (jobs.IsDefined() && !jobs.IsNull()) {
+    if (!jobs.IsSequence()) return InputError(PosOf(jobs, path), "workload.jobs", "must be a list");
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      FLEETSIM_ASSIGN_OR_RETURN(workload::JobSpec j,
+                                ParseJob(jobs[i], path, absl::StrCat("workload.jobs[", i, "]")));
+      for (const auto& other : s.workload.jobs) {
+        if (other.id == j.id) {
+          return InputError(PosOf(jobs[i]["id"], path), absl::StrCat("workload.jobs[", i, "].id"),
+                            absl::StrCat("duplicate job id ", j.id));
+        }
+      }
+      s.workload.jobs.push_back(std::move(j));
+    }
+  }
+  FLEETSIM_RETURN_IF_ERROR(wl.Finish());
+  if (s.workload.jobs.empty()) return top.ErrorAt("workload", "has no jobs (give swf or jobs)");
+  std::stable_sort(s.workload.jobs.begin(), s.workload.jobs.end(),
+                   [](const auto& a, const auto& b) { return a.submit_s < b.submit_s; });
+
+  if (top.Has("outputs")) {
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap out, top.Map("outputs"));
+    FLEETSIM_ASSIGN_OR_RETURN(std::string dir, out.String("dir", ""));
+    FLEETSIM_RETURN_IF_ERROR(out.Finish());
+    s.out_dir = dir;  // relative to the working directory, like --out
+  } else {
+    top.Child("outputs");
+  }
+  FLEETSIM_RETURN_IF_ERROR(top.Finish());
+  return s;
+}
+
+}  // namespace fleetsim::scenario

@@ -1,0 +1,241 @@
+// End-to-end tests through the fleetsim binary (SimGrid allows one engine per process).
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/sched/reference_replay.h"
+
+namespace {
+namespace fs = std::filesystem;
+using fleetsim::testing_util::HaveShared;
+using fleetsim::testing_util::ReadPeerStarts;
+using fleetsim::testing_util::SharedDir;
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Result Fleetsim(const std::string& args) {
+  std::string dir = testing::TempDir();
+  // ctest runs tests in parallel processes: keep capture files apart.
+  std::string tag = std::to_string(::getpid());
+  std::string so = dir + "/cli_stdout." + tag, se = dir + "/cli_stderr." + tag;
+  std::string cmd = std::string(FLEETSIM_BINARY) + " " + args + " >" + so + " 2>" + se;
+  int rc = std::system(cmd.c_str());
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  return Result{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(so), slurp(se)};
+}
+
+std::string Src(const std::string& p) { return std::string(FLEETSIM_SOURCE_DIR) + "/" + p; }
+std::string Tmp(const std::string& name) {
+  std::string d = testing::TempDir() + "/" + name + "." + std::to_string(::getpid());
+  fs::remove_all(d);
+  return d;
+}
+std::string Slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(Cli, HelpIsCompleteAndExitsZero) {
+  auto r = Fleetsim("--help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* s : {"run", "validate", "replay-swf", "platform", "--out", "--seed", "--set",
+                        "--quiet", "--policy", "--estimates", "--processors", "Exit status"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s;
+  }
+}
+
+TEST(Cli, UnknownCommandAndOptionExitTwo) {
+  EXPECT_EQ(Fleetsim("frobnicate").status, 2);
+  auto r = Fleetsim("run " + Src("workloads/default.yaml") + " --bogus 3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown option '--bogus'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, DefaultScenarioRunsAndIsDeterministic) {
+  std::string a = Tmp("def_a"), b = Tmp("def_b");
+  auto r1 = Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + a);
+  ASSERT_EQ(r1.status, 0) << r1.err;
+  auto r2 = Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + b);
+  ASSERT_EQ(r2.status, 0) << r2.err;
+  for (const char* f : {"jobs.csv", "utilization.csv", "summary.json"}) {
+    std::string x = Slurp(a + "/" + f);
+    EXPECT_FALSE(x.empty()) << f;
+    EXPECT_EQ(x, Slurp(b + "/" + f)) << f << " differs between identical runs";
+  }
+  EXPECT_NE(Slurp(a + "/manifest.json").find("\"sha256\""), std::string::npos);
+  EXPECT_EQ(r1.err, "");  // --quiet
+}
+
+TEST(Cli, ProgressGoesToStderr) {
+  auto r = Fleetsim("run " + Src("workloads/default.yaml") + " --out " + Tmp("def_p"));
+  ASSERT_EQ(r.status, 0);
+  EXPECT_NE(r.err.find("[fleetsim] sim t="), std::string::npos);
+  EXPECT_NE(r.err.find("ETA"), std::string::npos);
+}
+
+TEST(Cli, PowerNeverExceedsFullLoadAndMatchesEnergyPlugin) {
+  std::string d = Tmp("def_pw");
+  ASSERT_EQ(Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + d).status, 0);
+  // Max IT power per cluster at full load: 16 H100 nodes x 10.2 kW, 4 GB200 racks x 120 kW.
+  std::map<std::string, double> full = {{"azure-example.h100", 16 * 10200.0},
+                                        {"oci-example.gb200", 4 * 120000.0}};
+  std::ifstream in(d + "/utilization.csv");
+  std::string line;
+  std::getline(in, line);
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::stringstream ss(line);
+    std::string f[8];
+    for (auto& x : f) std::getline(ss, x, ',');
+    double busy = std::stod(f[4]), online = std::stod(f[5]), p = std::stod(f[7]);
+    EXPECT_LE(busy, online);
+    EXPECT_LE(p, full[f[2]] + 1e-6) << line;
+    ++rows;
+  }
+  EXPECT_GT(rows, 10);
+  // The accountant's integral and SimGrid's energy plugin agree within 1%.
+  std::string s = Slurp(d + "/summary.json");
+  size_t pos = 0;
+  int checked = 0;
+  while ((pos = s.find("\"energy_j\": ", pos)) != std::string::npos) {
+    double e = std::stod(s.substr(pos + 12));
+    size_t q = s.find("\"energy_accounted_j\": ", pos);
+    double acc = std::stod(s.substr(q + 22));
+    EXPECT_NEAR(acc / e, 1.0, 0.01);
+    pos = q;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+}
+
+TEST(Cli, PhasedTrancheComesOnlineAtItsDate) {
+  std::string d = Tmp("def_phase");
+  ASSERT_EQ(Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + d).status, 0);
+  // 2026-01-01 -> 2026-01-15 is 14 days = 1209600 s: the GB200 cluster goes from 144 to 288.
+  std::ifstream in(d + "/utilization.csv");
+  std::string line;
+  std::getline(in, line);
+  double first_288 = -1, last_144 = -1;
+  while (std::getline(in, line)) {
+    if (line.find("oci-example.gb200") == std::string::npos) continue;
+    std::stringstream ss(line);
+    std::string f[8];
+    for (auto& x : f) std::getline(ss, x, ',');
+    double t = std::stod(f[0]);
+    if (f[5] == "144") last_144 = t;
+    if (f[5] == "288" && first_288 < 0) first_288 = t;
+  }
+  EXPECT_EQ(first_288, 1209600);
+  EXPECT_LT(last_144, 1209600);
+}
+
+TEST(Cli, SetOverridesAnyField) {
+  std::string d = Tmp("def_set");
+  auto r = Fleetsim("run " + Src("workloads/default.yaml") +
+               " --quiet --set scheduler.policy=fcfs --set workload.jobs.0.run_s=77 --out " + d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(Slurp(d + "/summary.json").find("\"policy\": \"fcfs\""), std::string::npos);
+  EXPECT_NE(Slurp(d + "/jobs.csv").find(",77,"), std::string::npos);
+  auto bad = Fleetsim("run " + Src("workloads/default.yaml") + " --set scheduler.policy=lottery --out " + Tmp("x"));
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("scheduler.policy: unknown value 'lottery'"), std::string::npos) << bad.err;
+}
+
+// Every invalid fixture fails validation with exit 2, the expected message, and no output.
+TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
+  struct Case {
+    const char* file;
+    const char* message;
+  } cases[] = {
+      {"unknown_key.yaml", "unknown_key.yaml:8:1: colour: unknown key"},
+      {"negative_run.yaml", "negative_run.yaml:10:35: workload.jobs[0].run_s: must be >= 1e-06, got -5"},
+      {"missing_platform.yaml", "platform: file not found"},
+      {"bad_policy.yaml", "scheduler.policy: unknown value 'sjf'"},
+      {"malformed.yaml", "malformed YAML"},
+      {"too_big_job.yaml", "job 1: needs 100000 accelerators"},
+      {"unknown_system.yaml", "job 1: needs 8 accelerators of system tpu_v9"},
+      {"wrong_type.yaml", "workload.jobs[0].accelerators: must be an integer, got 'many'"},
+      {"duplicate_id.yaml", "duplicate job id 1"},
+      {"missing_field.yaml", "workload.jobs[0].run_s: missing required field"},
+      {"bad_date.yaml", "start_date: no such date: '2026-02-30'"},
+      {"bad_swf.yaml", "bad.swf:3: field 4 (run_time): not a number: 'x'"},
+  };
+  for (const auto& c : cases) {
+    std::string out = Tmp(std::string("inv_") + c.file);
+    auto r = Fleetsim("run " + Src(std::string("tests/data/invalid/") + c.file) + " --quiet --out " + out);
+    EXPECT_EQ(r.status, 2) << c.file << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.file << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.file << ": " << r.err;
+    EXPECT_FALSE(fs::exists(out)) << c.file << " left output behind";
+    EXPECT_EQ(Fleetsim("validate " + Src(std::string("tests/data/invalid/") + c.file)).status, 2) << c.file;
+  }
+}
+
+TEST(Cli, ValidateChecksWithoutWriting) {
+  auto r = Fleetsim("validate " + Src("workloads/default.yaml"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ok (40 jobs, 2 clusters, policy easy)"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ReplaySwfMatchesPeerJobByJob) {
+  if (!HaveShared()) GTEST_SKIP() << "../shared/data not present: reference replay skipped";
+  struct Case {
+    const char* estimates;
+    const char* peer;
+    const char* bsld;
+  } cases[] = {{"user", "pyss-out_KTH_easy.swf.gz", "\"bounded_slowdown_mean\": 92.5765"},
+               {"exact", "pyss-out_KTH_easy_clairvoyant.swf.gz", "\"bounded_slowdown_mean\": 71.7223"}};
+  for (const auto& c : cases) {
+    std::string d = Tmp(std::string("kth_") + c.estimates);
+    auto r = Fleetsim("replay-swf " + SharedDir() + "/data/swf/KTH-SP2.predictsim-strongfiltered.swf --policy easy --estimates " +
+                 c.estimates + " --quiet --out " + d);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto peer = ReadPeerStarts(SharedDir() + "/data/reference/peer-runs/" + c.peer);
+    ASSERT_EQ(peer.size(), 28481u);
+    std::ifstream in(d + "/jobs.csv");
+    std::string line;
+    std::getline(in, line);
+    size_t n = 0, bad = 0;
+    while (std::getline(in, line)) {
+      std::stringstream ss(line);
+      std::string id, submit, start;
+      std::getline(ss, id, ',');
+      std::getline(ss, submit, ',');
+      std::getline(ss, start, ',');
+      ++n;
+      if (std::stod(start) != peer[std::stoll(id)]) ++bad;
+    }
+    EXPECT_EQ(n, 28481u);
+    EXPECT_EQ(bad, 0u) << c.estimates << ": jobs whose start differs from the peer run";
+    EXPECT_NE(Slurp(d + "/summary.json").find(c.bsld), std::string::npos) << c.estimates;
+  }
+}
+
+TEST(Cli, ReplaySwfBadTraceExitsTwo) {
+  std::string out = Tmp("swf_bad");
+  auto r = Fleetsim("replay-swf " + Src("tests/data/invalid/bad.swf") + " --quiet --out " + out);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.swf:3: field 4 (run_time): not a number: 'x'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_EQ(Fleetsim("replay-swf " + Src("tests/data/invalid/bad.swf") + " --policy lifo --out " + out).status, 2);
+}
+
+}  // namespace
