@@ -99,7 +99,8 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
     Prop(out, in2, "fleetsim.provider", site.provider);
     Prop(out, in2, "fleetsim.operator", site.operator_name);
     Prop(out, in2, "fleetsim.location", site.location);
-    Prop(out, in2, "fleetsim.power_cap_w", FormatDouble(site.power_cap_mw * 1e6));
+    // A scaled fleet keeps every ratio: the cap scales with the host counts.
+    Prop(out, in2, "fleetsim.power_cap_w", FormatDouble(site.power_cap_mw * 1e6 * scale));
     Prop(out, in2, "fleetsim.pue", FormatDouble(site.pue));
     for (; i < tranches.size() && tranches[i].site == si; ++i) {
       const PlannedTranche& t = tranches[i];
