@@ -21,13 +21,15 @@ bool Leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 absl::StatusOr<int64_t> ParseIsoDate(const std::string& iso) {
   int y = 0, m = 0, d = 0;
-  if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-' ||
+  bool digits = iso.size() == 10;
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) digits = digits && iso[i] >= '0' && iso[i] <= '9';
+  if (!digits || iso[4] != '-' || iso[7] != '-' ||
       !absl::SimpleAtoi(iso.substr(0, 4), &y) || !absl::SimpleAtoi(iso.substr(5, 2), &m) ||
       !absl::SimpleAtoi(iso.substr(8, 2), &d)) {
     return absl::InvalidArgumentError(absl::StrCat("not a date YYYY-MM-DD: '", iso, "'"));
   }
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && Leap(y) ? 1 : 0)) {
+  if (y < 1 || m < 1 || m > 12 || d < 1 || d > kDays[m - 1] + (m == 2 && Leap(y) ? 1 : 0)) {
     return absl::InvalidArgumentError(absl::StrCat("no such date: '", iso, "'"));
   }
   return DaysFromCivil(y, m, d);
