@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/cli/commands.h"
-#include "sim/cli/platform_cmd_hook.h"
+#include "sim/cli/platform_cmd.h"
 
 ABSL_FLAG(std::string, out, "", "output directory");
 ABSL_FLAG(uint64_t, seed, 0, "override the scenario seed");
@@ -22,7 +22,7 @@ ABSL_FLAG(int64_t, accelerators_per_host, 1, "replay-swf processors per host");
 namespace fleetsim::cli {
 
 int Main(int argc, char** argv) {
-  if (argc >= 2 && std::string(argv[1]) == "platform") return RunPlatformCommandHook(argc - 1, argv + 1);
+  if (argc >= 2 && std::string(argv[1]) == "platform") return RunPlatformCommand(argc - 1, argv + 1);
   Options o;
   std::vector<std::string> all(argv, argv + argc);
   o.command_line = absl::StrJoin(all, " ");

@@ -348,8 +348,11 @@ void Simulation::Controller() {
   started_ = true;
   for (int h : initially_off_) hosts_[h].host->turn_off();
   while (true) {
-    bool more = next_submit < requests_.size() || next_cap < cap_events_.size() ||
-                done_ < start_seq_;
+    // Stop when no work is left: nothing to submit, nothing running, and no queued job that a
+    // future tranche could make room for. (With a horizon, run_until() stops the clock there.)
+    bool more = next_submit < requests_.size() || done_ < start_seq_ ||
+                (sched_->queue_length() > 0 && next_cap < cap_events_.size()) ||
+                (cfg_.horizon_s > 0 && next_cap < cap_events_.size());
     if (!more) break;
     double t_next = kInf;
     if (next_submit < requests_.size()) t_next = requests_[next_submit].submit_s;

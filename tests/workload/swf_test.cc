@@ -1,0 +1,67 @@
+#include "sim/workload/swf.h"
+
+#include "gtest/gtest.h"
+
+namespace fleetsim::workload {
+namespace {
+
+constexpr char kTrace[] =
+    "; MaxProcs: 8\n"
+    // id submit wait run alloc cpu mem reqproc reqtime ...
+    "1 10 -1 100 4 -1 -1 4 50 -1 1 1 1 -1 -1 -1 -1 -1\n"     // run > requested: estimate raised
+    "2 20 -1 0 4 -1 -1 4 50 -1 1 1 1 -1 -1 -1 -1 -1\n"       // run 0: 1-second job
+    "3 30 -1 60.7 4 -1 -1 -1 300 -1 1 1 1 -1 -1 -1 -1 -1\n"  // reqproc -1: allocated; run truncated
+    "4 5 -1 60 16 -1 -1 16 300 -1 1 1 1 -1 -1 -1 -1 -1\n";   // capped at MaxProcs, sorted first
+
+TEST(Swf, PredictsimCleaningRules) {
+  auto t = ParseSwf(kTrace, "t.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->max_procs, 8);
+  const auto& j = t->workload.jobs;
+  ASSERT_EQ(j.size(), 4u);
+  EXPECT_EQ(j[0].id, 4);  // submit 5 sorts first
+  EXPECT_EQ(j[0].accelerators, 8);
+  EXPECT_EQ(j[1].id, 1);
+  EXPECT_EQ(j[1].estimate_s, 100);
+  EXPECT_EQ(j[1].run_s, 100);
+  EXPECT_EQ(j[2].id, 2);
+  EXPECT_EQ(j[2].run_s, 1);
+  EXPECT_EQ(j[2].estimate_s, 1);
+  EXPECT_EQ(j[3].id, 3);
+  EXPECT_EQ(j[3].accelerators, 4);
+  EXPECT_EQ(j[3].run_s, 60);
+  EXPECT_EQ(j[3].estimate_s, 300);
+}
+
+TEST(Swf, ExactEstimates) {
+  SwfOptions o;
+  o.estimates = SwfEstimates::kExact;
+  auto t = ParseSwf(kTrace, "t.swf", o);
+  ASSERT_TRUE(t.ok());
+  for (const auto& j : t->workload.jobs) EXPECT_EQ(j.estimate_s, j.run_s);
+}
+
+TEST(Swf, StrictRejectsWhatPredictsimRepairs) {
+  SwfOptions o;
+  o.cleaning = SwfCleaning::kStrict;
+  auto t = ParseSwf(kTrace, "t.swf", o);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "t.swf:3: field 4 (run_time): must be positive (strict cleaning)");
+}
+
+TEST(Swf, MalformedLines) {
+  auto a = ParseSwf("1 2 3\n", "m.swf", SwfOptions{});
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().message(), "m.swf:1: expected 18 whitespace-separated fields, got 3");
+  auto b = ParseSwf(
+      "1 0 -1 5 1 -1 -1 1 5 -1 1 1 1 -1 -1 -1 -1 -1\n1 0 -1 5 1 -1 -1 1 5 -1 1 1 1 -1 -1 -1 -1 -1\n",
+      "d.swf", SwfOptions{});
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().message(), "d.swf:2: field 1 (job_number): duplicate job id 1");
+  auto c = LoadSwf("/no/such.swf", SwfOptions{});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("/no/such.swf"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fleetsim::workload
