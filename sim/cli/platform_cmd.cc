@@ -211,7 +211,9 @@ int Info(int argc, char** argv) {
   std::vector<char*> sg_argv;
   for (auto& s : sg_args) sg_argv.push_back(s.data());
   int sg_argc = static_cast<int>(sg_argv.size());
-  simgrid::s4u::Engine engine(&sg_argc, sg_argv.data());
+  // Deliberately never destroyed: tearing down a 100k-host platform takes over a second and the
+  // process ends right after this command (SimGrid allows one engine per process anyway).
+  simgrid::s4u::Engine& engine = *new simgrid::s4u::Engine(&sg_argc, sg_argv.data());
   if (auto st = platform::LoadPlatformFile(engine, path); !st.ok()) {
     return BadInput(std::string(st.message()));
   }

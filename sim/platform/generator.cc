@@ -118,7 +118,7 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
                       XmlEscape(t.zone_id), "-\" suffix=\"\" radical=\"0-", t.hosts - 1,
                       "\" core=\"", sys.accelerators_per_host, "\" speed=\"",
                       absl::StrJoin(speeds, ","), "\" bw=\"",
-                      FormatDouble(sys.scale_out_bw_bytes_per_s), "Bps\" lat=\"1us\">\n");
+                      FormatDouble(sys.scale_out_bw_bytes_per_s), "Bps\" lat=\"1us\" sharing_policy=\"SHARED\">\n");
       const std::string in3 = "      ";
       Prop(out, in3, "wattage_per_state", absl::StrJoin(watts, ", "));
       Prop(out, in3, "wattage_off", FormatDouble(sys.off_w));
