@@ -84,7 +84,8 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv, const std::set<std::string
       a.opts[name] = "1";
     } else if (with_value.count(name)) {
       if (!has_value) {
-        if (i + 1 >= argc) return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
+        if (i + 1 >= argc)
+          return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a value"));
         value = argv[++i];
       }
       a.opts[name] = value;
@@ -109,8 +110,8 @@ int Build(int argc, char** argv) {
   for (const std::string& part : std::vector<std::string>(absl::StrSplit(scale_text, ','))) {
     double s;
     if (!absl::SimpleAtod(part, &s) || !(s > 0 && s <= 1)) {
-      return BadInput(absl::StrCat("--scale: each scale must be a number in (0, 1], got '", part,
-                                   "'"));
+      return BadInput(
+          absl::StrCat("--scale: each scale must be a number in (0, 1], got '", part, "'"));
     }
     scales.push_back(s);
   }
@@ -225,7 +226,10 @@ int Info(int argc, char** argv) {
     bool has_start = false;
     for (const auto& c : fleet->clusters) {
       for (const auto& t : c.tranches) {
-        if (t.online_date) all.insert(*t.online_date); else has_start = true;
+        if (t.online_date)
+          all.insert(*t.online_date);
+        else
+          has_start = true;
         if (t.retire_date) all.insert(*t.retire_date);
       }
     }
@@ -251,8 +255,17 @@ int Info(int argc, char** argv) {
   for (const std::string& date : dates) {
     for (const Row& r : RowsAt(*fleet, date)) {
       if (csv) {
-        table.Add(date).Add(r.site).Add(r.provider).Add(r.vendor).Add(r.hosts).Add(r.accels)
-            .Add(r.pf_bf16).Add(r.pf_fp8).Add(r.pf_fp4).Add(r.it_mw).Add(r.facility_mw)
+        table.Add(date)
+            .Add(r.site)
+            .Add(r.provider)
+            .Add(r.vendor)
+            .Add(r.hosts)
+            .Add(r.accels)
+            .Add(r.pf_bf16)
+            .Add(r.pf_fp8)
+            .Add(r.pf_fp4)
+            .Add(r.it_mw)
+            .Add(r.facility_mw)
             .Add(r.cap_mw);
         table.EndRow();
       } else {

@@ -94,8 +94,8 @@ absl::StatusOr<SystemSpec> ParseSystem(const YAML::Node& node, const std::string
     FLEETSIM_ASSIGN_OR_RETURN(p.full_w, pm.Double("full_w", 0, 1e9));
     FLEETSIM_RETURN_IF_ERROR(pm.Finish());
     if (p.full_w < p.idle_w) {
-      return pm.ErrorAt("full_w", absl::StrCat("must be >= idle_w (", p.idle_w, "), got ",
-                                               p.full_w));
+      return pm.ErrorAt("full_w",
+                        absl::StrCat("must be >= idle_w (", p.idle_w, "), got ", p.full_w));
     }
     if (i == 0 && p.speed_factor != 1.0) {
       return pm.ErrorAt("speed_factor", "pstate 0 must have speed_factor 1");
@@ -176,8 +176,8 @@ absl::StatusOr<SiteSpec> ParseSite(const YAML::Node& node, const std::string& fi
     FLEETSIM_ASSIGN_OR_RETURN(c.system, cm.String("system"));
     const SystemSpec* sys = cat.FindSystem(c.system);
     if (sys == nullptr) {
-      return cm.ErrorAt("system", absl::StrCat("unknown system '", c.system,
-                                               "' (not in systems.yaml)"));
+      return cm.ErrorAt("system",
+                        absl::StrCat("unknown system '", c.system, "' (not in systems.yaml)"));
     }
     FLEETSIM_ASSIGN_OR_RETURN(YAML::Node ph, Sequence(cm, "phases"));
     if (ph.size() == 0) return cm.ErrorAt("phases", "needs at least one phase");
@@ -268,9 +268,8 @@ absl::StatusOr<Catalog> LoadCatalog(const std::string& dir) {
   for (const auto& p : cat.Providers()) {
     for (const auto& c : cat.compositions) {
       if (p == c.name) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(dir, "/sites.yaml: compositions: name '", c.name,
-                         "' collides with a provider name"));
+        return absl::InvalidArgumentError(absl::StrCat(dir, "/sites.yaml: compositions: name '",
+                                                       c.name, "' collides with a provider name"));
       }
     }
   }

@@ -30,11 +30,11 @@ struct SystemSpec {
   std::string vendor;  // "NVIDIA", "AMD", "Cerebras"
   std::string description;
   int accelerators_per_host = 1;
-  double peak_flops_bf16 = 0;  // dense, per accelerator, FLOP/s (> 0)
-  double peak_flops_fp8 = 0;   // 0 = not supported
-  double peak_flops_fp4 = 0;   // 0 = not supported
-  double mem_bytes = 0;           // per accelerator
-  double mem_bw_bytes_per_s = 0;  // per accelerator
+  double peak_flops_bf16 = 0;           // dense, per accelerator, FLOP/s (> 0)
+  double peak_flops_fp8 = 0;            // 0 = not supported
+  double peak_flops_fp4 = 0;            // 0 = not supported
+  double mem_bytes = 0;                 // per accelerator
+  double mem_bw_bytes_per_s = 0;        // per accelerator
   double scale_out_bw_bytes_per_s = 0;  // per host, used as the SimGrid intra-cluster link bw
   double off_w = 0;                     // host switched off
   double failures_per_host_year = 0;

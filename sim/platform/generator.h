@@ -19,9 +19,9 @@ namespace fleetsim::platform {
 
 // One tranche as it will appear in a platform file.
 struct PlannedTranche {
-  int site = 0;     // index in Catalog::sites
-  int cluster = 0;  // index in SiteSpec::clusters
-  int phase = 0;    // index in ClusterSpec::phases
+  int site = 0;              // index in Catalog::sites
+  int cluster = 0;           // index in SiteSpec::clusters
+  int phase = 0;             // index in ClusterSpec::phases
   std::string zone_id;       // "<site>.<cluster>.t<phase>"
   std::string cluster_name;  // "<site>.<cluster>"
   int64_t hosts = 0;         // after scaling
@@ -31,8 +31,8 @@ struct PlannedTranche {
 
 // Which tranches a file holds: all of one provider, or a composition's date window.
 struct Selection {
-  std::optional<std::string> provider;     // only sites of this provider
-  std::optional<CompositionSpec> window;   // only tranches in service during the window
+  std::optional<std::string> provider;    // only sites of this provider
+  std::optional<CompositionSpec> window;  // only tranches in service during the window
 };
 
 // Scaled host count: max(1, llround(hosts * scale)) (round half away from zero, >= 1 per tranche).

@@ -15,8 +15,8 @@ TEST(DateTest, KnownDayNumbers) {
 
 TEST(DateTest, RejectsInvalidDates) {
   for (const char* bad : {"2026-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-4-01",
-                          "26-04-01", "2026/04/01", "2026-04-01x", "", "0000-01-01",
-                          "abcd-ef-gh", "2026-+1-01", "+026-01-01", "2026-01- 1"}) {
+                          "26-04-01", "2026/04/01", "2026-04-01x", "", "0000-01-01", "abcd-ef-gh",
+                          "2026-+1-01", "+026-01-01", "2026-01- 1"}) {
     EXPECT_FALSE(ParseIsoDate(bad).ok()) << bad;
   }
   EXPECT_TRUE(ParseIsoDate("2028-02-29").ok());   // leap year

@@ -1,5 +1,7 @@
 // Catalogue loading and validation, the MW and scaling rules, composition windows, and
 // `platform build`: reproducibility, committed files up to date, one clear line per input error.
+#include "sim/platform/catalog.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +13,6 @@
 #include "gtest/gtest.h"
 #include "sim/cli/platform_cmd.h"
 #include "sim/core/io.h"
-#include "sim/platform/catalog.h"
 #include "sim/platform/generator.h"
 
 namespace fleetsim::platform {
@@ -95,18 +96,17 @@ int RunBuild(const std::vector<std::string>& args, std::string* err) {
 TEST(CatalogTest, ShippedCatalogueLoadsWithTheRequiredSystemsAndProviders) {
   auto cat = LoadCatalog(kCatalogDir);
   ASSERT_TRUE(cat.ok()) << cat.status();
-  for (const char* s : {"hgx_h100", "hgx_h200", "gb200_nvl72", "gb300_nvl72", "mi300x_8",
-                        "mi325x_8", "mi355x_8", "helios_mi450", "vera_rubin_nvl144",
-                        "cerebras_cs3"}) {
+  for (const char* s :
+       {"hgx_h100", "hgx_h200", "gb200_nvl72", "gb300_nvl72", "mi300x_8", "mi325x_8", "mi355x_8",
+        "helios_mi450", "vera_rubin_nvl144", "cerebras_cs3"}) {
     const SystemSpec* sys = cat->FindSystem(s);
     ASSERT_NE(sys, nullptr) << s;
     EXPECT_GE(sys->pstates.size(), 3u) << s;
     EXPECT_GT(sys->peak_flops_bf16, 0) << s;
     EXPECT_GT(sys->failures_per_host_year, 0) << s;
   }
-  EXPECT_EQ(cat->Providers(),
-            (std::vector<std::string>{"microsoft", "oracle", "stargate", "cerebras", "nvidia",
-                                      "amd"}));
+  EXPECT_EQ(cat->Providers(), (std::vector<std::string>{"microsoft", "oracle", "stargate",
+                                                        "cerebras", "nvidia", "amd"}));
   ASSERT_EQ(cat->compositions.size(), 3u);
   EXPECT_EQ(cat->compositions[0].name, "fleet-2026");
 }
@@ -124,10 +124,10 @@ TEST(CatalogTest, DealTotalsMatchTheAnnouncements) {
       }
     }
   }
-  EXPECT_DOUBLE_EQ(facility_mw["nvidia"], 10000);   // 10 GW LOI
-  EXPECT_DOUBLE_EQ(facility_mw["amd"], 6000);       // 6 GW
-  EXPECT_DOUBLE_EQ(facility_mw["cerebras"], 750);   // 750 MW
-  EXPECT_EQ(hosts["abilene.gb200"] * 72, 450000);   // 450k GB200
+  EXPECT_DOUBLE_EQ(facility_mw["nvidia"], 10000);  // 10 GW LOI
+  EXPECT_DOUBLE_EQ(facility_mw["amd"], 6000);      // 6 GW
+  EXPECT_DOUBLE_EQ(facility_mw["cerebras"], 750);  // 750 MW
+  EXPECT_EQ(hosts["abilene.gb200"] * 72, 450000);  // 450k GB200
 }
 
 TEST(CatalogTest, MegawattRuleAndScalingRule) {
@@ -238,14 +238,15 @@ TEST(BuildErrorTest, MalformedYaml) {
 }
 
 TEST(BuildErrorTest, UnknownKey) {
-  ExpectBuildError(absl::StrReplaceAll(kSystems, {{"    off_w: 100\n", "    off_w: 100\n    colour: green\n"}}),
-                   kSites, "systems.yaml:13:5: systems[0].colour: unknown key");
+  ExpectBuildError(
+      absl::StrReplaceAll(kSystems, {{"    off_w: 100\n", "    off_w: 100\n    colour: green\n"}}),
+      kSites, "systems.yaml:13:5: systems[0].colour: unknown key");
 }
 
 TEST(BuildErrorTest, NegativePower) {
-  ExpectBuildError(absl::StrReplaceAll(kSystems, {{"idle_w: 2000, full_w: 7000",
-                                                   "idle_w: -5, full_w: 7000"}}),
-                   kSites, "systems.yaml:16:37: systems[0].pstates[1].idle_w: must be >= 0, got -5");
+  ExpectBuildError(
+      absl::StrReplaceAll(kSystems, {{"idle_w: 2000, full_w: 7000", "idle_w: -5, full_w: 7000"}}),
+      kSites, "systems.yaml:16:37: systems[0].pstates[1].idle_w: must be >= 0, got -5");
 }
 
 TEST(BuildErrorTest, UnknownSystemReferencedBySite) {
@@ -260,22 +261,25 @@ TEST(BuildErrorTest, MissingField) {
 }
 
 TEST(BuildErrorTest, BadDate) {
-  ExpectBuildError(kSystems, absl::StrReplaceAll(kSites, {{"online: 2026-07-01", "online: 2026-02-30"}}),
+  ExpectBuildError(kSystems,
+                   absl::StrReplaceAll(kSites, {{"online: 2026-07-01", "online: 2026-02-30"}}),
                    "sites.yaml:13:22: sites[0].clusters[0].phases[1].online: no such date: "
                    "'2026-02-30'");
 }
 
 TEST(BuildErrorTest, HostsAndMegawattsBothGiven) {
-  ExpectBuildError(kSystems, absl::StrReplaceAll(kSites, {{"- {hosts: 4}", "- {hosts: 4, facility_mw: 2}"}}),
+  ExpectBuildError(kSystems,
+                   absl::StrReplaceAll(kSites, {{"- {hosts: 4}", "- {hosts: 4, facility_mw: 2}"}}),
                    "sites.yaml:12:13: sites[0].clusters[0].phases[0]: give exactly one of hosts "
                    "or facility_mw");
 }
 
 TEST(BuildErrorTest, FullPowerBelowIdle) {
-  ExpectBuildError(absl::StrReplaceAll(kSystems, {{"idle_w: 2000, full_w: 5000",
-                                                   "idle_w: 2000, full_w: 1000"}}),
-                   kSites, "systems.yaml:17:51: systems[0].pstates[2].full_w: must be >= idle_w "
-                   "(2000), got 1000");
+  ExpectBuildError(
+      absl::StrReplaceAll(kSystems, {{"idle_w: 2000, full_w: 5000", "idle_w: 2000, full_w: 1000"}}),
+      kSites,
+      "systems.yaml:17:51: systems[0].pstates[2].full_w: must be >= idle_w "
+      "(2000), got 1000");
 }
 
 TEST(BuildErrorTest, MissingCatalogueFile) {

@@ -1,13 +1,12 @@
 // Every generated platform loads in SimGrid and describes the catalogue: totals of hosts,
 // accelerators, FLOP/s and power per phase date (through `fleetsim-platform info --csv`
 // subprocesses), and tranche dates, counts and properties (one in-process SimGrid engine).
-#include <simgrid/s4u.hpp>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <simgrid/s4u.hpp>
 #include <string>
 #include <vector>
 
@@ -30,8 +29,7 @@ struct Totals {
 
 // TOTAL rows of `fleetsim-platform info FILE --csv`, by date.
 std::map<std::string, Totals> InfoTotals(const std::string& file, int* rc) {
-  const std::string cmd =
-      std::string(FLEETSIM_PLATFORM_BINARY) + " info " + file + " --csv 2>&1";
+  const std::string cmd = std::string(FLEETSIM_PLATFORM_BINARY) + " info " + file + " --csv 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -88,8 +86,8 @@ Totals Expected(const Catalog& cat, const std::vector<PlannedTranche>& tranches,
 }
 
 void ExpectNear(double got, double want, double rel, const std::string& what) {
-  EXPECT_LE(std::fabs(got - want), rel * std::fabs(want) + 1e-9) << what << ": " << got
-                                                                  << " vs " << want;
+  EXPECT_LE(std::fabs(got - want), rel * std::fabs(want) + 1e-9)
+      << what << ": " << got << " vs " << want;
 }
 
 // Checks one generated file against the catalogue; `exact_hosts` for scaled files (the
