@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "sim/core/io.h"
 
 namespace fleetsim::serve {
 namespace {
@@ -45,13 +46,14 @@ absl::StatusOr<std::shared_ptr<const std::vector<TraceRecord>>> LoadTraceAt(
     YamlMap& m, const std::string& key, TraceFormat fmt, std::string* resolved) {
   FLEETSIM_ASSIGN_OR_RETURN(std::string p, m.String(key));
   *resolved = Resolve(m.file(), p);
-  auto recs = LoadTrace(*resolved, fmt);
-  if (!recs.ok()) {
-    // Missing file: point at the YAML field. Malformed content: the trace's own file:line.
-    if (recs.status().message().find(*resolved + ":") == 0) return recs.status();
+  // Missing file: the error points at the YAML field. Malformed content: the trace's file:line.
+  auto text = ReadFile(*resolved);
+  if (!text.ok()) {
     return m.ErrorAt(key, absl::StrCat("cannot load trace '", *resolved, "': ",
-                                       recs.status().message()));
+                                       text.status().message()));
   }
+  auto recs = ParseTrace(*text, fmt, *resolved);
+  if (!recs.ok()) return recs.status();
   return std::make_shared<const std::vector<TraceRecord>>(std::move(*recs));
 }
 
