@@ -289,6 +289,7 @@ struct ServingSim::Impl {
     Replica& r = replicas[idx];
     Pool& p = pools[r.pool];
     bool started = false;
+    bool nothing_to_do = false;  // queues empty (vs. blocked by batch or KV capacity)
     if (p.service_mode) {
       if (r.serving < 0) {
         bool local;
@@ -301,13 +302,18 @@ struct ServingSim::Impl {
           r.serving = id;
           r.prefill_end = t + q.prefill_s;
           started = true;
+        } else {
+          nothing_to_do = true;
         }
       }
     } else if (r.prefill_req < 0) {
       for (;;) {
         bool local;
         int32_t id = Peek(r, &local);
-        if (id < 0) break;
+        if (id < 0) {
+          nothing_to_do = true;
+          break;
+        }
         Req& q = reqs[id];
         if (!local) FixPrefill(r, q);
         const double need = q.prompt + q.output;
@@ -343,7 +349,9 @@ struct ServingSim::Impl {
     }
     if (started) {
       Schedule(r, idx);
-    } else if (!r.draining && !r.in_idle && HasCapacity(r)) {
+    } else if (nothing_to_do && !r.draining && !r.in_idle && HasCapacity(r)) {
+      // Only replicas with nothing to pull wait in `idle`; capacity-blocked ones retry when
+      // their own next completion frees room.
       r.in_idle = true;
       p.idle.push_back(idx);
     }
@@ -449,6 +457,9 @@ struct ServingSim::Impl {
         }
       } else {
         AdvanceDecode(r, t);
+        // This event was scheduled for the completion of the top sequence (any state change since
+        // would have bumped the version): snap to it so rounding cannot stall progress.
+        if (!r.decode.empty()) r.steps = std::max(r.steps, r.decode.top().first);
         while (!r.decode.empty() && r.decode.top().first <= r.steps + 1e-9) {
           const int32_t id = r.decode.top().second;
           r.decode.pop();
