@@ -23,7 +23,12 @@ double MeanRate(const StreamSpec& s, double t0, double t1) {
   const ArrivalSpec& a = s.arrival;
   const double len = t1 - t0;
   if (len <= 0) return 0;
-  const double g = std::pow(s.annual_growth, 0.5 * (t0 + t1) / kSecondsPerYear);
+  // Mean of g^(t/Y) over the window (exact integral).
+  const double lg = std::log(s.annual_growth);
+  const double g = std::fabs(lg * len / kSecondsPerYear) < 1e-9
+                       ? std::pow(s.annual_growth, 0.5 * (t0 + t1) / kSecondsPerYear)
+                       : (std::exp(lg * t1 / kSecondsPerYear) - std::exp(lg * t0 / kSecondsPerYear)) /
+                             (lg * len / kSecondsPerYear);
   switch (a.kind) {
     case ArrivalKind::kPoisson:
       return a.rate_per_s * g;
