@@ -9,7 +9,8 @@
 namespace fleetsim::serve {
 namespace {
 
-constexpr int kAggPoints = 64;          // quasi-Monte-Carlo points per aggregate step
+constexpr int kAggPoints = 128;         // quasi-Monte-Carlo points per aggregate step
+constexpr int kTokenDraws = 4096;       // token-size draws per stream (means and shapes)
 constexpr double kHistLo = 1e-5;        // aggregate latency histogram range, seconds
 constexpr int kHistPerDecade = 200;
 constexpr int kHistBins = 11 * kHistPerDecade;  // 1e-5 .. 1e6 s
@@ -99,7 +100,9 @@ struct ServingSim::Impl {
     double agg_arrivals = 0, agg_completed = 0, agg_dropped = 0, agg_slo = 0;
     double backlog = 0;
     double p_drop = 0;                       // share dropped by the context limit
-    std::vector<double> s_prompt, s_output;  // token samples (kAggPoints)
+    std::vector<double> s_prompt, s_output;  // token draws (up to kTokenDraws)
+    double mean_prompt = 0, mean_output = 0;
+    size_t sample_offset = 0;                // rotates through the draws step by step
     std::vector<double> s_service;           // service samples (stratified)
     double service_cs2 = 1;                  // squared coefficient of variation of service
     Hist h_ttft, h_tpot, h_e2e;
@@ -110,7 +113,7 @@ struct ServingSim::Impl {
     std::vector<int> streams;
     std::vector<int> accepting;  // replica ids taking new work, ascending
     std::vector<std::pair<int, std::deque<int32_t>>> central;  // by priority, descending
-    std::vector<int> idle;  // replicas that may have capacity and found nothing to do
+    std::deque<int> idle;  // replicas with capacity and nothing to do, oldest first
     std::vector<PoolBin> bins;
     double demand_arrivals = 0, demand_since = 0;
   };
@@ -366,8 +369,8 @@ struct ServingSim::Impl {
   // Wakes idle replicas of pool p until one takes the pool's queued work.
   void KickIdle(Pool& p, double t) {
     while (!p.idle.empty()) {
-      int32_t idx = p.idle.back();
-      p.idle.pop_back();
+      int32_t idx = p.idle.front();
+      p.idle.pop_front();
       replicas[idx].in_idle = false;
       if (replicas[idx].removed || replicas[idx].draining) continue;
       if (TryStart(idx, t)) return;
@@ -587,7 +590,7 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
     StreamSpec tmp = s.spec;
     ArrivalGenerator g(&tmp, options.seed, 0x300000 + i);
     int drops = 0;
-    const int n = 1024;
+    const int n = kTokenDraws;
     std::vector<std::pair<double, double>> po;
     for (int k = 0; k < n; ++k) {
       Arrival a = g.Next();
@@ -602,10 +605,11 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
     const int got = static_cast<int>(po.size()) + drops;
     s.p_drop = got > 0 ? static_cast<double>(drops) / got : 0;
     if (po.empty()) po.push_back({1, 1});
-    for (int k = 0; k < kAggPoints; ++k) {
-      const auto& x = po[(static_cast<size_t>(k) * po.size()) / kAggPoints];
+    for (const auto& x : po) {
       s.s_prompt.push_back(x.first);
       s.s_output.push_back(x.second);
+      s.mean_prompt += x.first / po.size();
+      s.mean_output += x.second / po.size();
     }
     const ServiceOverride& sv = s.spec.service;
     if (sv.kind != ServiceKind::kTokens) {
@@ -657,12 +661,10 @@ absl::StatusOr<int> ServingSim::AddReplica(const ReplicaSpec& spec) {
   // Saturated rate for load accounting: the pool's mean token sizes.
   double mp = 0, mo = 0;
   for (int si : p.streams) {
-    for (int k = 0; k < kAggPoints; ++k) {
-      mp += m.streams[si].s_prompt[k];
-      mo += m.streams[si].s_output[k];
-    }
+    mp += m.streams[si].mean_prompt;
+    mo += m.streams[si].mean_output;
   }
-  const double n = static_cast<double>(kAggPoints * p.streams.size());
+  const double n = static_cast<double>(p.streams.size());
   r.sat_tokens_per_s =
       std::max(1e-9, perf.SaturatedOutputTokensPerSecond(mp / n, std::max(1.0, mo / n)));
   m.replicas.push_back(std::move(r));
@@ -761,13 +763,8 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       lam_s[k] = MeanRate(s.spec, t0, t1);
       const double acc = lam_s[k] * (1 - s.p_drop);
       lam += acc;
-      double sp = 0, so = 0;
-      for (int i = 0; i < kAggPoints; ++i) {
-        sp += s.s_prompt[i];
-        so += s.s_output[i];
-      }
-      mp += acc * sp / kAggPoints;
-      mo += acc * so / kAggPoints;
+      mp += acc * s.mean_prompt;
+      mo += acc * s.mean_output;
       if (p.service_mode) {
         ms += acc * s.spec.service.Mean();
         cs2 += acc * s.service_cs2;
@@ -840,14 +837,15 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       s.agg_arrivals += arr;
       s.agg_dropped += drop;
       s.agg_completed += done;
-      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0, tokens = 0;
+      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
         const double wq = (u < 1 - pw ? 0.0 : tail_mean * std::log(pw / (1 - u))) + drain_wait;
-        const int j = (i * 37) % kAggPoints;  // decorrelate wait and size
         double ttft, e2e, tpot_i = 0;
+        // Rank-1 lattice pairing of wait quantiles with sizes; the token draws rotate by step.
+        const size_t j = (s.sample_offset + static_cast<size_t>(i) * 79) % s.s_prompt.size();
         if (p.service_mode) {
-          e2e = ttft = wq + s.s_service[j];
+          e2e = ttft = wq + s.s_service[(i * 79) % kAggPoints];
         } else {
           ttft = wq + tp_per_token * s.s_prompt[j];
           tpot_i = s.s_output[j] > 1 ? tpot : 0;
@@ -860,9 +858,9 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         sum_e2e += e2e;
         sum_ttft += ttft;
         sum_wait += wq;
-        tokens += p.service_mode ? 0 : s.s_output[j];
         if (ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) slo += 1;
       }
+      s.sample_offset = (s.sample_offset + 1) % std::max<size_t>(1, s.s_prompt.size());
       const double mean_e2e = sum_e2e / kAggPoints, mean_wait = sum_wait / kAggPoints;
       s.sum_e2e += done * mean_e2e;
       s.sum_ttft += done * sum_ttft / kAggPoints;
@@ -872,7 +870,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         s.n_tpot += 0;
       }
       s.agg_slo += done * slo / kAggPoints;
-      const double tok = done * tokens / kAggPoints;
+      const double tok = p.service_mode ? 0.0 : done * s.mean_output;
       s.out_tokens += tok;
       // Little's law for the areas: L = lambda W (+ backlog held through the step).
       const double l_sys = (done / dt) * mean_e2e + s.backlog;
@@ -956,15 +954,13 @@ double ServingSim::ReplicaCapacityPerS(const ReplicaSpec& spec) const {
     for (int si : p.streams) {
       const auto& s = impl_->streams[si];
       ms += s.spec.service.Mean();
-      for (int k = 0; k < kAggPoints; ++k) {
-        mp += s.s_prompt[k];
-        mo += s.s_output[k];
-      }
+      mp += s.mean_prompt;
+      mo += s.mean_output;
     }
     const double n = static_cast<double>(p.streams.size());
     if (p.service_mode) return ms > 0 ? n / ms : 0;
-    mp /= n * kAggPoints;
-    mo = std::max(1.0, mo / (n * kAggPoints));
+    mp /= n;
+    mo = std::max(1.0, mo / n);
     const StreamSpec& s0 = impl_->streams[p.streams[0]].spec;
     return ReplicaPerf(spec.system, spec.tp, s0.model).SaturatedOutputTokensPerSecond(mp, mo) / mo;
   }
