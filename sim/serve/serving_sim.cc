@@ -368,7 +368,11 @@ struct ServingSim::Impl {
 
   // Wakes idle replicas of pool p until one takes the pool's queued work.
   void KickIdle(Pool& p, double t) {
-    while (!p.idle.empty()) {
+    // Each idle replica is tried at most once (a replica with nothing to do re-queues itself).
+    for (size_t n = p.idle.size(); n > 0 && !p.idle.empty(); --n) {
+      bool queued = false;
+      for (const auto& [pr, q] : p.central) queued |= !q.empty();
+      if (!queued) return;
       int32_t idx = p.idle.front();
       p.idle.pop_front();
       replicas[idx].in_idle = false;
