@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <queue>
 
 #include "absl/strings/str_cat.h"
@@ -12,13 +13,19 @@ namespace {
 constexpr int kAggPoints = 128;         // quasi-Monte-Carlo points per aggregate step
 constexpr int kTokenDraws = 4096;       // token-size draws per stream (means and shapes)
 constexpr double kHistLo = 1e-5;        // aggregate latency histogram range, seconds
-constexpr int kHistPerDecade = 200;
-constexpr int kHistBins = 11 * kHistPerDecade;  // 1e-5 .. 1e6 s
+constexpr double kHistHi = 1e7;
 
 struct Req {
   double arrival = 0, start = 0, first = 0, prefill_s = 0;
   int32_t prompt = 0, output = 0, stream = 0, replica = -1;
 };
+
+// -log(1 - u_i) for the quasi-Monte-Carlo wait quantiles u_i = (i + 0.5) / kAggPoints.
+const std::vector<double> kNegLog1mU = [] {
+  std::vector<double> v(kAggPoints);
+  for (int i = 0; i < kAggPoints; ++i) v[i] = -std::log(1.0 - (i + 0.5) / kAggPoints);
+  return v;
+}();
 
 struct BinStats {
   double arrivals = 0, completed = 0, dropped = 0, area_q = 0, area_sys = 0, tokens = 0;
@@ -27,28 +34,43 @@ struct PoolBin {
   double busy_s = 0, load_s = 0, replica_s = 0;
 };
 
-// Log-spaced histogram for aggregate-mode percentiles.
+// Log-spaced histogram for aggregate-mode percentiles. Bins come from the IEEE-754 bits
+// (exponent + top 6 mantissa bits): 64 bins per octave (<= 1.1% wide), no log() per sample.
+constexpr int kMantissaBits = 6;
+inline uint64_t Bits(double x) {
+  uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return b >> (52 - kMantissaBits);
+}
+inline double FromBits(uint64_t k) {
+  const uint64_t b = k << (52 - kMantissaBits);
+  double x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
 struct Hist {
-  std::vector<double> w = std::vector<double>(kHistBins + 1, 0.0);
+  static inline const uint64_t kLo = Bits(kHistLo);
+  static inline const uint64_t kHi = Bits(kHistHi);
+  std::vector<double> w = std::vector<double>(kHi - kLo + 2, 0.0);
   double total = 0;
   void Add(double x, double weight) {
-    int b = x <= kHistLo ? 0
-                         : static_cast<int>(std::log10(x / kHistLo) * kHistPerDecade) + 1;
-    w[std::min(b, kHistBins)] += weight;
+    const uint64_t k = x <= kHistLo ? 0 : std::min<uint64_t>(Bits(x) - kLo + 1, kHi - kLo + 1);
+    w[k] += weight;
     total += weight;
   }
   double Quantile(double p) const {
     if (total <= 0) return NAN;
-    double target = p * total, cum = 0;
-    for (int b = 0; b <= kHistBins; ++b) {
-      if (cum + w[b] >= target && w[b] > 0) {
-        if (b == 0) return kHistLo;
-        const double f = (target - cum) / w[b];
-        return kHistLo * std::pow(10.0, (b - 1 + f) / kHistPerDecade);
+    const double target = p * total;
+    double cum = 0;
+    for (size_t k = 0; k < w.size(); ++k) {
+      if (w[k] > 0 && cum + w[k] >= target) {
+        if (k == 0) return kHistLo;
+        const double lo = FromBits(k - 1 + kLo), hi = FromBits(k + kLo);
+        return lo + (hi - lo) * (target - cum) / w[k];
       }
-      cum += w[b];
+      cum += w[k];
     }
-    return kHistLo * std::pow(10.0, 11.0);
+    return kHistHi;
   }
 };
 
@@ -116,6 +138,11 @@ struct ServingSim::Impl {
     std::deque<int> idle;  // replicas with capacity and nothing to do, oldest first
     std::vector<PoolBin> bins;
     double demand_arrivals = 0, demand_since = 0;
+    // Aggregate mode: per-replica cumulative usage (identical for all live replicas of a pool)
+    // and a capacity cache keyed on the token mix and the replica set.
+    double acc_busy_s = 0, acc_load_s = 0, acc_tokens = 0;
+    uint64_t replica_version = 0, cached_version = ~0ull;
+    double cached_mp = -1, cached_mo = -1, cached_ms = -1, cached_cap = 0, cached_tp = 0;
   };
   struct Replica {
     Replica(const ReplicaSpec& s, const ReplicaPerf& p) : spec(s), perf(p) {}
@@ -133,6 +160,7 @@ struct ServingSim::Impl {
     uint32_t version = 0;
     double busy_s = 0, load_s = 0, usage_last_t = 0, sat_tokens_per_s = 0;
     int64_t tokens = 0;
+    double mark_busy_s = 0, mark_load_s = 0, mark_tokens = 0;  // aggregate mode
   };
   struct Event {
     double t;
@@ -542,6 +570,17 @@ struct ServingSim::Impl {
   }
 
   // ---------------------------------------------------------------- aggregate mode
+  // Moves the pool's per-replica usage since the replica's marks into the replica.
+  void FoldAggregateUsage(Replica& r) {
+    const Pool& p = pools[r.pool];
+    r.busy_s += p.acc_busy_s - r.mark_busy_s;
+    r.load_s += p.acc_load_s - r.mark_load_s;
+    const double tok = p.acc_tokens - r.mark_tokens;
+    r.tokens += static_cast<int64_t>(std::llround(tok));
+    r.mark_busy_s = p.acc_busy_s;
+    r.mark_load_s = p.acc_load_s;
+    r.mark_tokens += static_cast<double>(std::llround(tok));  // keep rounding remainder
+  }
   void AggregateStep(double t0, double t1);
 };
 
@@ -678,6 +717,10 @@ absl::StatusOr<int> ServingSim::AddReplica(const ReplicaSpec& spec) {
   l.vendor = v->second;
   m.loads.push_back(l);
   p.accepting.push_back(idx);
+  ++p.replica_version;
+  m.replicas[idx].mark_busy_s = p.acc_busy_s;
+  m.replicas[idx].mark_load_s = p.acc_load_s;
+  m.replicas[idx].mark_tokens = p.acc_tokens;
   if (m.opt.fidelity == Fidelity::kRequest) m.TryStart(idx, now_);
   return idx;
 }
@@ -691,6 +734,8 @@ void ServingSim::RemoveReplica(int id) {
   m.loads[id].accepting = false;
   Impl::Pool& p = m.pools[r.pool];
   p.accepting.erase(std::remove(p.accepting.begin(), p.accepting.end(), id), p.accepting.end());
+  ++p.replica_version;
+  if (m.opt.fidelity == Fidelity::kAggregate) m.FoldAggregateUsage(r);
   // Its own queue goes back to the pool's queue.
   while (!r.queue.empty()) {
     const int32_t q = r.queue.front();
@@ -757,8 +802,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
   const double dt = t1 - t0;
   for (Pool& p : pools) {
     // Live replicas and their mean timing.
-    std::vector<int> live;
-    for (int id : p.accepting) live.push_back(id);
+    const std::vector<int>& live = p.accepting;
     const int c = static_cast<int>(live.size());
     double lam = 0, mp = 0, mo = 0, cs2 = 0, ms = 0;
     std::vector<double> lam_s(p.streams.size());
@@ -781,18 +825,26 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       cs2 /= lam;
     }
     // Capacity in requests/s and per-replica timing.
-    double cap = 0, tp_per_token = 0;
-    std::vector<const ReplicaPerf*> perfs;
-    for (int id : live) {
-      perfs.push_back(&replicas[id].perf);
-      if (p.service_mode) {
-        cap += ms > 0 ? 1.0 / ms : 0;
-      } else {
-        cap += replicas[id].perf.SaturatedOutputTokensPerSecond(mp, std::max(1.0, mo)) / std::max(1.0, mo);
-        tp_per_token += replicas[id].perf.PrefillSeconds(1.0);
+    if (p.cached_version != p.replica_version || p.cached_mp != mp || p.cached_mo != mo ||
+        p.cached_ms != ms) {
+      double cap = 0, tpt = 0;
+      for (int id : live) {
+        if (p.service_mode) {
+          cap += ms > 0 ? 1.0 / ms : 0;
+        } else {
+          cap += replicas[id].perf.SaturatedOutputTokensPerSecond(mp, std::max(1.0, mo)) /
+                 std::max(1.0, mo);
+          tpt += replicas[id].perf.PrefillSeconds(1.0);
+        }
       }
+      p.cached_cap = cap;
+      p.cached_tp = c > 0 ? tpt / c : 0;
+      p.cached_version = p.replica_version;
+      p.cached_mp = mp;
+      p.cached_mo = mo;
+      p.cached_ms = ms;
     }
-    if (c > 0) tp_per_token /= c;
+    const double cap = p.cached_cap, tp_per_token = p.cached_tp;
     double backlog = 0;
     for (int si : p.streams) backlog += streams[si].backlog;
     const double offered = lam * dt + backlog;
@@ -817,7 +869,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         const double rho_p = a / c;
         const double lam_r = lam_eff / c;
         // TPOT fixed point: n sequences decode, step slowed by prefill interference.
-        const ReplicaPerf& perf = *perfs[0];
+        const ReplicaPerf& perf = replicas[live[0]].perf;  // pools are assumed homogeneous
         double n = 1;
         for (int it = 0; it < 50; ++it) {
           const double step = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo)) / (1 - rho_p);
@@ -842,9 +894,11 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       s.agg_dropped += drop;
       s.agg_completed += done;
       double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0;
+      const double log_pw = pw > 0 ? std::log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
-        const double wq = (u < 1 - pw ? 0.0 : tail_mean * std::log(pw / (1 - u))) + drain_wait;
+        const double wq =
+            (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
         double ttft, e2e, tpot_i = 0;
         // Rank-1 lattice pairing of wait quantiles with sizes; the token draws rotate by step.
         const size_t j = (s.sample_offset + static_cast<size_t>(i) * 79) % s.s_prompt.size();
@@ -893,12 +947,10 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       p.demand_arrivals += arr;
     }
     const double load = cap > 0 ? served / (cap * dt) : 0;
-    for (int id : live) {
-      Replica& r = replicas[id];
-      r.busy_s += busy * dt;
-      r.load_s += load * dt;
-      r.tokens += static_cast<int64_t>(std::llround(
-          (p.service_mode ? served : served * mo) / std::max(1, c)));
+    if (c > 0) {
+      p.acc_busy_s += busy * dt;
+      p.acc_load_s += load * dt;
+      p.acc_tokens += (p.service_mode ? served : served * mo) / c;
     }
     SplitBins(p.bins, opt.bin_s, t0, t1, [&](PoolBin& b, double d) {
       b.replica_s += c * d;
@@ -913,6 +965,7 @@ std::vector<ReplicaUsage> ServingSim::TakeUsage() {
   for (size_t i = 0; i < impl_->replicas.size(); ++i) {
     auto& r = impl_->replicas[i];
     if (r.removed_reported) continue;
+    if (impl_->opt.fidelity == Fidelity::kAggregate && !r.removed) impl_->FoldAggregateUsage(r);
     ReplicaUsage u;
     u.id = static_cast<int>(i);
     u.busy_s = r.busy_s;
