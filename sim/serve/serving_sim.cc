@@ -89,8 +89,11 @@ void SplitBins(std::vector<T>& bins, double bin_s, double t0, double t1, F add) 
 // Erlang C probability of waiting for c servers with offered load a (< c).
 double ErlangC(int c, double a) {
   if (c <= 0) return 1.0;
-  double b = 1.0;
-  for (int k = 1; k <= c; ++k) b = a * b / (k + a * b);
+  // Erlang B by the recurrence on its inverse: 1/B_k = 1 + (k / a) / B_{k-1} (no divisions).
+  const double inv_a = 1.0 / a;
+  double r = 1.0;
+  for (int k = 1; k <= c; ++k) r = 1.0 + k * inv_a * r;
+  const double b = 1.0 / r;
   const double rho = a / c;
   return b / (1.0 - rho * (1.0 - b));
 }
@@ -825,8 +828,9 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       cs2 /= lam;
     }
     // Capacity in requests/s and per-replica timing.
-    if (p.cached_version != p.replica_version || p.cached_mp != mp || p.cached_mo != mo ||
-        p.cached_ms != ms) {
+    auto changed = [](double x, double y) { return std::fabs(x - y) > 1e-9 * std::fabs(y); };
+    if (p.cached_version != p.replica_version || changed(p.cached_mp, mp) ||
+        changed(p.cached_mo, mo) || changed(p.cached_ms, ms)) {
       double cap = 0, tpt = 0;
       for (int id : live) {
         if (p.service_mode) {
