@@ -180,3 +180,19 @@ TEST(StreamSpec, RealTracesLoad) {
 
 }  // namespace
 }  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+TEST(StreamSpec, ExampleFileLoads) {
+  auto specs = LoadStreamFile(std::string(FLEETSIM_SOURCE_DIR) + "/tests/serve/data/streams.yaml");
+  ASSERT_TRUE(specs.ok()) << specs.status();
+  ASSERT_EQ(specs->size(), 2u);
+  EXPECT_EQ((*specs)[0].routing, RoutingKind::kLeastOutstandingTokens);
+  EXPECT_EQ((*specs)[1].arrival.kind, ArrivalKind::kMmpp);
+  auto missing = LoadStreamFile("/nonexistent/streams.yaml");
+  EXPECT_FALSE(missing.ok());
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
