@@ -63,9 +63,9 @@ void RequestRun(const char* label, const StreamSpec& s, int replicas, double hor
   for (double t = 1; t <= horizon_s; t += 1) sim->AdvanceTo(t);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   StreamStats st = sim->Stats(0);
-  std::printf("| request | %s | %d | %.0f s | %lld | %.2f s | %.2f M | %.0f MB |\n", label, replicas,
-              horizon_s, static_cast<long long>(st.completed), wall, st.completed / wall / 1e6,
-              PeakRssMb());
+  std::printf("| request | %s | %d | %.0f s | %lld | %.2f s | %.2f M | %.0f MB |\n", label,
+              replicas, horizon_s, static_cast<long long>(st.completed), wall,
+              st.completed / wall / 1e6, PeakRssMb());
   std::fflush(stdout);
 }
 
@@ -97,9 +97,10 @@ void AggregateRun(int streams, int replicas_per_stream, double horizon_s, double
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double arrivals = 0;
   for (int i = 0; i < streams; ++i) arrivals += sim->Stats(i).arrivals;
-  std::printf("| aggregate | %d streams, step %.0f s | %d | %.0f d | %.3g | %.2f s | - | %.0f MB |\n",
-              streams, step_s, streams * replicas_per_stream, horizon_s / 86400, arrivals, wall,
-              PeakRssMb());
+  std::printf(
+      "| aggregate | %d streams, step %.0f s | %d | %.0f d | %.3g | %.2f s | - | %.0f MB |\n",
+      streams, step_s, streams * replicas_per_stream, horizon_s / 86400, arrivals, wall,
+      PeakRssMb());
   std::fflush(stdout);
 }
 
@@ -118,15 +119,17 @@ int main(int argc, char** argv) {
   // Token model, continuous batching on H200, ~60% load.
   const double per_replica = 4.6;  // requests/s at saturation for this mix on one H200
   for (int c : {10, 300}) {
-    RequestRun("tokens, central", TokenStream("t", "llama", 0.6 * per_replica * c, RoutingKind::kCentral),
-               c, 3000 * f * 300 / c, true);
+    RequestRun("tokens, central",
+               TokenStream("t", "llama", 0.6 * per_replica * c, RoutingKind::kCentral), c,
+               3000 * f * 300 / c, true);
   }
   RequestRun("tokens, round robin",
              TokenStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kRoundRobin), 300,
              3000 * f, true);
-  RequestRun("tokens, least tokens",
-             TokenStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kLeastOutstandingTokens),
-             300, 1000 * f, true);
+  RequestRun(
+      "tokens, least tokens",
+      TokenStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kLeastOutstandingTokens), 300,
+      1000 * f, true);
   // Aggregate: 50 streams over a year.
   AggregateRun(50, 200, 365 * 86400.0 * (quick ? 0.1 : 1.0), 300);
   AggregateRun(50, 200, 365 * 86400.0 * (quick ? 0.1 : 1.0), 60);

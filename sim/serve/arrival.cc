@@ -25,10 +25,11 @@ double MeanRate(const StreamSpec& s, double t0, double t1) {
   if (len <= 0) return 0;
   // Mean of g^(t/Y) over the window (exact integral).
   const double lg = std::log(s.annual_growth);
-  const double g = std::fabs(lg * len / kSecondsPerYear) < 1e-9
-                       ? std::pow(s.annual_growth, 0.5 * (t0 + t1) / kSecondsPerYear)
-                       : (std::exp(lg * t1 / kSecondsPerYear) - std::exp(lg * t0 / kSecondsPerYear)) /
-                             (lg * len / kSecondsPerYear);
+  const double g =
+      std::fabs(lg * len / kSecondsPerYear) < 1e-9
+          ? std::pow(s.annual_growth, 0.5 * (t0 + t1) / kSecondsPerYear)
+          : (std::exp(lg * t1 / kSecondsPerYear) - std::exp(lg * t0 / kSecondsPerYear)) /
+                (lg * len / kSecondsPerYear);
   switch (a.kind) {
     case ArrivalKind::kPoisson:
       return a.rate_per_s * g;
@@ -49,14 +50,16 @@ double MeanRate(const StreamSpec& s, double t0, double t1) {
       int64_t count = 0;
       auto count_in = [&](double lo, double hi) {  // simulated window of one loop
         // record time -> simulated: (r - offset) * scale
-        double rlo = lo / a.time_scale + a.start_offset_s, rhi = hi / a.time_scale + a.start_offset_s;
+        double rlo = lo / a.time_scale + a.start_offset_s,
+               rhi = hi / a.time_scale + a.start_offset_s;
         auto it0 = std::lower_bound(tr.begin(), tr.end(), rlo,
                                     [](const TraceRecord& r, double v) { return r.time_s < v; });
         auto it1 = std::lower_bound(tr.begin(), tr.end(), rhi,
                                     [](const TraceRecord& r, double v) { return r.time_s < v; });
         auto first = std::lower_bound(tr.begin(), tr.end(), a.start_offset_s,
                                       [](const TraceRecord& r, double v) { return r.time_s < v; });
-        int64_t lo_idx = std::max<int64_t>(it0 - first, 0), hi_idx = std::max<int64_t>(it1 - first, 0);
+        int64_t lo_idx = std::max<int64_t>(it0 - first, 0),
+                hi_idx = std::max<int64_t>(it1 - first, 0);
         if (a.limit > 0) {
           lo_idx = std::min<int64_t>(lo_idx, a.limit);
           hi_idx = std::min<int64_t>(hi_idx, a.limit);

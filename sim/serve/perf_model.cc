@@ -46,7 +46,7 @@ ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model
   kv_s_per_token_ = model.kv_bytes_per_token / bw;
   const double free_bytes = tp * sys.hbm_bytes * (1.0 - sys.hbm_reserve_fraction) - weight_bytes;
   kv_capacity_tokens_ = model.kv_bytes_per_token > 0 ? free_bytes / model.kv_bytes_per_token
-                                                      : (free_bytes > 0 ? 1e18 : -1);
+                                                     : (free_bytes > 0 ? 1e18 : -1);
 }
 
 double ReplicaPerf::DecodeStepSeconds(double batch, double kv_tokens) const {

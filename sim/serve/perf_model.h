@@ -62,9 +62,9 @@ class ReplicaPerf {
   int tp_;
   int max_batch_;
   double prefill_s_per_token_;
-  double weight_s_;          // weight bytes / effective bandwidth
-  double kv_s_per_token_;    // KV bytes per token / effective bandwidth
-  double compute_s_per_seq_; // decode compute per sequence per step
+  double weight_s_;           // weight bytes / effective bandwidth
+  double kv_s_per_token_;     // KV bytes per token / effective bandwidth
+  double compute_s_per_seq_;  // decode compute per sequence per step
   double kv_capacity_tokens_;
 };
 

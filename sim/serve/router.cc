@@ -76,7 +76,8 @@ class VendorSpread : public Router {
     // qualifies (e.g. one vendor only), fall back to the vendor with the lowest share.
     std::vector<int> allowed;
     for (int id : c) {
-      if (static_cast<double>(count_[l[id].vendor] + 1) <= cap_ * static_cast<double>(total_ + 1) + 1e-9) {
+      if (static_cast<double>(count_[l[id].vendor] + 1) <=
+          cap_ * static_cast<double>(total_ + 1) + 1e-9) {
         allowed.push_back(id);
       }
     }
@@ -109,13 +110,20 @@ class VendorSpread : public Router {
 
 std::unique_ptr<Router> MakeRouter(RoutingKind kind, double vendor_share_cap) {
   switch (kind) {
-    case RoutingKind::kCentral: return nullptr;
-    case RoutingKind::kRoundRobin: return std::make_unique<RoundRobin>();
-    case RoutingKind::kJoinShortestQueue: return std::make_unique<ShortestQueue>();
-    case RoutingKind::kLeastOutstandingTokens: return std::make_unique<LeastTokens>();
-    case RoutingKind::kPowerAware: return std::make_unique<PowerAware>();
-    case RoutingKind::kVendorSpread: return std::make_unique<VendorSpread>(vendor_share_cap);
-    case RoutingKind::kSloAware: return std::make_unique<SloAware>();
+    case RoutingKind::kCentral:
+      return nullptr;
+    case RoutingKind::kRoundRobin:
+      return std::make_unique<RoundRobin>();
+    case RoutingKind::kJoinShortestQueue:
+      return std::make_unique<ShortestQueue>();
+    case RoutingKind::kLeastOutstandingTokens:
+      return std::make_unique<LeastTokens>();
+    case RoutingKind::kPowerAware:
+      return std::make_unique<PowerAware>();
+    case RoutingKind::kVendorSpread:
+      return std::make_unique<VendorSpread>(vendor_share_cap);
+    case RoutingKind::kSloAware:
+      return std::make_unique<SloAware>();
   }
   return nullptr;
 }

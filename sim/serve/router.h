@@ -14,13 +14,13 @@ namespace fleetsim::serve {
 // What a router may know about one replica. The simulator keeps these up to date.
 struct ReplicaLoad {
   int id = 0;
-  int vendor = 0;                   // small integer per vendor name (see ServingSim::VendorIndex)
-  int32_t queued = 0;               // requests waiting in the replica's own queue
-  int32_t running = 0;              // requests in prefill or decode
-  int64_t outstanding_tokens = 0;   // prompt + output tokens of queued and running requests
-  double work_ahead_s = 0;          // estimated prefill/service seconds queued ahead
-  double headroom_w = 0;            // power headroom supplied by the caller (power_aware)
-  bool accepting = true;            // false while draining
+  int vendor = 0;                  // small integer per vendor name (see ServingSim::VendorIndex)
+  int32_t queued = 0;              // requests waiting in the replica's own queue
+  int32_t running = 0;             // requests in prefill or decode
+  int64_t outstanding_tokens = 0;  // prompt + output tokens of queued and running requests
+  double work_ahead_s = 0;         // estimated prefill/service seconds queued ahead
+  double headroom_w = 0;           // power headroom supplied by the caller (power_aware)
+  bool accepting = true;           // false while draining
 };
 
 struct RouteRequest {

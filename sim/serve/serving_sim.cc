@@ -10,9 +10,9 @@
 namespace fleetsim::serve {
 namespace {
 
-constexpr int kAggPoints = 128;         // quasi-Monte-Carlo points per aggregate step
-constexpr int kTokenDraws = 4096;       // token-size draws per stream (means and shapes)
-constexpr double kHistLo = 1e-5;        // aggregate latency histogram range, seconds
+constexpr int kAggPoints = 128;    // quasi-Monte-Carlo points per aggregate step
+constexpr int kTokenDraws = 4096;  // token-size draws per stream (means and shapes)
+constexpr double kHistLo = 1e-5;   // aggregate latency histogram range, seconds
 constexpr double kHistHi = 1e7;
 
 struct Req {
@@ -127,9 +127,9 @@ struct ServingSim::Impl {
     double p_drop = 0;                       // share dropped by the context limit
     std::vector<double> s_prompt, s_output;  // token draws (up to kTokenDraws)
     double mean_prompt = 0, mean_output = 0;
-    size_t sample_offset = 0;                // rotates through the draws step by step
-    std::vector<double> s_service;           // service samples (stratified)
-    double service_cs2 = 1;                  // squared coefficient of variation of service
+    size_t sample_offset = 0;       // rotates through the draws step by step
+    std::vector<double> s_service;  // service samples (stratified)
+    double service_cs2 = 1;         // squared coefficient of variation of service
     Hist h_ttft, h_tpot, h_e2e;
   };
   struct Pool {
@@ -157,7 +157,8 @@ struct ServingSim::Impl {
     int32_t prefill_req = -1;
     double prefill_end = 0;
     std::priority_queue<std::pair<double, int32_t>, std::vector<std::pair<double, int32_t>>,
-                        std::greater<>> decode;
+                        std::greater<>>
+        decode;
     double steps = 0, step_s = 0, last_t = 0, kv_reserved = 0, kv_eff = 0;
     int32_t serving = -1;
     uint32_t version = 0;
@@ -524,7 +525,8 @@ struct ServingSim::Impl {
     BinAt(s, t).arrivals += 1;
     Pool& p = pools[s.pool];
     p.demand_arrivals += 1;
-    if ((!p.service_mode && a.prompt_tokens + a.output_tokens > s.spec.model.context_limit_tokens) ||
+    if ((!p.service_mode &&
+         a.prompt_tokens + a.output_tokens > s.spec.model.context_limit_tokens) ||
         (s.spec.max_queue > 0 && s.queued >= s.spec.max_queue)) {
       Drop(s, t);
       return;
@@ -541,9 +543,10 @@ struct ServingSim::Impl {
     if (p.service_mode) {
       const ServiceOverride& sv = s.spec.service;
       Rng& rng = service_rngs[si];
-      q.prefill_s = sv.kind == ServiceKind::kExponential    ? rng.Exponential(sv.mean_s)
-                    : sv.kind == ServiceKind::kDeterministic ? sv.mean_s
-                                                             : sv.values_s[rng.Below(sv.values_s.size())];
+      q.prefill_s = sv.kind == ServiceKind::kExponential ? rng.Exponential(sv.mean_s)
+                    : sv.kind == ServiceKind::kDeterministic
+                        ? sv.mean_s
+                        : sv.values_s[rng.Below(sv.values_s.size())];
     } else {
       q.prefill_s = 0;  // set per replica below when routed; central uses replica's own perf
     }
@@ -664,9 +667,10 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
       double m = sv.Mean(), var = 0;
       for (int k = 0; k < kAggPoints; ++k) {
         const double v = (k + 0.5) / kAggPoints;
-        double x = sv.kind == ServiceKind::kExponential    ? -sv.mean_s * std::log(1 - v)
-                   : sv.kind == ServiceKind::kDeterministic ? sv.mean_s
-                                                            : sorted[static_cast<size_t>(v * sorted.size())];
+        double x = sv.kind == ServiceKind::kExponential ? -sv.mean_s * std::log(1 - v)
+                   : sv.kind == ServiceKind::kDeterministic
+                       ? sv.mean_s
+                       : sorted[static_cast<size_t>(v * sorted.size())];
         s.s_service.push_back(x);
       }
       if (sv.kind == ServiceKind::kEmpirical) {
@@ -691,14 +695,15 @@ absl::StatusOr<int> ServingSim::AddReplica(const ReplicaSpec& spec) {
   for (size_t i = 0; i < m.pools.size(); ++i) {
     if (m.pools[i].model == spec.model) pool = static_cast<int>(i);
   }
-  if (pool < 0) return absl::InvalidArgumentError(absl::StrCat("no stream serves model '", spec.model, "'"));
+  if (pool < 0)
+    return absl::InvalidArgumentError(absl::StrCat("no stream serves model '", spec.model, "'"));
   if (spec.tp < 1) return absl::InvalidArgumentError("replica tp must be >= 1");
   const StreamSpec& s0 = m.streams[m.pools[pool].streams[0]].spec;
   ReplicaPerf perf(spec.system, spec.tp, s0.model);
   Impl::Pool& p = m.pools[pool];
   if (!p.service_mode && !perf.fits()) {
-    return absl::InvalidArgumentError(absl::StrCat("model '", spec.model, "' does not fit in tp=",
-                                                   spec.tp, " x ", spec.system.name));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model '", spec.model, "' does not fit in tp=", spec.tp, " x ", spec.system.name));
   }
   const int idx = static_cast<int>(m.replicas.size());
   Impl::Replica r(spec, perf);
@@ -791,8 +796,8 @@ void ServingSim::AdvanceTo(double t_s) {
   } else {
     double t = now_;
     while (t < t_s) {
-      const double next = std::min(t_s, (std::floor(t / m.opt.aggregate_step_s + 1e-9) + 1) *
-                                            m.opt.aggregate_step_s);
+      const double next = std::min(
+          t_s, (std::floor(t / m.opt.aggregate_step_s + 1e-9) + 1) * m.opt.aggregate_step_s);
       m.AggregateStep(t, next);
       t = next;
     }
@@ -901,8 +906,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       const double log_pw = pw > 0 ? std::log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
-        const double wq =
-            (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
+        const double wq = (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
         double ttft, e2e, tpot_i = 0;
         // Rank-1 lattice pairing of wait quantiles with sizes; the token draws rotate by step.
         const size_t j = (s.sample_offset + static_cast<size_t>(i) * 79) % s.s_prompt.size();
@@ -1102,8 +1106,14 @@ std::string ServingSim::SeriesCsv() const {
       const double width = std::min(bin, now_ - b * bin);
       const PoolBin pz;
       const PoolBin& p = b < pb.size() ? pb[b] : pz;
-      csv.Add(s.spec.name).Add(static_cast<double>(b) * bin).Add(x.arrivals).Add(x.completed)
-          .Add(x.dropped).Add(x.area_q / width).Add(x.area_sys / width).Add(x.tokens / width)
+      csv.Add(s.spec.name)
+          .Add(static_cast<double>(b) * bin)
+          .Add(x.arrivals)
+          .Add(x.completed)
+          .Add(x.dropped)
+          .Add(x.area_q / width)
+          .Add(x.area_sys / width)
+          .Add(x.tokens / width)
           .Add(p.replica_s > 0 ? p.busy_s / p.replica_s : 0.0)
           .Add(p.replica_s > 0 ? p.load_s / p.replica_s : 0.0);
       csv.EndRow();
@@ -1118,12 +1128,23 @@ std::string ServingSim::LatencyCsv() const {
                  "e2e_p99_s", "e2e_mean_s", "slo_attainment", "goodput_per_s", "tokens_per_s"});
   for (int i = 0; i < num_streams(); ++i) {
     const StreamStats st = Stats(i);
-    csv.Add(impl_->streams[i].spec.name).Add(st.arrivals).Add(st.completed).Add(st.dropped)
-        .Add(st.p50_ttft_s).Add(st.p95_ttft_s).Add(st.p99_ttft_s).Add(st.p50_tpot_s)
-        .Add(st.p95_tpot_s).Add(st.p99_tpot_s).Add(st.p50_e2e_s).Add(st.p95_e2e_s)
-        .Add(st.p99_e2e_s).Add(st.mean_e2e_s)
+    csv.Add(impl_->streams[i].spec.name)
+        .Add(st.arrivals)
+        .Add(st.completed)
+        .Add(st.dropped)
+        .Add(st.p50_ttft_s)
+        .Add(st.p95_ttft_s)
+        .Add(st.p99_ttft_s)
+        .Add(st.p50_tpot_s)
+        .Add(st.p95_tpot_s)
+        .Add(st.p99_tpot_s)
+        .Add(st.p50_e2e_s)
+        .Add(st.p95_e2e_s)
+        .Add(st.p99_e2e_s)
+        .Add(st.mean_e2e_s)
         .Add(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN)
-        .Add(st.goodput_per_s).Add(now_ > 0 ? st.output_tokens / now_ : 0.0);
+        .Add(st.goodput_per_s)
+        .Add(now_ > 0 ? st.output_tokens / now_ : 0.0);
     csv.EndRow();
   }
   return csv.str();

@@ -34,16 +34,16 @@ enum class Fidelity { kRequest, kAggregate };
 struct ServingOptions {
   Fidelity fidelity = Fidelity::kRequest;
   uint64_t seed = 1;
-  double bin_s = 3600;             // time-series bin width
-  double aggregate_step_s = 60;    // aggregate mode step
-  double request_sample_rate = 0;  // share of completed requests written to RequestCsv()
+  double bin_s = 3600;               // time-series bin width
+  double aggregate_step_s = 60;      // aggregate mode step
+  double request_sample_rate = 0;    // share of completed requests written to RequestCsv()
   bool keep_latency_samples = true;  // request mode: exact percentiles need the samples
 };
 
 struct ReplicaSpec {
   std::string model;  // ServedModel::name it serves
   SystemPerf system;
-  int tp = 1;         // accelerators in the tensor-parallel group
+  int tp = 1;  // accelerators in the tensor-parallel group
 };
 
 // Usage of one replica over [since_s, until_s) (see TakeUsage).
@@ -64,12 +64,12 @@ struct StreamStats {
   double p50_ttft_s = 0, p95_ttft_s = 0, p99_ttft_s = 0;
   double p50_tpot_s = 0, p95_tpot_s = 0, p99_tpot_s = 0;
   double p50_e2e_s = 0, p95_e2e_s = 0, p99_e2e_s = 0;
-  double mean_in_system = 0;  // time-average number of requests in system (L)
-  double mean_queued = 0;     // time-average number waiting (Lq)
-  double throughput_per_s = 0;   // completions / elapsed
-  double goodput_per_s = 0;      // SLO-meeting completions / elapsed
-  double busy_fraction = 0;      // of the stream's pool
-  double load_fraction = 0;      // of the stream's pool
+  double mean_in_system = 0;    // time-average number of requests in system (L)
+  double mean_queued = 0;       // time-average number waiting (Lq)
+  double throughput_per_s = 0;  // completions / elapsed
+  double goodput_per_s = 0;     // SLO-meeting completions / elapsed
+  double busy_fraction = 0;     // of the stream's pool
+  double load_fraction = 0;     // of the stream's pool
 };
 
 class ServingSim {

@@ -31,7 +31,8 @@ absl::StatusOr<std::vector<double>> DoubleList(YamlMap& m, const std::string& ke
   std::vector<double> out;
   for (size_t i = 0; i < l.size(); ++i) {
     FLEETSIM_ASSIGN_OR_RETURN(
-        double v, YamlDouble(l[i], m.file(), absl::StrCat(m.FieldPath(key), "[", i, "]"), min, max));
+        double v,
+        YamlDouble(l[i], m.file(), absl::StrCat(m.FieldPath(key), "[", i, "]"), min, max));
     out.push_back(v);
   }
   return out;
@@ -42,15 +43,17 @@ absl::StatusOr<TraceFormat> ParseFormat(YamlMap& m, const std::string& key) {
   return f == "azure_csv" ? TraceFormat::kAzureCsv : TraceFormat::kMooncakeJsonl;
 }
 
-absl::StatusOr<std::shared_ptr<const std::vector<TraceRecord>>> LoadTraceAt(
-    YamlMap& m, const std::string& key, TraceFormat fmt, std::string* resolved) {
+absl::StatusOr<std::shared_ptr<const std::vector<TraceRecord>>> LoadTraceAt(YamlMap& m,
+                                                                            const std::string& key,
+                                                                            TraceFormat fmt,
+                                                                            std::string* resolved) {
   FLEETSIM_ASSIGN_OR_RETURN(std::string p, m.String(key));
   *resolved = Resolve(m.file(), p);
   // Missing file: the error points at the YAML field. Malformed content: the trace's file:line.
   auto text = ReadFile(*resolved);
   if (!text.ok()) {
-    return m.ErrorAt(key, absl::StrCat("cannot load trace '", *resolved, "': ",
-                                       text.status().message()));
+    return m.ErrorAt(
+        key, absl::StrCat("cannot load trace '", *resolved, "': ", text.status().message()));
   }
   auto recs = ParseTrace(*text, fmt, *resolved);
   if (!recs.ok()) return recs.status();
@@ -143,7 +146,8 @@ absl::StatusOr<TokenDist> ParseTokens(YamlMap m, bool trace_arrivals) {
     std::string resolved;
     FLEETSIM_ASSIGN_OR_RETURN(auto recs, LoadTraceAt(m, "path", fmt, &resolved));
     auto vals = std::make_shared<std::vector<int32_t>>();
-    for (const auto& r : *recs) vals->push_back(column == "prompt" ? r.prompt_tokens : r.output_tokens);
+    for (const auto& r : *recs)
+      vals->push_back(column == "prompt" ? r.prompt_tokens : r.output_tokens);
     d.values = vals;
   } else {
     d.kind = TokenDistKind::kFromTrace;
@@ -202,13 +206,20 @@ double ServiceOverride::Mean() const {
 
 std::string RoutingName(RoutingKind k) {
   switch (k) {
-    case RoutingKind::kCentral: return "central";
-    case RoutingKind::kRoundRobin: return "round_robin";
-    case RoutingKind::kJoinShortestQueue: return "join_shortest_queue";
-    case RoutingKind::kLeastOutstandingTokens: return "least_outstanding_tokens";
-    case RoutingKind::kPowerAware: return "power_aware";
-    case RoutingKind::kVendorSpread: return "vendor_spread";
-    case RoutingKind::kSloAware: return "slo_aware";
+    case RoutingKind::kCentral:
+      return "central";
+    case RoutingKind::kRoundRobin:
+      return "round_robin";
+    case RoutingKind::kJoinShortestQueue:
+      return "join_shortest_queue";
+    case RoutingKind::kLeastOutstandingTokens:
+      return "least_outstanding_tokens";
+    case RoutingKind::kPowerAware:
+      return "power_aware";
+    case RoutingKind::kVendorSpread:
+      return "vendor_spread";
+    case RoutingKind::kSloAware:
+      return "slo_aware";
   }
   return "?";
 }
@@ -261,10 +272,10 @@ absl::StatusOr<StreamSpec> ParseStreamSpec(YamlMap& m) {
              {"central", "round_robin", "join_shortest_queue", "least_outstanding_tokens",
               "power_aware", "vendor_spread", "slo_aware"},
              "central"));
-  for (RoutingKind k : {RoutingKind::kCentral, RoutingKind::kRoundRobin,
-                        RoutingKind::kJoinShortestQueue, RoutingKind::kLeastOutstandingTokens,
-                        RoutingKind::kPowerAware, RoutingKind::kVendorSpread,
-                        RoutingKind::kSloAware}) {
+  for (RoutingKind k :
+       {RoutingKind::kCentral, RoutingKind::kRoundRobin, RoutingKind::kJoinShortestQueue,
+        RoutingKind::kLeastOutstandingTokens, RoutingKind::kPowerAware, RoutingKind::kVendorSpread,
+        RoutingKind::kSloAware}) {
     if (RoutingName(k) == routing) s.routing = k;
   }
   FLEETSIM_ASSIGN_OR_RETURN(s.vendor_share_cap, m.Double("vendor_share_cap", 1e-3, 1.0, 1.0));
@@ -282,7 +293,8 @@ absl::StatusOr<std::vector<StreamSpec>> ParseStreamSpecs(const YAML::Node& list,
   std::vector<StreamSpec> out;
   std::set<std::string> names;
   for (size_t i = 0; i < list.size(); ++i) {
-    FLEETSIM_ASSIGN_OR_RETURN(YamlMap m, YamlMap::Make(list[i], file, absl::StrCat(path, "[", i, "]")));
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap m,
+                              YamlMap::Make(list[i], file, absl::StrCat(path, "[", i, "]")));
     FLEETSIM_ASSIGN_OR_RETURN(StreamSpec s, ParseStreamSpec(m));
     if (!names.insert(s.name).second) {
       return m.ErrorAt("name", absl::StrCat("duplicate stream name '", s.name, "'"));

@@ -19,10 +19,10 @@
 namespace fleetsim::serve {
 
 struct ServedModel {
-  std::string name;                // replicas serve a model by this name
-  double params_total = 70e9;      // parameters held in HBM
-  double params_active = 70e9;     // parameters used per token (MoE: < total)
-  double bytes_per_param = 1.0;    // weight precision (FP8 = 1, BF16 = 2, FP4 = 0.5)
+  std::string name;                     // replicas serve a model by this name
+  double params_total = 70e9;           // parameters held in HBM
+  double params_active = 70e9;          // parameters used per token (MoE: < total)
+  double bytes_per_param = 1.0;         // weight precision (FP8 = 1, BF16 = 2, FP4 = 0.5)
   int64_t context_limit_tokens = 4096;  // prompt + output longer than this are dropped
   double kv_bytes_per_token = 163840;   // KV cache per token (Llama-2-70B, FP8 KV: 2*80*8*128*1)
 };
@@ -64,19 +64,19 @@ enum class ServiceKind { kTokens, kExponential, kDeterministic, kEmpirical };
 // Bypasses the token model: each replica serves one request at a time for a drawn duration.
 struct ServiceOverride {
   ServiceKind kind = ServiceKind::kTokens;
-  double mean_s = 0;                  // exponential mean, deterministic duration
-  std::vector<double> values_s;       // empirical
+  double mean_s = 0;             // exponential mean, deterministic duration
+  std::vector<double> values_s;  // empirical
   double Mean() const;
 };
 
 enum class RoutingKind {
-  kCentral,            // one FIFO per model pool; an idle replica pulls (M/M/c discipline)
+  kCentral,  // one FIFO per model pool; an idle replica pulls (M/M/c discipline)
   kRoundRobin,
   kJoinShortestQueue,  // fewest queued + running requests
   kLeastOutstandingTokens,
-  kPowerAware,         // most power headroom (supplied by the caller), ties by load
-  kVendorSpread,       // least-loaded, but no vendor above vendor_share_cap of the stream
-  kSloAware,           // least predicted TTFT
+  kPowerAware,    // most power headroom (supplied by the caller), ties by load
+  kVendorSpread,  // least-loaded, but no vendor above vendor_share_cap of the stream
+  kSloAware,      // least predicted TTFT
 };
 
 struct StreamSpec {
@@ -88,11 +88,11 @@ struct StreamSpec {
   ServiceOverride service;
   double slo_ttft_s = 2.0;
   double slo_tpot_s = 0.2;
-  int priority = 0;                  // higher is served first from the central queue
-  double annual_growth = 1.0;        // arrival rate multiplier per 365 days (compounded)
+  int priority = 0;            // higher is served first from the central queue
+  double annual_growth = 1.0;  // arrival rate multiplier per 365 days (compounded)
   RoutingKind routing = RoutingKind::kCentral;
-  double vendor_share_cap = 1.0;     // vendor_spread: max share of requests per vendor
-  int64_t max_queue = 0;             // per-stream queue cap; arrivals beyond are dropped (0 = none)
+  double vendor_share_cap = 1.0;  // vendor_spread: max share of requests per vendor
+  int64_t max_queue = 0;          // per-stream queue cap; arrivals beyond are dropped (0 = none)
 };
 
 // Parses one stream from a mapping; calls m.Finish().

@@ -50,9 +50,10 @@ bool ParseAzureTimestamp(absl::string_view s, double* out) {
     if (!ParseUInt(f, &digits) || f.size() > 12) return false;
     frac = static_cast<double>(digits) / std::pow(10.0, static_cast<double>(f.size()));
   }
-  *out = static_cast<double>(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
-             86400.0 +
-         static_cast<double>(h * 3600 + mi * 60 + sec) + frac;
+  *out =
+      static_cast<double>(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
+          86400.0 +
+      static_cast<double>(h * 3600 + mi * 60 + sec) + frac;
   return true;
 }
 
@@ -71,7 +72,8 @@ absl::StatusOr<int32_t> TokenCount(absl::string_view s, const std::string& file,
   return static_cast<int32_t>(v);
 }
 
-absl::StatusOr<std::vector<TraceRecord>> ParseAzure(absl::string_view text, const std::string& file) {
+absl::StatusOr<std::vector<TraceRecord>> ParseAzure(absl::string_view text,
+                                                    const std::string& file) {
   std::vector<TraceRecord> out;
   std::vector<double> abs_t;
   size_t pos = 0;
@@ -88,8 +90,7 @@ absl::StatusOr<std::vector<TraceRecord>> ParseAzure(absl::string_view text, cons
     if (!header_seen) {
       header_seen = true;
       if (row != "TIMESTAMP,ContextTokens,GeneratedTokens") {
-        return Err(file, line, 1, "header",
-                   "expected 'TIMESTAMP,ContextTokens,GeneratedTokens'");
+        return Err(file, line, 1, "header", "expected 'TIMESTAMP,ContextTokens,GeneratedTokens'");
       }
       continue;
     }
@@ -103,9 +104,8 @@ absl::StatusOr<std::vector<TraceRecord>> ParseAzure(absl::string_view text, cons
       return Err(file, line, 1, "TIMESTAMP",
                  absl::StrCat("malformed timestamp '", row.substr(0, c1), "'"));
     }
-    FLEETSIM_ASSIGN_OR_RETURN(
-        int32_t p, TokenCount(row.substr(c1 + 1, c2 - c1 - 1), file, line, static_cast<int>(c1) + 2,
-                              "ContextTokens"));
+    FLEETSIM_ASSIGN_OR_RETURN(int32_t p, TokenCount(row.substr(c1 + 1, c2 - c1 - 1), file, line,
+                                                    static_cast<int>(c1) + 2, "ContextTokens"));
     FLEETSIM_ASSIGN_OR_RETURN(int32_t o, TokenCount(row.substr(c2 + 1), file, line,
                                                     static_cast<int>(c2) + 2, "GeneratedTokens"));
     abs_t.push_back(t);

@@ -23,8 +23,9 @@ struct TraceRecord {
 enum class TraceFormat { kAzureCsv, kMooncakeJsonl };
 
 // Parses text already in memory; `file` is used in messages only.
-// Azure: header "TIMESTAMP,ContextTokens,GeneratedTokens", timestamps "YYYY-MM-DD HH:MM:SS.fffffff".
-// Mooncake: one JSON object per line with numeric "timestamp" (ms), "input_length", "output_length".
+// Azure: header "TIMESTAMP,ContextTokens,GeneratedTokens", timestamps "YYYY-MM-DD
+// HH:MM:SS.fffffff". Mooncake: one JSON object per line with numeric "timestamp" (ms),
+// "input_length", "output_length".
 absl::StatusOr<std::vector<TraceRecord>> ParseTrace(absl::string_view text, TraceFormat format,
                                                     const std::string& file);
 // Reads and parses a file (error "path: cannot read" style from ReadFile when absent).

@@ -31,9 +31,9 @@ struct Case {
 
 TEST(PerfModel, CalibratedAgainstMlperfLlama2_70B) {
   const Case cases[] = {
-      {"h100", 2, 1.0, 3913, "v5.0"},  {"h200", 1, 1.0, 4374, "v5.0"},
-      {"b200", 1, 0.5, 12691, "v5.1"}, {"gb200", 1, 0.5, 12934, "v5.1"},
-      {"mi300x", 1, 1.0, 2939, "v4.1"}, {"mi325x", 1, 1.0, 4315, "v5.1"},
+      {"h100", 2, 1.0, 3913, "v5.0"},    {"h200", 1, 1.0, 4374, "v5.0"},
+      {"b200", 1, 0.5, 12691, "v5.1"},   {"gb200", 1, 0.5, 12934, "v5.1"},
+      {"mi300x", 1, 1.0, 2939, "v4.1"},  {"mi325x", 1, 1.0, 4315, "v5.1"},
       {"mi355x", 1, 0.5, 11978, "v6.0"},
   };
   for (const Case& c : cases) {
@@ -45,10 +45,12 @@ TEST(PerfModel, CalibratedAgainstMlperfLlama2_70B) {
     SystemPerf raw = *sys;
     raw.mfu = 0.5;
     const double uncal = ReplicaPerf(raw, c.tp, Llama70B(c.bytes_per_param))
-                             .SaturatedOutputTokensPerSecond(kPrompt, kOutput) / c.tp;
-    std::printf("| %s | tp%d | %s | %.0f | %.0f | %+.1f%% | mfu %.3f | uncal(mfu .5) %.0f (%+.1f%%)\n",
-                c.system, c.tp, c.round, c.mlperf_tokens_per_s_per_accel, model, 100 * err,
-                sys->mfu, uncal, 100 * (uncal / c.mlperf_tokens_per_s_per_accel - 1));
+                             .SaturatedOutputTokensPerSecond(kPrompt, kOutput) /
+                         c.tp;
+    std::printf(
+        "| %s | tp%d | %s | %.0f | %.0f | %+.1f%% | mfu %.3f | uncal(mfu .5) %.0f (%+.1f%%)\n",
+        c.system, c.tp, c.round, c.mlperf_tokens_per_s_per_accel, model, 100 * err, sys->mfu, uncal,
+        100 * (uncal / c.mlperf_tokens_per_s_per_accel - 1));
     EXPECT_LT(std::fabs(err), 0.15) << c.system;
   }
 }

@@ -53,8 +53,8 @@ RunResult Run(int c, double lambda, ServiceKind kind, double mean_s, int64_t n, 
   const double horizon = static_cast<double>(n) / lambda;
   (*sim)->AdvanceTo(horizon);
   StreamStats st = (*sim)->Stats(0);
-  return {st.mean_wait_s, st.mean_in_system, static_cast<double>(st.arrivals) / horizon * st.mean_e2e_s,
-          st.completed};
+  return {st.mean_wait_s, st.mean_in_system,
+          static_cast<double>(st.arrivals) / horizon * st.mean_e2e_s, st.completed};
 }
 
 void CheckCase(int c, double rho, ServiceKind kind, double theory_wait_s, int64_t n_per_seed,
@@ -80,10 +80,12 @@ void CheckCase(int c, double rho, ServiceKind kind, double theory_wait_s, int64_
   // 99% two-sided Student t quantile for 15 degrees of freedom (16 seeds).
   ASSERT_EQ(seeds, 16);
   const double half = 2.947 * std::sqrt(var / seeds);
-  std::printf("%s c=%d rho=%.2f theory Wq=%.4f sim=%.4f (%+.2f%%) 99%%CI +-%.2f%% n=%lld %.2fs (%.2f M req/s)\n",
-              kind == ServiceKind::kDeterministic ? "M/D" : "M/M", c, rho, theory_wait_s, mean,
-              100 * (mean / theory_wait_s - 1), 100 * half / theory_wait_s,
-              static_cast<long long>(total), wall, total / wall / 1e6);
+  std::printf(
+      "%s c=%d rho=%.2f theory Wq=%.4f sim=%.4f (%+.2f%%) 99%%CI +-%.2f%% n=%lld %.2fs (%.2f M "
+      "req/s)\n",
+      kind == ServiceKind::kDeterministic ? "M/D" : "M/M", c, rho, theory_wait_s, mean,
+      100 * (mean / theory_wait_s - 1), 100 * half / theory_wait_s, static_cast<long long>(total),
+      wall, total / wall / 1e6);
   EXPECT_LE(std::fabs(mean - theory_wait_s), half) << "theory outside the seeds' 99% CI";
   EXPECT_LE(std::fabs(mean / theory_wait_s - 1), 0.02);
 }
@@ -98,7 +100,8 @@ TEST(Queueing, MM1ErlangC) {
 TEST(Queueing, MM4ErlangC) {
   for (double rho : {0.5, 0.8, 0.95}) {
     const int64_t n = rho < 0.9 ? 150000 : 750000;
-    CheckCase(4, rho, ServiceKind::kExponential, ErlangCWait(4, 4 * rho, 1.0), n, 16, 10000 + 100 * rho);
+    CheckCase(4, rho, ServiceKind::kExponential, ErlangCWait(4, 4 * rho, 1.0), n, 16,
+              10000 + 100 * rho);
   }
 }
 

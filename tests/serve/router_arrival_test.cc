@@ -12,10 +12,22 @@ namespace {
 std::vector<ReplicaLoad> Loads() {
   std::vector<ReplicaLoad> l(4);
   for (int i = 0; i < 4; ++i) l[i].id = i;
-  l[0].queued = 3; l[0].outstanding_tokens = 100; l[0].work_ahead_s = 2.0; l[0].headroom_w = 50;
-  l[1].queued = 1; l[1].outstanding_tokens = 900; l[1].work_ahead_s = 0.5; l[1].headroom_w = 500;
-  l[2].queued = 2; l[2].outstanding_tokens = 50;  l[2].work_ahead_s = 1.0; l[2].headroom_w = 500;
-  l[3].queued = 0; l[3].running = 4; l[3].outstanding_tokens = 400; l[3].work_ahead_s = 0.1;
+  l[0].queued = 3;
+  l[0].outstanding_tokens = 100;
+  l[0].work_ahead_s = 2.0;
+  l[0].headroom_w = 50;
+  l[1].queued = 1;
+  l[1].outstanding_tokens = 900;
+  l[1].work_ahead_s = 0.5;
+  l[1].headroom_w = 500;
+  l[2].queued = 2;
+  l[2].outstanding_tokens = 50;
+  l[2].work_ahead_s = 1.0;
+  l[2].headroom_w = 500;
+  l[3].queued = 0;
+  l[3].running = 4;
+  l[3].outstanding_tokens = 400;
+  l[3].work_ahead_s = 0.1;
   l[3].headroom_w = 10;
   l[0].vendor = l[1].vendor = 0;
   l[2].vendor = l[3].vendor = 1;
@@ -55,9 +67,9 @@ TEST(Autoscale, DesiredReplicas) {
   AutoscalePolicy p;
   p.target_utilization = 0.5;
   EXPECT_EQ(DesiredReplicas(p, 1, 10, 2, 0, 60), 10);
-  EXPECT_EQ(DesiredReplicas(p, 1, 10, 2, 600, 60), 20);    // backlog drained over 60 s
-  EXPECT_EQ(DesiredReplicas(p, 11, 10, 2, 0, 60), 11);     // within hysteresis: keep
-  EXPECT_EQ(DesiredReplicas(p, 20, 10, 2, 0, 60), 10);     // clearly too many: shrink
+  EXPECT_EQ(DesiredReplicas(p, 1, 10, 2, 600, 60), 20);  // backlog drained over 60 s
+  EXPECT_EQ(DesiredReplicas(p, 11, 10, 2, 0, 60), 11);   // within hysteresis: keep
+  EXPECT_EQ(DesiredReplicas(p, 20, 10, 2, 0, 60), 10);   // clearly too many: shrink
   p.max_replicas = 8;
   EXPECT_EQ(DesiredReplicas(p, 1, 10, 2, 0, 60), 8);
 }

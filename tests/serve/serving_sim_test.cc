@@ -60,7 +60,8 @@ TEST(ServingSim, SaturatedThroughputMatchesAnalyticModel) {
   sim->AdvanceTo(360);
   auto u = sim->TakeUsage();
   const double sim_tps = u[0].output_tokens / 300.0;
-  const double model = ReplicaPerf(H200().system, 1, Llama70B()).SaturatedOutputTokensPerSecond(300, 265);
+  const double model =
+      ReplicaPerf(H200().system, 1, Llama70B()).SaturatedOutputTokensPerSecond(300, 265);
   std::printf("saturated: sim %.0f tok/s, closed form %.0f tok/s\n", sim_tps, model);
   EXPECT_NEAR(sim_tps / model, 1.0, 0.03);
   EXPECT_NEAR(u[0].load_s / 300.0, 1.0, 0.03);
@@ -68,9 +69,9 @@ TEST(ServingSim, SaturatedThroughputMatchesAnalyticModel) {
 }
 
 TEST(ServingSim, LittlesLawTokenModeWithRouting) {
-  for (RoutingKind k : {RoutingKind::kCentral, RoutingKind::kJoinShortestQueue,
-                        RoutingKind::kRoundRobin, RoutingKind::kLeastOutstandingTokens,
-                        RoutingKind::kSloAware}) {
+  for (RoutingKind k :
+       {RoutingKind::kCentral, RoutingKind::kJoinShortestQueue, RoutingKind::kRoundRobin,
+        RoutingKind::kLeastOutstandingTokens, RoutingKind::kSloAware}) {
     StreamSpec s = TokenStream("a", 20, 0, 0);
     s.prompt_tokens.kind = TokenDistKind::kLogNormal;
     s.prompt_tokens.mu = 6.5;

@@ -114,7 +114,8 @@ TEST(StreamSpec, DuplicateNameAndNotAList) {
   std::string one = "- name: x\n" + std::string(kModel) +
                     "  arrival: {kind: poisson, rate_per_s: 1}\n  service: {kind: "
                     "deterministic, duration_s: 1}\n";
-  EXPECT_EQ(Err("streams:\n" + one + one), "s.yaml:6:9: streams[1].name: duplicate stream name 'x'");
+  EXPECT_EQ(Err("streams:\n" + one + one),
+            "s.yaml:6:9: streams[1].name: duplicate stream name 'x'");
   EXPECT_EQ(Err("streams: {a: 1}\n"), "s.yaml:1:10: streams: must be a list of streams");
 }
 
@@ -131,8 +132,8 @@ TEST(StreamSpec, MalformedTraceCsvNamesFileLineAndField) {
                           "2023-11-16 18:17:04.0319600,many,8\n");
   EXPECT_EQ(Err(Stream("  arrival: {kind: trace, format: azure_csv, path: " + p + "}\n")),
             p + ":3:29: ContextTokens: must be a non-negative integer, got 'many'");
-  std::string q = TmpFile("badts.csv",
-                          "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-13-16 18:17:03,1,1\n");
+  std::string q =
+      TmpFile("badts.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-13-16 18:17:03,1,1\n");
   EXPECT_EQ(Err(Stream("  arrival: {kind: trace, format: azure_csv, path: " + q + "}\n")),
             q + ":2:1: TIMESTAMP: malformed timestamp '2023-13-16 18:17:03'");
   std::string h = TmpFile("badhdr.csv", "time,a,b\n");
@@ -172,7 +173,8 @@ TEST(StreamSpec, RealTracesLoad) {
   auto r = ParseText(Stream("  arrival: {kind: trace, format: azure_csv, path: " + dir +
                             "AzureLLMInferenceTrace_conv.csv, time_scale: 0.5, limit: 1000}\n"
                             "  output_tokens: {kind: empirical, format: mooncake_jsonl, column: "
-                            "output, path: " + dir + "mooncake_synthetic_trace.jsonl}\n"));
+                            "output, path: " +
+                            dir + "mooncake_synthetic_trace.jsonl}\n"));
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ((*r)[0].prompt_tokens.kind, TokenDistKind::kFromTrace);
   EXPECT_EQ((*r)[0].output_tokens.values->size(), 3993u);
