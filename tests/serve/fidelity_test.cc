@@ -96,3 +96,47 @@ TEST(Fidelity, TokenModelBatchedReplicas) {
 
 }  // namespace
 }  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+TEST(Fidelity, AggregateUsageAndDrain) {
+  ServingOptions opt;
+  opt.fidelity = Fidelity::kAggregate;
+  opt.aggregate_step_s = 300;
+  StreamSpec s = Chat(30);
+  s.annual_growth = 2;
+  auto sim = *ServingSim::Create({s}, opt);
+  ReplicaSpec r;
+  r.model = "llama";
+  r.system = *BuiltinSystem("h200");
+  std::vector<int> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(*sim->AddReplica(r));
+  sim->AdvanceTo(86400);
+  auto u = sim->TakeUsage();
+  ASSERT_EQ(u.size(), 8u);
+  double tokens = 0;
+  for (const auto& x : u) {
+    EXPECT_NEAR(x.load_s / 86400, 0.49, 0.02);
+    tokens += x.output_tokens;
+  }
+  EXPECT_NEAR(tokens / sim->Stats(0).output_tokens, 1.0, 1e-3);
+  sim->RemoveReplica(ids[0]);
+  sim->AdvanceTo(2 * 86400);
+  u = sim->TakeUsage();
+  ASSERT_EQ(u.size(), 8u);
+  EXPECT_TRUE(u[0].removed);
+  EXPECT_EQ(u[0].busy_s, 0);
+  EXPECT_NEAR(u[1].load_s / 86400, 0.49 * 8 / 7, 0.03);
+  EXPECT_EQ(sim->TakeUsage().size(), 7u);
+  EXPECT_EQ(sim->ActiveReplicas("llama"), 7);
+  // Demand for the autoscaler: the stream's mean rate with growth.
+  EXPECT_NEAR(sim->TakeDemandRate("llama") / 30.0, 1.0, 0.01);
+  const double cap = sim->ReplicaCapacityPerS(r);
+  AutoscalePolicy pol;
+  EXPECT_EQ(DesiredReplicas(pol, 7, 30, cap, 0, 600),
+            static_cast<int>(std::ceil(30 / (cap * 0.7))));
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
