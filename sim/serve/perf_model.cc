@@ -1,0 +1,71 @@
+#include "sim/serve/perf_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+
+namespace fleetsim::serve {
+
+double PeakFlopsFor(const SystemPerf& sys, double bytes_per_param) {
+  if (bytes_per_param < 1.0 && sys.peak_flops_fp4 > 0) return sys.peak_flops_fp4;
+  if (bytes_per_param < 2.0 && sys.peak_flops_fp8 > 0) return sys.peak_flops_fp8;
+  return sys.peak_flops_bf16;
+}
+
+const std::vector<SystemPerf>& BuiltinSystems() {
+  // HARDWARE.md section 1 (dense PF, GB, TB/s). mfu: calibrated against MLPerf Llama-2-70B
+  // offline (section 2a) with the workload in README.md; the calibration test re-checks it.
+  static const std::vector<SystemPerf> kSystems = {
+      {"h100", "nvidia", 0.989e15, 1.979e15, 0, 80e9, 3.35e12, 0.581},
+      {"h200", "nvidia", 0.989e15, 1.979e15, 0, 141e9, 4.8e12, 0.649},
+      {"b200", "nvidia", 2.25e15, 4.5e15, 9.0e15, 180e9, 8.0e12, 0.414},
+      {"gb200", "nvidia", 2.5e15, 5.0e15, 10.0e15, 186e9, 8.0e12, 0.380},
+      {"mi300x", "amd", 1.307e15, 2.615e15, 0, 192e9, 5.3e12, 0.330},
+      {"mi325x", "amd", 1.307e15, 2.615e15, 0, 256e9, 6.0e12, 0.485},
+      {"mi355x", "amd", 2.5e15, 5.0e15, 10.0e15, 288e9, 8.0e12, 0.352},
+  };
+  return kSystems;
+}
+
+absl::StatusOr<SystemPerf> BuiltinSystem(const std::string& name) {
+  for (const auto& s : BuiltinSystems()) {
+    if (s.name == name) return s;
+  }
+  return absl::NotFoundError(absl::StrCat("no built-in system '", name, "'"));
+}
+
+ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model)
+    : tp_(tp), max_batch_(sys.max_batch) {
+  const double flops = tp * PeakFlopsFor(sys, model.bytes_per_param) * sys.mfu;
+  const double bw = tp * sys.hbm_bw_bytes_per_s * sys.bw_efficiency;
+  const double weight_bytes = model.params_total * model.bytes_per_param;
+  prefill_s_per_token_ = 2.0 * model.params_active / flops;
+  compute_s_per_seq_ = 2.0 * model.params_active / flops;
+  weight_s_ = weight_bytes / bw;
+  kv_s_per_token_ = model.kv_bytes_per_token / bw;
+  const double free_bytes = tp * sys.hbm_bytes * (1.0 - sys.hbm_reserve_fraction) - weight_bytes;
+  kv_capacity_tokens_ = model.kv_bytes_per_token > 0 ? free_bytes / model.kv_bytes_per_token
+                                                     : (free_bytes > 0 ? 1e18 : -1);
+}
+
+double ReplicaPerf::DecodeStepSeconds(double batch, double kv_tokens) const {
+  return std::max(weight_s_ + kv_s_per_token_ * kv_tokens, compute_s_per_seq_ * batch);
+}
+
+double ReplicaPerf::SaturatedOutputTokensPerSecond(double prompt_tokens,
+                                                   double output_tokens) const {
+  if (!fits() || output_tokens < 1) return 0;
+  const double per_req = prompt_tokens + output_tokens;
+  double b = std::min<double>(max_batch_, std::floor(kv_capacity_tokens_ / per_req));
+  if (b < 1) return 0;
+  // Steady state: b sequences decode; each step b/(output-1) sequences finish and are replaced,
+  // each replacement costing one prefill (which also yields that sequence's first token).
+  // Mean KV held per sequence: prompt + half the output.
+  const double decode_steps = std::max(1.0, output_tokens - 1);
+  const double step = DecodeStepSeconds(b, b * (prompt_tokens + 0.5 * output_tokens));
+  const double cycle = step + (b / decode_steps) * PrefillSeconds(prompt_tokens);
+  return b * (output_tokens / decode_steps) / cycle;
+}
+
+}  // namespace fleetsim::serve

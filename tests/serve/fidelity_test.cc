@@ -1,0 +1,142 @@
+// Aggregate fidelity against request fidelity on shared scenarios. The measured errors are
+// printed (and recorded in sim/serve/README.md); the asserted bounds are the documented ones.
+#include <cmath>
+#include <cstdio>
+
+#include "gtest/gtest.h"
+#include "sim/serve/serving_sim.h"
+
+namespace fleetsim::serve {
+namespace {
+
+struct Pair {
+  StreamStats req, agg;
+};
+
+Pair RunBoth(const std::vector<StreamSpec>& streams, const ReplicaSpec& r, int replicas,
+             double horizon_s) {
+  Pair out;
+  for (Fidelity f : {Fidelity::kRequest, Fidelity::kAggregate}) {
+    ServingOptions opt;
+    opt.fidelity = f;
+    opt.seed = 11;
+    opt.aggregate_step_s = 60;
+    auto sim = *ServingSim::Create(streams, opt);
+    for (int i = 0; i < replicas; ++i) EXPECT_TRUE(sim->AddReplica(r).ok());
+    sim->AdvanceTo(horizon_s);
+    (f == Fidelity::kRequest ? out.req : out.agg) = sim->Stats(0);
+  }
+  return out;
+}
+
+double Rel(double agg, double req) { return agg / req - 1.0; }
+
+void Print(const char* name, const Pair& p) {
+  std::printf(
+      "%s: throughput %+.1f%%  busy %.3f vs %.3f  load %.3f vs %.3f  mean e2e %+.1f%%  p99 e2e "
+      "%+.1f%%  mean ttft %+.1f%%  p99 ttft %+.1f%%  mean tpot %+.1f%%\n",
+      name, 100 * Rel(p.agg.throughput_per_s, p.req.throughput_per_s), p.agg.busy_fraction,
+      p.req.busy_fraction, p.agg.load_fraction, p.req.load_fraction,
+      100 * Rel(p.agg.mean_e2e_s, p.req.mean_e2e_s), 100 * Rel(p.agg.p99_e2e_s, p.req.p99_e2e_s),
+      100 * Rel(p.agg.mean_ttft_s, p.req.mean_ttft_s),
+      100 * Rel(p.agg.p99_ttft_s, p.req.p99_ttft_s),
+      100 * Rel(p.agg.mean_tpot_s, p.req.mean_tpot_s));
+}
+
+TEST(Fidelity, ClassicQueueMMc) {
+  StreamSpec s;
+  s.name = "q";
+  s.model.name = "m";
+  s.arrival.rate_per_s = 3.2;
+  s.service.kind = ServiceKind::kExponential;
+  s.service.mean_s = 1.0;
+  ReplicaSpec r;
+  r.model = "m";
+  r.system = *BuiltinSystem("h100");
+  Pair p = RunBoth({s}, r, 4, 2e5);
+  Print("M/M/4 rho=0.8", p);
+  EXPECT_NEAR(Rel(p.agg.throughput_per_s, p.req.throughput_per_s), 0, 0.01);
+  EXPECT_NEAR(p.agg.busy_fraction, p.req.busy_fraction, 0.01);
+  EXPECT_NEAR(Rel(p.agg.mean_e2e_s, p.req.mean_e2e_s), 0, 0.03);
+  EXPECT_NEAR(Rel(p.agg.p99_e2e_s, p.req.p99_e2e_s), 0, 0.10);
+}
+
+StreamSpec Chat(double rate) {
+  StreamSpec s;
+  s.name = "chat";
+  s.model.name = "llama";
+  s.model.params_total = s.model.params_active = 68.98e9;
+  s.model.context_limit_tokens = 8192;
+  s.arrival.rate_per_s = rate;
+  s.prompt_tokens.kind = TokenDistKind::kLogNormal;
+  s.prompt_tokens.mu = 6.5;
+  s.prompt_tokens.sigma = 0.8;
+  s.prompt_tokens.clamp_max = 6000;
+  s.output_tokens.kind = TokenDistKind::kUniform;
+  s.output_tokens.min = 20;
+  s.output_tokens.max = 600;
+  return s;
+}
+
+TEST(Fidelity, TokenModelBatchedReplicas) {
+  ReplicaSpec r;
+  r.model = "llama";
+  r.system = *BuiltinSystem("h200");
+  for (double rate : {15.0, 30.0, 45.0}) {  // ~25%, 50%, 75% of 8 replicas' capacity
+    Pair p = RunBoth({Chat(rate)}, r, 8, 3600);
+    char name[64];
+    std::snprintf(name, sizeof(name), "token 8xH200 rate %.0f/s", rate);
+    Print(name, p);
+    EXPECT_NEAR(Rel(p.agg.throughput_per_s, p.req.throughput_per_s), 0, 0.02);
+    EXPECT_NEAR(p.agg.load_fraction, p.req.load_fraction, 0.03);
+    EXPECT_NEAR(Rel(p.agg.mean_e2e_s, p.req.mean_e2e_s), 0, 0.05);
+    EXPECT_NEAR(Rel(p.agg.p99_e2e_s, p.req.p99_e2e_s), 0, 0.12);
+  }
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+TEST(Fidelity, AggregateUsageAndDrain) {
+  ServingOptions opt;
+  opt.fidelity = Fidelity::kAggregate;
+  opt.aggregate_step_s = 300;
+  StreamSpec s = Chat(30);
+  s.annual_growth = 2;
+  auto sim = *ServingSim::Create({s}, opt);
+  ReplicaSpec r;
+  r.model = "llama";
+  r.system = *BuiltinSystem("h200");
+  std::vector<int> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(*sim->AddReplica(r));
+  sim->AdvanceTo(86400);
+  auto u = sim->TakeUsage();
+  ASSERT_EQ(u.size(), 8u);
+  double tokens = 0;
+  for (const auto& x : u) {
+    EXPECT_NEAR(x.load_s / 86400, 0.49, 0.02);
+    tokens += x.output_tokens;
+  }
+  EXPECT_NEAR(tokens / sim->Stats(0).output_tokens, 1.0, 1e-3);
+  sim->RemoveReplica(ids[0]);
+  sim->AdvanceTo(2 * 86400);
+  u = sim->TakeUsage();
+  ASSERT_EQ(u.size(), 8u);
+  EXPECT_TRUE(u[0].removed);
+  EXPECT_EQ(u[0].busy_s, 0);
+  EXPECT_NEAR(u[1].load_s / 86400, 0.49 * 8 / 7, 0.03);
+  EXPECT_EQ(sim->TakeUsage().size(), 7u);
+  EXPECT_EQ(sim->ActiveReplicas("llama"), 7);
+  // Demand for the autoscaler: the stream's mean rate with growth.
+  EXPECT_NEAR(sim->TakeDemandRate("llama") / 30.0, 1.0, 0.01);
+  const double cap = sim->ReplicaCapacityPerS(r);
+  AutoscalePolicy pol;
+  EXPECT_EQ(DesiredReplicas(pol, 7, 30, cap, 0, 600),
+            static_cast<int>(std::ceil(30 / (cap * 0.7))));
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
