@@ -9,6 +9,8 @@
 
 namespace fleetsim {
 
+// Days since 1970-01-01 of a proleptic Gregorian year, month (1-12), day (1-31); no validation.
+int64_t DaysFromCivil(int64_t year, unsigned month, unsigned day);
 // Days since 1970-01-01 of an ISO "YYYY-MM-DD" date; InvalidArgument for malformed or
 // impossible dates (2026-02-30).
 absl::StatusOr<int64_t> ParseIsoDate(const std::string& iso);

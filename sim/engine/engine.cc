@@ -133,16 +133,20 @@ absl::Status Simulation::Setup(sg::Engine& e) {
               ": has build-out dates; the scenario must set start_date"));
         }
       }
-      if (tr.online_date) {
-        auto s = SecondsBetween(cfg_.start_date, *tr.online_date);
-        if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(cfg_.platform_path, ": cluster ", tr.zone_id, ": fleetsim.online: ", s.status().message()));
-        on_s = *s;
-      }
-      if (tr.retire_date) {
-        auto s = SecondsBetween(cfg_.start_date, *tr.retire_date);
-        if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(cfg_.platform_path, ": cluster ", tr.zone_id, ": fleetsim.retire: ", s.status().message()));
-        off_s = *s;
-      }
+      // A tranche date as seconds from start_date, or `dflt` when the date is absent.
+      auto at = [&](const std::optional<std::string>& date, const char* prop,
+                    double dflt) -> absl::StatusOr<double> {
+        if (!date) return dflt;
+        auto sec = SecondsBetween(cfg_.start_date, *date);
+        if (!sec.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(cfg_.platform_path, ": cluster ",
+                                                         tr.zone_id, ": ", prop, ": ",
+                                                         sec.status().message()));
+        }
+        return *sec;
+      };
+      FLEETSIM_ASSIGN_OR_RETURN(on_s, at(tr.online_date, "fleetsim.online", -kInf));
+      FLEETSIM_ASSIGN_OR_RETURN(off_s, at(tr.retire_date, "fleetsim.retire", kInf));
       bool online_now = on_s <= 0 && off_s > 0;
       tranche_hosts_[c].emplace_back();
       for (sg::Host* h : sghosts[c][t]) {
