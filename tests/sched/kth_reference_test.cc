@@ -1,12 +1,11 @@
 // The schedulers alone (no engine) reproduce the external simulator's KTH-SP2 schedules job by
 // job. The engine-level replay test (tests/engine) repeats this through SimGrid.
 #include <map>
-#include <queue>
 
 #include "gtest/gtest.h"
 #include "sim/sched/scheduler.h"
 #include "sim/workload/swf.h"
-#include "tests/sched/fake_view.h"
+#include "tests/sched/driver.h"
 #include "tests/sched/reference_replay.h"
 
 namespace fleetsim::sched {
@@ -16,7 +15,7 @@ using testing_util::HaveShared;
 using testing_util::ReadPeerStarts;
 using testing_util::SharedDir;
 
-std::map<long long, double> Replay(const std::string& policy, workload::SwfEstimates est,
+std::map<JobId, double> Replay(const std::string& policy, workload::SwfEstimates est,
                                    double* avg_bsld) {
   workload::SwfOptions opt;
   opt.estimates = est;
@@ -24,46 +23,13 @@ std::map<long long, double> Replay(const std::string& policy, workload::SwfEstim
   EXPECT_TRUE(trace.ok()) << trace.status();
   auto& jobs = trace->workload.jobs;
   auto sched = *MakeScheduler(policy);
-  FakeClusterView view({trace->max_procs});
-  std::vector<JobRequest> req(jobs.size());
-  std::map<long long, size_t> idx;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    req[i] = JobRequest{jobs[i].id, jobs[i].submit_s, jobs[i].estimate_s, jobs[i].accelerators, {0}, 0};
-    idx[jobs[i].id] = i;
+  std::vector<JobRequest> req;
+  std::map<JobId, double> run;
+  for (const auto& j : jobs) {
+    req.push_back(JobRequest{j.id, j.submit_s, j.estimate_s, j.accelerators, {0}, 0});
+    run[j.id] = j.run_s;
   }
-  std::map<long long, double> start;
-  using End = std::tuple<double, int64_t, JobId>;
-  std::priority_queue<End, std::vector<End>, std::greater<>> ends;
-  int64_t seq = 0;
-  size_t next = 0;
-  std::vector<StartDecision> d;
-  auto apply = [&](double t) {
-    for (auto& x : d) {
-      const auto& j = jobs[idx[x.job]];
-      start[x.job] = t;
-      view.Take(0, j.accelerators);
-      ends.emplace(t + j.run_s, seq++, x.job);
-    }
-    d.clear();
-  };
-  while (next < jobs.size() || !ends.empty()) {
-    double t = next < jobs.size() ? jobs[next].submit_s : 1e300;
-    if (!ends.empty()) t = std::min(t, std::get<0>(ends.top()));
-    std::vector<JobId> done;
-    while (!ends.empty() && std::get<0>(ends.top()) == t) {
-      done.push_back(std::get<2>(ends.top()));
-      view.Give(0, jobs[idx[done.back()]].accelerators);
-      ends.pop();
-    }
-    for (; next < jobs.size() && jobs[next].submit_s == t; ++next) {
-      sched->OnEvent(Event{EventKind::kJobSubmitted, t, &req[next], 0}, view, &d);
-      apply(t);
-    }
-    for (JobId id : done) {
-      sched->OnEvent(Event{EventKind::kJobFinished, t, nullptr, id}, view, &d);
-      apply(t);
-    }
-  }
+  auto start = Drive(*sched, std::move(req), std::move(run), FakeClusterView({trace->max_procs}));
   double sum = 0;
   for (const auto& j : jobs) {
     double ft = start[j.id] + j.run_s - j.submit_s;

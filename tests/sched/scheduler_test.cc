@@ -1,9 +1,6 @@
-#include <map>
-#include <queue>
-
 #include "gtest/gtest.h"
 #include "sim/sched/scheduler.h"
-#include "tests/sched/fake_view.h"
+#include "tests/sched/driver.h"
 
 namespace fleetsim::sched {
 namespace {
@@ -16,51 +13,6 @@ JobRequest Job(JobId id, double submit, double est, int64_t acc, std::vector<int
   j.accelerators = acc;
   j.eligible = std::move(eligible);
   return j;
-}
-
-// Drives a scheduler like the engine would, with exact run times, and returns start times.
-std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs, std::map<JobId, double> run,
-                              FakeClusterView view) {
-  std::map<JobId, double> start;
-  std::map<JobId, int> cluster_of;
-  using End = std::tuple<double, int64_t, JobId>;  // time, start seq, id
-  std::priority_queue<End, std::vector<End>, std::greater<>> ends;
-  int64_t seq = 0;
-  size_t next = 0;
-  std::map<JobId, JobRequest> by_id;
-  for (auto& j : jobs) by_id[j.id] = j;
-  auto apply = [&](double t, std::vector<StartDecision>& d) {
-    for (auto& x : d) {
-      start[x.job] = t;
-      cluster_of[x.job] = x.cluster;
-      view.Take(x.cluster, by_id[x.job].accelerators);
-      ends.emplace(t + run[x.job], seq++, x.job);
-    }
-    d.clear();
-  };
-  std::vector<StartDecision> d;
-  while (next < jobs.size() || !ends.empty()) {
-    double t = next < jobs.size() ? jobs[next].submit_s : 1e300;
-    if (!ends.empty()) t = std::min(t, std::get<0>(ends.top()));
-    std::vector<JobId> done;
-    while (!ends.empty() && std::get<0>(ends.top()) == t) {
-      done.push_back(std::get<2>(ends.top()));
-      view.Give(cluster_of[done.back()], by_id[done.back()].accelerators);
-      ends.pop();
-    }
-    while (next < jobs.size() && jobs[next].submit_s == t) {
-      Event e{EventKind::kJobSubmitted, t, &jobs[next], 0};
-      s.OnEvent(e, view, &d);
-      apply(t, d);
-      ++next;
-    }
-    for (JobId id : done) {
-      Event e{EventKind::kJobFinished, t, nullptr, id};
-      s.OnEvent(e, view, &d);
-      apply(t, d);
-    }
-  }
-  return start;
 }
 
 TEST(Fcfs, NeverSkipsTheHead) {
