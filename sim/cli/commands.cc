@@ -122,6 +122,7 @@ int ValidateCommand(const Options& o) {
   cfg.start_date = s->start_date;
   cfg.progress = false;
   cfg.validate_only = true;
+  cfg.serving = &s->serving;
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   std::printf("%s: ok (%zu jobs, %zu clusters, policy %s)\n", o.positional[0].c_str(),
@@ -143,6 +144,8 @@ int RunCommand(const Options& o) {
   cfg.horizon_s = s->horizon_s;
   cfg.start_date = s->start_date;
   cfg.progress = !o.quiet;
+  cfg.seed = s->seed;
+  cfg.serving = &s->serving;
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};

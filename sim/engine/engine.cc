@@ -33,7 +33,8 @@ struct HostState {
   sg::Host* host = nullptr;
   int cluster = 0;
   int cores = 1;
-  int busy = 0;
+  int busy = 0;     // accelerators held by jobs and replicas
+  int serving = 0;  // of busy, held by replicas (computing only as their load says)
   bool online = true;
   bool retiring = false;  // past its retire date: no new work, off once idle
 };
@@ -47,8 +48,21 @@ struct CapacityEvent {
 
 struct JobRuntime {
   std::vector<std::pair<int, int>> placement;  // (host index, accelerators)
+  std::vector<double> energy0_j;               // host energies at start, per placement entry
   int64_t start_seq = -1;
 };
+
+struct ReplicaRuntime {
+  int deployment = 0;
+  std::vector<std::pair<int, int>> placement;
+  double dynamic_w = 0;  // current dynamic power added to its cluster
+  bool draining = false;
+  bool ended = false;
+};
+
+// Replica requests use negative scheduler ids: -(index + 1).
+constexpr sched::JobId ReplicaJobId(size_t index) { return -static_cast<sched::JobId>(index) - 1; }
+constexpr size_t ReplicaIndex(sched::JobId id) { return static_cast<size_t>(-id - 1); }
 
 class Simulation : public sched::ClusterView {
  public:
@@ -68,7 +82,13 @@ class Simulation : public sched::ClusterView {
 
  private:
   void ApplyStart(const sched::StartDecision& d, double now);
-  void SetHostBusy(int h, int delta);
+  std::vector<std::pair<int, int>> Place(int cluster, int64_t need, sched::JobId id);
+  void SetHostBusy(int h, int delta, bool serving = false);
+  absl::Status SetupServing();
+  void RequestReplica(int deployment, double now, const char* reason);
+  // Serving tick: usage -> power and energy, drained replicas -> `released`, autoscaling.
+  void ServingTick(double now, std::vector<size_t>* released);
+  double ClusterSlopeW(int c) const;
   void SetHostOnline(int h, bool online);
   void Sample(int c, double now);
   void MaybeProgress(double now, bool force);
@@ -79,7 +99,7 @@ class Simulation : public sched::ClusterView {
   std::unique_ptr<sched::Scheduler> sched_;
   std::vector<HostState> hosts_;
   std::vector<std::set<int>> free_hosts_;  // per cluster: online, non-retiring hosts with free cores
-  std::vector<int64_t> online_acc_, busy_acc_;
+  std::vector<int64_t> online_acc_, busy_acc_, serving_acc_;
   std::vector<double> power_w_;
   std::vector<std::vector<std::vector<int>>> tranche_hosts_;  // [cluster][tranche] -> host indices
   std::vector<CapacityEvent> cap_events_;
@@ -97,8 +117,25 @@ class Simulation : public sched::ClusterView {
   std::vector<int> dirty_;  // clusters to sample at the end of this instant
   std::vector<char> is_dirty_;
 
+  // Inference (all empty without streams).
+
+ public:
+  std::unique_ptr<serve::ServingSim> serving_;
+
+ private:
+  std::vector<std::vector<int>> dep_clusters_;          // per deployment: eligible clusters
+  std::vector<serve::SystemPerf> cluster_perf_;         // per cluster
+  std::vector<size_t> replica_submits_;                 // replicas to submit at this instant
+  std::deque<sched::JobRequest> replica_requests_;      // stable addresses for events
+  std::vector<ReplicaRuntime> replica_rt_;
+  absl::flat_hash_map<int, size_t> serve_id_index_;     // ServingSim id -> replica index
+  double next_tick_s_ = kInf, last_tick_s_ = 0;
+  int64_t tick_index_ = 0;
+
  public:
   std::vector<ClusterSample> samples_;
+  std::vector<metrics::ReplicaRecord> replicas_;
+  std::vector<double> serving_energy_j_;
   int64_t events_ = 0, batches_ = 0;
   std::chrono::steady_clock::time_point wall0_;
   double last_progress_wall_ = 0;
@@ -117,6 +154,8 @@ absl::Status Simulation::Setup(sg::Engine& e) {
   const int nc = num_clusters();
   online_acc_.assign(nc, 0);
   busy_acc_.assign(nc, 0);
+  serving_acc_.assign(nc, 0);
+  serving_energy_j_.assign(nc, 0);
   power_w_.assign(nc, 0);
   free_hosts_.resize(nc);
   tranche_hosts_.resize(nc);
@@ -206,6 +245,8 @@ absl::Status Simulation::Setup(sg::Engine& e) {
     rec.accelerators = j.accelerators;
   }
 
+  FLEETSIM_RETURN_IF_ERROR(SetupServing());
+
   controller_host_ = e.get_netzone_root()->create_host("fleetsim-controller", 1.0);
   controller_host_->set_property("wattage_per_state", "0:0:0");
   controller_host_->set_property("wattage_off", "0");
@@ -219,13 +260,164 @@ absl::Status Simulation::Setup(sg::Engine& e) {
   return absl::OkStatus();
 }
 
-void Simulation::SetHostBusy(int h, int delta) {
+absl::Status Simulation::SetupServing() {
+  const serve::ServingPlan* plan = cfg_.serving;
+  if (plan == nullptr || plan->empty()) return absl::OkStatus();
+  const int nc = num_clusters();
+  cluster_perf_.resize(nc);
+  for (int c = 0; c < nc; ++c) {
+    const auto& cl = fleet_.clusters[c];
+    serve::CatalogSystem cs{cl.system,          cl.vendor,    cl.peak_flops_bf16,
+                            cl.peak_flops_fp8,  cl.peak_flops_fp4, cl.mem_bytes,
+                            cl.mem_bw_bytes_per_s};
+    cluster_perf_[c] = serve::ServingPerfFor(cs, nullptr);
+  }
+  serve::ServingOptions opt = plan->options;
+  opt.seed = cfg_.seed;
+  auto sim = serve::ServingSim::Create(plan->streams, opt);
+  if (!sim.ok()) return sim.status();
+  serving_ = std::move(*sim);
+  for (size_t d = 0; d < plan->deployments.size(); ++d) {
+    const auto& dep = plan->deployments[d];
+    const serve::ServedModel* model = nullptr;
+    for (const auto& st : plan->streams) {
+      if (st.model.name == dep.model) model = &st.model;
+    }
+    std::vector<int> eligible;
+    for (int c = 0; c < nc; ++c) {
+      const auto& cl = fleet_.clusters[c];
+      bool sys_ok = dep.systems.empty() ||
+                    std::find(dep.systems.begin(), dep.systems.end(), cl.system) != dep.systems.end();
+      if (!sys_ok || cl.num_accelerators() < dep.tp) continue;
+      if (!serve::ReplicaPerf(cluster_perf_[c], dep.tp, *model).fits()) continue;
+      eligible.push_back(c);
+    }
+    if (eligible.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "serving.deployments[", d, "] (model ", dep.model, ", tp ", dep.tp, "): no cluster of ",
+          cfg_.platform_path, dep.systems.empty() ? "" : absl::StrCat(" of system ", absl::StrJoin(dep.systems, "|")),
+          " has ", dep.tp, " accelerators whose memory holds the model's weights"));
+    }
+    dep_clusters_.push_back(std::move(eligible));
+    for (int i = 0; i < dep.replicas; ++i) RequestReplica(static_cast<int>(d), 0, "initial");
+  }
+  next_tick_s_ = plan->tick_s;
+  return absl::OkStatus();
+}
+
+void Simulation::RequestReplica(int deployment, double now, const char* reason) {
+  const auto& dep = cfg_.serving->deployments[deployment];
+  const size_t r = replicas_.size();
+  metrics::ReplicaRecord rec;
+  rec.index = static_cast<int>(r);
+  rec.model = dep.model;
+  rec.tp = dep.tp;
+  rec.reason = reason;
+  rec.request_s = now;
+  replicas_.push_back(rec);
+  ReplicaRuntime rt;
+  rt.deployment = deployment;
+  replica_rt_.push_back(rt);
+  sched::JobRequest req;
+  req.id = ReplicaJobId(r);
+  req.submit_s = now;
+  // A replica serves until drained: plan with the rest of the horizon (or a year).
+  req.estimate_s = cfg_.horizon_s > now ? cfg_.horizon_s - now : 365.0 * 86400;
+  req.accelerators = dep.tp;
+  req.eligible = dep_clusters_[deployment];
+  req.priority = dep.priority;
+  replica_requests_.push_back(std::move(req));
+  replica_submits_.push_back(r);
+}
+
+double Simulation::ClusterSlopeW(int c) const {
+  const auto& cl = fleet_.clusters[c];
+  return (cl.pstates[0].full_w - cl.pstates[0].idle_w) / cl.accelerators_per_host;
+}
+
+void Simulation::ServingTick(double now, std::vector<size_t>* released) {
+  const double dt = now - last_tick_s_;
+  for (const auto& u : serving_->TakeUsage()) {
+    const size_t r = serve_id_index_.at(u.id);
+    auto& rt = replica_rt_[r];
+    auto& rec = replicas_[r];
+    const int c = rec.cluster;
+    const double slope_w = ClusterSlopeW(c) * rec.tp;
+    rec.load_s += u.load_s;
+    rec.output_tokens += u.output_tokens;
+    rec.energy_j += u.load_s * slope_w;
+    serving_energy_j_[c] += u.load_s * slope_w;
+    const double w = u.removed || dt <= 0 ? 0.0 : u.load_s / dt * slope_w;
+    power_w_[c] += w - rt.dynamic_w;
+    rt.dynamic_w = w;
+    Sample(c, now);
+    if (u.removed) {
+      for (auto [h, k] : rt.placement) SetHostBusy(h, -k, /*serving=*/true);
+      rt.ended = true;
+      rec.end_s = now;
+      released->push_back(r);
+    }
+  }
+  std::sort(released->begin(), released->end());
+
+  // Power headroom for power-aware routing: the site's cap minus its facility power now.
+  std::vector<double> site_w(fleet_.sites.size(), 0);
+  for (size_t si = 0; si < fleet_.sites.size(); ++si) {
+    for (int c : fleet_.sites[si].clusters) site_w[si] += power_w_[c] * fleet_.sites[si].pue;
+  }
+  for (size_t r = 0; r < replicas_.size(); ++r) {
+    if (replicas_[r].serve_id < 0 || replica_rt_[r].ended) continue;
+    const int si = fleet_.FindSite(fleet_.clusters[replicas_[r].cluster].site);
+    const double cap_w = fleet_.sites[si].power_cap_w > 0 ? fleet_.sites[si].power_cap_w : kInf;
+    serving_->SetPowerHeadroom(replicas_[r].serve_id, cap_w - site_w[si]);
+  }
+
+  // Autoscaling: replicas requested or serving (not draining) follow DesiredReplicas.
+  const auto& deps = cfg_.serving->deployments;
+  for (size_t d = 0; d < deps.size(); ++d) {
+    if (!deps[d].autoscale) continue;
+    std::vector<size_t> active;
+    int pending = 0;
+    for (size_t r = 0; r < replicas_.size(); ++r) {
+      if (replica_rt_[r].deployment != static_cast<int>(d) || replica_rt_[r].draining) continue;
+      if (replica_rt_[r].ended) continue;
+      if (replicas_[r].serve_id < 0) {
+        ++pending;
+      } else {
+        active.push_back(r);
+      }
+    }
+    const int current = pending + static_cast<int>(active.size());
+    serve::ReplicaSpec spec{deps[d].model, cluster_perf_[dep_clusters_[d][0]], deps[d].tp};
+    const int want = serve::DesiredReplicas(
+        deps[d].policy, current, serving_->TakeDemandRate(deps[d].model),
+        serving_->ReplicaCapacityPerS(spec), serving_->Backlog(deps[d].model), deps[d].drain_s);
+    for (int i = current; i < want; ++i) RequestReplica(static_cast<int>(d), now, "scale_up");
+    // Scale down by draining the newest serving replicas (queued requests cannot be withdrawn).
+    for (int i = 0; i < current - want && !active.empty(); ++i) {
+      const size_t r = active.back();
+      active.pop_back();
+      replica_rt_[r].draining = true;
+      replicas_[r].drain_s = now;
+      serving_->RemoveReplica(replicas_[r].serve_id);
+    }
+  }
+  last_tick_s_ = now;
+  ++tick_index_;
+  next_tick_s_ = (tick_index_ + 1) * cfg_.serving->tick_s;
+}
+
+void Simulation::SetHostBusy(int h, int delta, bool serving) {
   HostState& hs = hosts_[h];
   const auto& p = fleet_.clusters[hs.cluster].pstates[0];
-  power_w_[hs.cluster] -= power::HostPowerW(p, hs.cores, hs.busy);
+  power_w_[hs.cluster] -= power::HostPowerW(p, hs.cores, hs.busy - hs.serving);
   hs.busy += delta;
   busy_acc_[hs.cluster] += delta;
-  power_w_[hs.cluster] += power::HostPowerW(p, hs.cores, hs.busy);
+  if (serving) {
+    hs.serving += delta;
+    serving_acc_[hs.cluster] += delta;
+  }
+  power_w_[hs.cluster] += power::HostPowerW(p, hs.cores, hs.busy - hs.serving);
   if (hs.online && !hs.retiring && hs.busy < hs.cores) {
     free_hosts_[hs.cluster].insert(h);
   } else {
@@ -269,24 +461,49 @@ void Simulation::Sample(int c, double now) {
   (void)now;
 }
 
+std::vector<std::pair<int, int>> Simulation::Place(int cluster, int64_t need, sched::JobId id) {
+  // First fit over the cluster's free hosts in index order.
+  std::vector<std::pair<int, int>> placement;
+  auto& fh = free_hosts_[cluster];
+  for (auto it = fh.begin(); need > 0 && it != fh.end();) {
+    int h = *it++;
+    int take = static_cast<int>(std::min<int64_t>(need, hosts_[h].cores - hosts_[h].busy));
+    placement.emplace_back(h, take);
+    need -= take;
+  }
+  if (need > 0) {
+    std::fprintf(stderr, "internal error: scheduler started %lld on cluster %s without room\n",
+                 static_cast<long long>(id), fleet_.clusters[cluster].name.c_str());
+    std::abort();
+  }
+  return placement;
+}
+
 void Simulation::ApplyStart(const sched::StartDecision& d, double now) {
+  if (d.job < 0) {  // an inference replica
+    const size_t r = ReplicaIndex(d.job);
+    auto& rt = replica_rt_[r];
+    auto& rec = replicas_[r];
+    rt.placement = Place(d.cluster, rec.tp, d.job);
+    for (auto [h, k] : rt.placement) SetHostBusy(h, k, /*serving=*/true);
+    serve::ReplicaSpec spec{rec.model, cluster_perf_[d.cluster], rec.tp};
+    auto id = serving_->AddReplica(spec);
+    if (!id.ok()) {  // Setup checked that the model fits every eligible cluster
+      std::fprintf(stderr, "internal error: %s\n", std::string(id.status().message()).c_str());
+      std::abort();
+    }
+    rec.serve_id = *id;
+    rec.start_s = now;
+    rec.cluster = d.cluster;
+    serve_id_index_[*id] = r;
+    Sample(d.cluster, now);
+    return;
+  }
   // Jobs are looked up by id through the request table (ids are unique; index = position).
   const size_t job = id_index_.at(d.job);
   auto& rt = runtime_[job];
   auto& rec = records_[job];
-  int64_t need = requests_[job].accelerators;
-  auto& fh = free_hosts_[d.cluster];
-  for (auto it = fh.begin(); need > 0 && it != fh.end();) {
-    int h = *it++;
-    int take = static_cast<int>(std::min<int64_t>(need, hosts_[h].cores - hosts_[h].busy));
-    rt.placement.emplace_back(h, take);
-    need -= take;
-  }
-  if (need > 0) {
-    std::fprintf(stderr, "internal error: scheduler started job %lld on cluster %s without room\n",
-                 static_cast<long long>(d.job), fleet_.clusters[d.cluster].name.c_str());
-    std::abort();
-  }
+  rt.placement = Place(d.cluster, requests_[job].accelerators, d.job);
   for (auto [h, k] : rt.placement) SetHostBusy(h, k);
   rt.start_seq = start_seq_++;
   rec.start_s = now;
@@ -302,7 +519,7 @@ void Simulation::JobActor(size_t job) {
   const auto& cl = fleet_.clusters[records_[job].cluster];
   const double flops = wl_.jobs[job].run_s * cl.pstates[0].speed_flops;
   std::vector<sg::ExecPtr> execs;
-  std::vector<double> e0;
+  auto& e0 = rt.energy0_j;
   execs.reserve(rt.placement.size());
   for (auto [h, k] : rt.placement) {
     sg::Host* host = hosts_[h].host;
@@ -351,16 +568,20 @@ void Simulation::Controller() {
   std::unique_lock<sg::Mutex> lock(*mu_);
   started_ = true;
   for (int h : initially_off_) hosts_[h].host->turn_off();
+  const bool horizon = cfg_.horizon_s > 0;
+  bool first = true;
   while (true) {
-    // Stop when no work is left: nothing to submit, nothing running, and no queued job that a
-    // future tranche could make room for. (With a horizon, run_until() stops the clock there.)
-    bool more = next_submit < requests_.size() || done_ < start_seq_ ||
-                (sched_->queue_length() > 0 && next_cap < cap_events_.size()) ||
-                (cfg_.horizon_s > 0 && next_cap < cap_events_.size());
+    // Without a horizon, stop when no work is left: nothing to submit, nothing running, and no
+    // queued job that a future tranche could make room for. With one, run to the horizon.
+    bool more = horizon || next_submit < requests_.size() || done_ < start_seq_ ||
+                (sched_->queue_length() > 0 && next_cap < cap_events_.size());
     if (!more) break;
-    double t_next = kInf;
-    if (next_submit < requests_.size()) t_next = requests_[next_submit].submit_s;
+    double t_next = horizon ? cfg_.horizon_s : kInf;
+    if (next_submit < requests_.size()) t_next = std::min(t_next, requests_[next_submit].submit_s);
     if (next_cap < cap_events_.size()) t_next = std::min(t_next, cap_events_[next_cap].time_s);
+    t_next = std::min(t_next, next_tick_s_);
+    if (first && !replica_submits_.empty()) t_next = 0;  // initial replica requests
+    first = false;
     if (finished_.empty()) {
       if (t_next == kInf) {
         cv_->wait(lock);
@@ -373,8 +594,9 @@ void Simulation::Controller() {
     sg::this_actor::yield();
     const double now = sg::Engine::get_clock();
     ++batches_;
+    if (serving_) serving_->AdvanceTo(now);
 
-    // 1. Physically release everything that ended now.
+    // 1. Physically release everything that ended now: jobs, then drained replicas.
     std::vector<size_t> ended;
     ended.swap(finished_);
     std::sort(ended.begin(), ended.end(),
@@ -385,6 +607,10 @@ void Simulation::Controller() {
       for (auto [h, k] : runtime_[j].placement) SetHostBusy(h, -k);
       Sample(records_[j].cluster, now);
       ++done_;
+    }
+    std::vector<size_t> released;
+    if (serving_ && (now >= next_tick_s_ || (horizon && now >= cfg_.horizon_s))) {
+      ServingTick(now, &released);
     }
     // 2. Build-out: tranches coming online or retiring now.
     bool capacity_changed = false;
@@ -402,28 +628,42 @@ void Simulation::Controller() {
       Sample(ev.cluster, now);
       capacity_changed = true;
     }
-    // 3. Events in canonical order: submissions, then terminations in start order.
+    // 3. Events in canonical order: submissions (replica requests, then jobs), then
+    //    terminations (jobs in start order, then replicas in request order).
     auto deliver = [&](const sched::Event& ev) {
       ++events_;
       sched_->OnEvent(ev, *this, &starts);
       for (const auto& d : starts) ApplyStart(d, now);
       starts.clear();
     };
+    std::vector<size_t> submits;
+    submits.swap(replica_submits_);
+    for (size_t r : submits) {
+      deliver(sched::Event{sched::EventKind::kJobSubmitted, now, &replica_requests_[r], 0});
+    }
     for (; next_submit < requests_.size() && requests_[next_submit].submit_s <= now; ++next_submit) {
       deliver(sched::Event{sched::EventKind::kJobSubmitted, now, &requests_[next_submit], 0});
     }
     for (size_t j : ended) {
       deliver(sched::Event{sched::EventKind::kJobFinished, now, nullptr, records_[j].id});
     }
+    for (size_t r : released) {
+      deliver(sched::Event{sched::EventKind::kJobFinished, now, nullptr, ReplicaJobId(r)});
+    }
     if (capacity_changed) deliver(sched::Event{sched::EventKind::kCapacityChanged, now, nullptr, 0});
 
     for (int c : dirty_) {
-      samples_.push_back(ClusterSample{now, c, busy_acc_[c], online_acc_[c], power_w_[c]});
+      samples_.push_back(
+          ClusterSample{now, c, busy_acc_[c], online_acc_[c], serving_acc_[c], power_w_[c]});
       is_dirty_[c] = 0;
     }
     dirty_.clear();
     MaybeProgress(now, false);
+    if (horizon && now >= cfg_.horizon_s) break;
   }
+  // Jobs still running at the horizon hold the condition variable and their executions: end
+  // them so the engine stops cleanly at this instant.
+  sg::Actor::kill_all();
 }
 
 void Simulation::Finish(sg::Engine& e, RunResult* out) {
@@ -431,9 +671,23 @@ void Simulation::Finish(sg::Engine& e, RunResult* out) {
   MaybeProgress(out->end_time_s, true);
   out->cluster_energy_j.assign(num_clusters(), 0);
   for (const auto& hs : hosts_) out->cluster_energy_j[hs.cluster] += sg_host_get_consumed_energy(hs.host);
+  for (int c = 0; c < num_clusters(); ++c) out->cluster_energy_j[c] += serving_energy_j_[c];
+  out->cluster_serving_energy_j = serving_energy_j_;
+  // Jobs still running: the accelerator share of their hosts' energy so far.
+  for (size_t j = 0; j < records_.size(); ++j) {
+    if (records_[j].status != JobStatus::kRunning) continue;
+    const auto& rt = runtime_[j];
+    double e = 0;
+    for (size_t i = 0; i < rt.placement.size() && i < rt.energy0_j.size(); ++i) {
+      auto [h, k] = rt.placement[i];
+      e += (sg_host_get_consumed_energy(hosts_[h].host) - rt.energy0_j[i]) * k / hosts_[h].cores;
+    }
+    records_[j].energy_j = e;
+  }
   // Final sample per cluster at the end time closes every step function.
   for (int c = 0; c < num_clusters(); ++c) {
-    samples_.push_back(ClusterSample{out->end_time_s, c, busy_acc_[c], online_acc_[c], power_w_[c]});
+    samples_.push_back(ClusterSample{out->end_time_s, c, busy_acc_[c], online_acc_[c],
+                                     serving_acc_[c], power_w_[c]});
   }
   (void)e;
 }
@@ -459,16 +713,14 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
     return out;
   }
   sim.wall0_ = std::chrono::steady_clock::now();
-  if (config.horizon_s > 0) {
-    e.run_until(config.horizon_s);
-  } else {
-    e.run();
-  }
+  e.run();  // the controller stops at the horizon, if any, and ends every other actor
   sim.Finish(e, &out);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - sim.wall0_).count();
   out.fleet = sim.fleet_;
   out.jobs = sim.records_;
   out.samples = std::move(sim.samples_);
+  out.replicas = std::move(sim.replicas_);
+  out.serving = std::move(sim.serving_);
   out.events = sim.events_;
   out.batches = sim.batches_;
   int maj, min, patch;

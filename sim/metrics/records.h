@@ -4,10 +4,12 @@
 #define FLEETSIM_SIM_METRICS_RECORDS_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sim/platform/fleet.h"
+#include "sim/serve/serving_sim.h"
 
 namespace fleetsim::metrics {
 
@@ -34,14 +36,35 @@ struct ClusterSample {
   int cluster = 0;
   int64_t busy_accelerators = 0;
   int64_t online_accelerators = 0;
+  int64_t serving_accelerators = 0;  // of busy_accelerators, held by inference replicas
   double power_w = 0;  // IT power of all the cluster's hosts (offline hosts at wattage_off)
+};
+
+// One inference replica: a request for `tp` accelerators placed by the scheduler like a job.
+struct ReplicaRecord {
+  int index = 0;          // 0-based, in request order
+  std::string model;
+  int tp = 0;
+  std::string reason;     // "initial" | "scale_up"
+  double request_s = 0;
+  double start_s = -1;    // -1: never placed
+  double drain_s = -1;    // -1: never asked to drain
+  double end_s = -1;      // -1: still serving at the end
+  int cluster = -1;
+  int serve_id = -1;      // ServingSim replica id
+  int64_t output_tokens = 0;
+  double load_s = 0;      // time-integral of its load fraction
+  double energy_j = 0;    // dynamic energy above idle, tp * load_s * (full_w - idle_w) / cores
 };
 
 struct RunResult {
   platform::Fleet fleet;
   std::vector<JobRecord> jobs;          // in workload order
   std::vector<ClusterSample> samples;   // time-ordered
-  std::vector<double> cluster_energy_j; // SimGrid energy plugin, per cluster
+  std::vector<double> cluster_energy_j; // SimGrid energy plugin + serving dynamic energy
+  std::vector<double> cluster_serving_energy_j;  // the serving dynamic part, per cluster
+  std::vector<ReplicaRecord> replicas;  // in request order
+  std::shared_ptr<const serve::ServingSim> serving;  // null without streams
   double end_time_s = 0;                // simulated time when the run stopped
   int64_t events = 0;                   // scheduler events delivered
   int64_t batches = 0;                  // distinct instants processed

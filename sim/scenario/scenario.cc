@@ -171,8 +171,30 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path,
       s.workload.jobs.push_back(std::move(j));
     }
   }
+  std::vector<serve::StreamSpec> streams;
+  YAML::Node stream_list = wl.Child("streams");
+  if (stream_list.IsDefined() && !stream_list.IsNull()) {
+    FLEETSIM_ASSIGN_OR_RETURN(streams, serve::ParseStreamSpecs(stream_list, path, "workload.streams"));
+    for (const auto& st : streams) {
+      if (!st.arrival.trace_path.empty()) s.inputs.push_back(st.arrival.trace_path);
+    }
+  }
   FLEETSIM_RETURN_IF_ERROR(wl.Finish());
-  if (s.workload.jobs.empty()) return top.ErrorAt("workload", "has no jobs (give swf or jobs)");
+  if (s.workload.jobs.empty() && streams.empty()) {
+    return top.ErrorAt("workload", "has no jobs and no streams (give swf, jobs or streams)");
+  }
+  if (!streams.empty()) {
+    if (!top.Has("serving")) {
+      return top.ErrorAt("workload", "has streams but the scenario has no serving: section");
+    }
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap sv, top.Map("serving"));
+    FLEETSIM_ASSIGN_OR_RETURN(s.serving, serve::ParseServingPlan(sv, std::move(streams)));
+    if (s.horizon_s <= 0) {
+      return top.ErrorAt("horizon_s", "must be > 0 when the workload has streams");
+    }
+  } else if (top.Has("serving")) {
+    return top.ErrorAt("serving", "given but workload.streams is empty");
+  }
   std::stable_sort(s.workload.jobs.begin(), s.workload.jobs.end(),
                    [](const auto& a, const auto& b) { return a.submit_s < b.submit_s; });
 

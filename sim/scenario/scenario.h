@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sim/serve/deployment.h"
 #include "sim/workload/job.h"
 
 namespace fleetsim::scenario {
@@ -21,10 +22,11 @@ struct Scenario {
   std::string name;           // scenario name (default: file stem)
   std::string platform_path;  // resolved
   std::string start_date;     // ISO date of t = 0, "" if none
-  double horizon_s = 0;       // 0 = until every job has ended
+  double horizon_s = 0;       // 0 = until every job has ended (required > 0 with streams)
   uint64_t seed = 1;
   std::string policy;         // scheduler name
-  workload::Workload workload;
+  workload::Workload workload;   // training jobs
+  serve::ServingPlan serving;    // inference streams (workload.streams) and their deployments
   std::string out_dir;        // resolved; "" = results/<name>
   std::vector<std::string> inputs;     // every file read (for the manifest)
   std::vector<std::string> overrides;  // the --set arguments applied

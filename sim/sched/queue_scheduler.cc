@@ -19,7 +19,11 @@ void QueueScheduler::OnEvent(const Event& event, const ClusterView& view,
   pending_.assign(view.num_clusters(), 0);
   switch (event.kind) {
     case EventKind::kJobSubmitted:
-      queue_.push_back(*event.job);
+      // Priority order, FIFO within a priority: behind every queued job of equal or higher
+      // priority (all-equal priorities give plain submission order).
+      queue_.insert(std::find_if(queue_.begin(), queue_.end(),
+                                 [&](const JobRequest& q) { return q.priority < event.job->priority; }),
+                    *event.job);
       if (PassOnSubmit(*event.job, event.time_s, view)) Pass(event.time_s, view, starts);
       break;
     case EventKind::kJobFinished: {

@@ -27,7 +27,7 @@ struct JobRequest {
   double estimate_s = 0;        // the user's run-time estimate (walltime request), > 0
   int64_t accelerators = 1;     // gang size: all must be in one cluster
   std::vector<int> eligible;    // cluster indices the job may run on, in preference order
-  int priority = 0;             // higher first; used by priority-aware policies only
+  int priority = 0;             // higher first: queues are ordered by priority, then submission
 };
 
 // Read-only view of the clusters at the current instant.
@@ -72,7 +72,8 @@ class Scheduler {
   virtual size_t queue_length() const = 0;
 };
 
-// Policy names accepted by MakeScheduler: "fcfs", "easy".
+// Policy names accepted by MakeScheduler: "fcfs", "easy". Both keep one queue ordered by
+// priority (higher first), then submission order; EASY reserves for the queue's head.
 const std::vector<std::string>& SchedulerNames();
 // Error (InvalidArgument, naming the policy) if unknown.
 absl::StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name);
