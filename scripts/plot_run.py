@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""Plots a fleetsim run directory: utilization and power per cluster, and job waits.
+"""Plots a fleetsim run directory.
 
 Usage: /usr/bin/python3 scripts/plot_run.py RESULTS_DIR
-Reads only utilization.csv and jobs.csv (schemas: results/README.md); writes
-RESULTS_DIR/utilization.png and RESULTS_DIR/waits.png and prints their paths.
+Reads utilization.csv and jobs.csv, and serving_series.csv and replicas.csv when the run had
+inference streams (schemas: results/README.md). Writes into RESULTS_DIR and prints the paths:
+  utilization.png  utilization, training vs serving accelerators and IT power, per vendor
+  waits.png        CDF of training-job waits per vendor
+  serving.png      per stream: output tokens/s, mean queue; active replicas per model
 """
 import os
 import sys
@@ -15,39 +18,106 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
+def step_sum(util, by, col):
+    """Sums a per-cluster step function over the clusters of each `by` group.
+
+    Returns a frame indexed by time_s (every sample instant), one column per group."""
+    wide = util.pivot_table(index="time_s", columns="cluster", values=col, aggfunc="last")
+    wide = wide.sort_index().ffill().fillna(0.0)
+    groups = util.groupby("cluster")[by].first()
+    return wide.T.groupby(groups).sum().T
+
+
+def plot_utilization(d, util):
+    busy = step_sum(util, "vendor", "busy_accelerators")
+    online = step_sum(util, "vendor", "online_accelerators")
+    serving = step_sum(util, "vendor", "serving_accelerators")
+    power = step_sum(util, "vendor", "power_w")
+    t_d = busy.index / 86400.0
+    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
+    for v in busy.columns:
+        u = (busy[v] / online[v].where(online[v] > 0)).fillna(0.0)
+        ax1.step(t_d, u, where="post", label=v)
+    ax1.set_ylabel("utilization\n(busy / online accelerators)")
+    ax1.set_ylim(-0.02, 1.02)
+    ax1.legend(loc="lower right", fontsize=8, ncol=4)
+    train = busy.sum(axis=1) - serving.sum(axis=1)
+    ax2.stackplot(t_d, train, serving.sum(axis=1), step="post",
+                  labels=["training", "inference replicas"], alpha=0.8)
+    ax2.step(t_d, online.sum(axis=1), where="post", color="k", lw=1, label="online")
+    ax2.set_ylabel("accelerators")
+    ax2.legend(loc="lower right", fontsize=8)
+    ax3.stackplot(t_d, *[power[v] / 1e6 for v in power.columns], step="post",
+                  labels=list(power.columns), alpha=0.8)
+    ax3.set_ylabel("IT power (MW)")
+    ax3.set_xlabel("simulated time (days)")
+    ax3.legend(loc="lower right", fontsize=8, ncol=4)
+    ax1.set_title("fleetsim: utilization, accelerators and power by vendor")
+    fig.tight_layout()
+    p = os.path.join(d, "utilization.png")
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    return p
+
+
+def plot_waits(d, util, jobs):
+    vendor_of = util.groupby("cluster")["vendor"].first()
+    started = jobs[jobs["start_s"] >= 0].copy()
+    started["vendor"] = started["cluster"].map(vendor_of)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for vendor, g in started.groupby("vendor", sort=True):
+        w = g["wait_s"].sort_values() / 3600.0
+        ax.step(w, (pd.Series(range(1, len(w) + 1)) / len(w)).values, where="post",
+                label="%s (%d jobs)" % (vendor, len(w)))
+    ax.set_xlabel("wait (hours)")
+    ax.set_ylabel("fraction of started jobs (CDF)")
+    ax.set_title("fleetsim: training-job wait time by vendor")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    p = os.path.join(d, "waits.png")
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    return p
+
+
+def plot_serving(d, series, replicas, end_s):
+    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
+    for stream, g in series.groupby("stream", sort=True):
+        t_d = g["bin_start_s"] / 86400.0
+        ax1.step(t_d, g["tokens_per_s"] / 1e3, where="post", label=stream)
+        ax2.step(t_d, g["queue_mean"], where="post", label=stream)
+    ax1.set_ylabel("output tokens/s (thousands)")
+    ax1.legend(loc="upper right", fontsize=8)
+    ax2.set_ylabel("mean requests waiting")
+    ax2.set_yscale("symlog")
+    placed = replicas[replicas["start_s"] >= 0]
+    for model, g in placed.groupby("model", sort=True):
+        ends = g["end_s"].where(g["end_s"] >= 0, end_s)
+        ev = pd.concat([pd.Series(1, index=g["start_s"]), pd.Series(-1, index=ends)])
+        ev = ev.groupby(level=0).sum().sort_index().cumsum()
+        ax3.step(ev.index / 86400.0, ev.values, where="post", label=model)
+    ax3.set_ylabel("active replicas")
+    ax3.set_xlabel("simulated time (days)")
+    ax3.legend(loc="upper right", fontsize=8)
+    ax1.set_title("fleetsim: inference streams (bins of serving.bin_s)")
+    fig.tight_layout()
+    p = os.path.join(d, "serving.png")
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    return p
+
+
 def main(d):
     util = pd.read_csv(os.path.join(d, "utilization.csv"))
     jobs = pd.read_csv(os.path.join(d, "jobs.csv"))
-    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
-    for cluster, g in util.groupby("cluster", sort=True):
-        t_d = g["time_s"] / 86400.0
-        ax1.step(t_d, g["utilization"], where="post", label=cluster)
-        ax2.step(t_d, g["power_w"] / 1e3, where="post", label=cluster)
-    ax1.set_ylabel("utilization (busy / online accelerators)")
-    ax1.set_ylim(-0.02, 1.02)
-    ax1.legend(loc="upper right", fontsize=8)
-    ax2.set_ylabel("IT power (kW)")
-    ax2.set_xlabel("simulated time (days)")
-    ax1.set_title("fleetsim: utilization and power per cluster")
-    fig.tight_layout()
-    p1 = os.path.join(d, "utilization.png")
-    fig.savefig(p1, dpi=110)
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    started = jobs.dropna(subset=["wait_s"])
-    for cluster, g in started.groupby("cluster", sort=True):
-        w = g["wait_s"].sort_values() / 3600.0
-        ax.step(w, (pd.Series(range(1, len(w) + 1)) / len(w)).values, where="post", label=cluster)
-    ax.set_xlabel("wait (hours)")
-    ax.set_ylabel("fraction of jobs (CDF)")
-    ax.set_title("fleetsim: job wait time distribution")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    p2 = os.path.join(d, "waits.png")
-    fig.savefig(p2, dpi=110)
-    plt.close(fig)
-    print("plots: %s %s" % (p1, p2))
+    paths = [plot_utilization(d, util)]
+    if len(jobs):
+        paths.append(plot_waits(d, util, jobs))
+    sp = os.path.join(d, "serving_series.csv")
+    if os.path.exists(sp):
+        replicas = pd.read_csv(os.path.join(d, "replicas.csv"))
+        paths.append(plot_serving(d, pd.read_csv(sp), replicas, util["time_s"].max()))
+    print("plots: " + " ".join(paths))
 
 
 if __name__ == "__main__":

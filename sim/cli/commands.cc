@@ -65,7 +65,8 @@ int Usage(const std::string& msg) {
   return 2;
 }
 
-absl::Status WriteOutputs(const std::string& dir, const metrics::RunResult& r,
+// Writes every output file atomically; returns their names (manifest last).
+absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir, const metrics::RunResult& r,
                           const metrics::RunInfo& info, const std::vector<std::string>& inputs,
                           const Options& o, const std::vector<std::pair<std::string, std::string>>& params) {
   FLEETSIM_RETURN_IF_ERROR(MakeDirs(dir));
@@ -89,24 +90,37 @@ absl::Status WriteOutputs(const std::string& dir, const metrics::RunResult& r,
     m.BeginObject().Key("path").Value(p).Key("sha256").Value(*h).EndObject();
   }
   m.EndArray();
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back("jobs.csv", metrics::JobsCsv(r));
+  files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
+  files.emplace_back("summary.json", metrics::SummaryJson(r, info));
+  if (r.serving) {
+    files.emplace_back("replicas.csv", metrics::ReplicasCsv(r));
+    files.emplace_back("serving_series.csv", r.serving->SeriesCsv());
+    files.emplace_back("serving_latency.csv", r.serving->LatencyCsv());
+    if (r.serving_request_sample_rate > 0) files.emplace_back("requests.csv", r.serving->RequestCsv());
+  }
   m.Key("outputs").BeginArray();
-  for (const char* f : {"jobs.csv", "utilization.csv", "summary.json"}) m.Value(f);
+  for (const auto& f : files) m.Value(f.first);
   m.EndArray();
   m.EndObject();
-  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/jobs.csv", metrics::JobsCsv(r)));
-  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/utilization.csv", metrics::UtilizationCsv(r)));
-  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/summary.json", metrics::SummaryJson(r, info)));
-  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/manifest.json", m.str()));
-  return absl::OkStatus();
+  files.emplace_back("manifest.json", m.str());
+  std::vector<std::string> names;
+  for (const auto& [name, text] : files) {
+    FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + name, text));
+    names.push_back(name);
+  }
+  return names;
 }
 
-void PrintDone(const std::string& dir, const metrics::RunResult& r, bool quiet) {
+void PrintDone(const std::string& dir, const metrics::RunResult& r,
+               const std::vector<std::string>& files, bool quiet) {
   if (!quiet) {
     std::fprintf(stderr, "[fleetsim] simulated %.0f s in %.2f s wall (%lld scheduler events, %.0f events/s)\n",
                  r.end_time_s, r.wall_s, static_cast<long long>(r.events),
                  r.wall_s > 0 ? r.events / r.wall_s : 0.0);
   }
-  std::printf("results: %s/{jobs.csv,utilization.csv,summary.json,manifest.json}\n", dir.c_str());
+  std::printf("results: %s/{%s}\n", dir.c_str(), absl::StrJoin(files, ",").c_str());
 }
 
 }  // namespace
@@ -125,8 +139,9 @@ int ValidateCommand(const Options& o) {
   cfg.serving = &s->serving;
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
-  std::printf("%s: ok (%zu jobs, %zu clusters, policy %s)\n", o.positional[0].c_str(),
-              s->workload.jobs.size(), r->fleet.clusters.size(), s->policy.c_str());
+  std::printf("%s: ok (%zu jobs, %zu streams, %zu clusters, policy %s)\n",
+              o.positional[0].c_str(), s->workload.jobs.size(), s->serving.streams.size(),
+              r->fleet.clusters.size(), s->policy.c_str());
   return 0;
 }
 
@@ -149,9 +164,9 @@ int RunCommand(const Options& o) {
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};
-  auto st = WriteOutputs(dir, *r, info, s->inputs, o, {{"scenario", s->file}});
-  if (!st.ok()) return Fail(st);
-  PrintDone(dir, *r, o.quiet);
+  auto files = WriteOutputs(dir, *r, info, s->inputs, o, {{"scenario", s->file}});
+  if (!files.ok()) return Fail(files.status());
+  PrintDone(dir, *r, *files, o.quiet);
   return 0;
 }
 
@@ -211,12 +226,12 @@ int ReplaySwfCommand(const Options& o) {
   std::remove(tmp.c_str());
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{fs::path(o.positional[0]).stem().string(), o.policy, 0, 0};
-  st = WriteOutputs(o.out_dir, *r, info, {o.positional[0]}, o,
-                    {{"policy", o.policy}, {"estimates", o.estimates},
-                     {"processors", absl::StrCat(procs)}, {"accelerators_per_host", absl::StrCat(k)},
-                     {"cleaning", "predictsim"}});
-  if (!st.ok()) return Fail(st);
-  PrintDone(o.out_dir, *r, o.quiet);
+  auto files = WriteOutputs(o.out_dir, *r, info, {o.positional[0]}, o,
+                            {{"policy", o.policy}, {"estimates", o.estimates},
+                             {"processors", absl::StrCat(procs)},
+                             {"accelerators_per_host", absl::StrCat(k)}, {"cleaning", "predictsim"}});
+  if (!files.ok()) return Fail(files.status());
+  PrintDone(o.out_dir, *r, *files, o.quiet);
   return 0;
 }
 

@@ -89,8 +89,10 @@ class Simulation : public sched::ClusterView {
   // Serving tick: usage -> power and energy, drained replicas -> `released`, autoscaling.
   void ServingTick(double now, std::vector<size_t>* released);
   double ClusterSlopeW(int c) const;
+  double ReplicaCapacity(size_t deployment, int cluster);  // saturated requests/s of one replica
   void SetHostOnline(int h, bool online);
-  void Sample(int c, double now);
+  void Sample(int c, double now);      // marks c to be emitted at the end of this instant
+  void EmitSample(int c, double now);  // appends (or replaces at the same instant) c's row
   void MaybeProgress(double now, bool force);
   void JobActor(size_t job);
 
@@ -128,12 +130,18 @@ class Simulation : public sched::ClusterView {
   std::vector<size_t> replica_submits_;                 // replicas to submit at this instant
   std::deque<sched::JobRequest> replica_requests_;      // stable addresses for events
   std::vector<ReplicaRuntime> replica_rt_;
+  struct AutoscaleState {
+    double last_change_s = 0;
+    std::vector<double> capacity_per_s;  // per cluster, -1 = not computed yet
+  };
+  std::vector<AutoscaleState> autoscale_;  // per deployment
   absl::flat_hash_map<int, size_t> serve_id_index_;     // ServingSim id -> replica index
   double next_tick_s_ = kInf, last_tick_s_ = 0;
   int64_t tick_index_ = 0;
 
  public:
   std::vector<ClusterSample> samples_;
+  std::vector<int64_t> last_sample_;  // per cluster: index of its latest row in samples_
   std::vector<metrics::ReplicaRecord> replicas_;
   std::vector<double> serving_energy_j_;
   int64_t events_ = 0, batches_ = 0;
@@ -253,9 +261,9 @@ absl::Status Simulation::Setup(sg::Engine& e) {
   controller_host_->seal();
   cv_ = sg::ConditionVariable::create();
   mu_ = sg::Mutex::create();
-  for (int c = 0; c < nc; ++c) Sample(c, 0);
-  dirty_.clear();
-  std::fill(is_dirty_.begin(), is_dirty_.end(), 0);
+  // Every cluster's state at t = 0 opens its step function.
+  last_sample_.assign(nc, -1);
+  for (int c = 0; c < nc; ++c) EmitSample(c, 0);
   sg::Actor::create("controller", controller_host_, [this] { Controller(); });
   return absl::OkStatus();
 }
@@ -299,6 +307,7 @@ absl::Status Simulation::SetupServing() {
           " has ", dep.tp, " accelerators whose memory holds the model's weights"));
     }
     dep_clusters_.push_back(std::move(eligible));
+    autoscale_.emplace_back();
     for (int i = 0; i < dep.replicas; ++i) RequestReplica(static_cast<int>(d), 0, "initial");
   }
   next_tick_s_ = plan->tick_s;
@@ -328,6 +337,16 @@ void Simulation::RequestReplica(int deployment, double now, const char* reason) 
   req.priority = dep.priority;
   replica_requests_.push_back(std::move(req));
   replica_submits_.push_back(r);
+}
+
+double Simulation::ReplicaCapacity(size_t deployment, int c) {
+  auto& cache = autoscale_[deployment].capacity_per_s;
+  if (cache.empty()) cache.assign(num_clusters(), -1);
+  if (cache[c] < 0) {
+    const auto& dep = cfg_.serving->deployments[deployment];
+    cache[c] = serving_->ReplicaCapacityPerS(serve::ReplicaSpec{dep.model, cluster_perf_[c], dep.tp});
+  }
+  return cache[c];
 }
 
 double Simulation::ClusterSlopeW(int c) const {
@@ -388,12 +407,30 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
       }
     }
     const int current = pending + static_cast<int>(active.size());
-    serve::ReplicaSpec spec{deps[d].model, cluster_perf_[dep_clusters_[d][0]], deps[d].tp};
-    const int want = serve::DesiredReplicas(
-        deps[d].policy, current, serving_->TakeDemandRate(deps[d].model),
-        serving_->ReplicaCapacityPerS(spec), serving_->Backlog(deps[d].model), deps[d].drain_s);
-    for (int i = current; i < want; ++i) RequestReplica(static_cast<int>(d), now, "scale_up");
-    // Scale down by draining the newest serving replicas (queued requests cannot be withdrawn).
+    // Capacity of one replica: the mean over the serving replicas' systems, or before any is
+    // placed, the slowest eligible system (replicas of one deployment may land on different
+    // systems with different speeds).
+    double capacity = 0;
+    for (size_t r : active) capacity += ReplicaCapacity(d, replicas_[r].cluster);
+    if (!active.empty()) {
+      capacity /= active.size();
+    } else {
+      capacity = kInf;
+      for (int c : dep_clusters_[d]) capacity = std::min(capacity, ReplicaCapacity(d, c));
+    }
+    auto& as = autoscale_[d];
+    const int want =
+        serve::DesiredReplicas(deps[d].policy, current, serving_->TakeDemandRate(deps[d].model),
+                               capacity, serving_->Backlog(deps[d].model), deps[d].drain_s);
+    if (want > current) {
+      for (int i = current; i < want; ++i) RequestReplica(static_cast<int>(d), now, "scale_up");
+      as.last_change_s = now;
+      continue;
+    }
+    // Scale down after a quiet period only, by draining the newest serving replicas (queued
+    // requests cannot be withdrawn).
+    if (want == current || now - as.last_change_s < deps[d].cooldown_s) continue;
+    as.last_change_s = now;
     for (int i = 0; i < current - want && !active.empty(); ++i) {
       const size_t r = active.back();
       active.pop_back();
@@ -450,6 +487,17 @@ void Simulation::SetHostOnline(int h, bool online) {
     online_acc_[hs.cluster] -= hs.cores;
     hs.online = false;
     free_hosts_[hs.cluster].erase(h);
+  }
+}
+
+void Simulation::EmitSample(int c, double now) {
+  ClusterSample s{now, c, busy_acc_[c], online_acc_[c], serving_acc_[c], power_w_[c]};
+  // One row per cluster and instant: a later state at the same instant replaces the earlier.
+  if (last_sample_[c] >= 0 && samples_[last_sample_[c]].time_s == now) {
+    samples_[last_sample_[c]] = s;
+  } else {
+    last_sample_[c] = static_cast<int64_t>(samples_.size());
+    samples_.push_back(s);
   }
 }
 
@@ -653,8 +701,7 @@ void Simulation::Controller() {
     if (capacity_changed) deliver(sched::Event{sched::EventKind::kCapacityChanged, now, nullptr, 0});
 
     for (int c : dirty_) {
-      samples_.push_back(
-          ClusterSample{now, c, busy_acc_[c], online_acc_[c], serving_acc_[c], power_w_[c]});
+      EmitSample(c, now);
       is_dirty_[c] = 0;
     }
     dirty_.clear();
@@ -685,10 +732,7 @@ void Simulation::Finish(sg::Engine& e, RunResult* out) {
     records_[j].energy_j = e;
   }
   // Final sample per cluster at the end time closes every step function.
-  for (int c = 0; c < num_clusters(); ++c) {
-    samples_.push_back(ClusterSample{out->end_time_s, c, busy_acc_[c], online_acc_[c],
-                                     serving_acc_[c], power_w_[c]});
-  }
+  for (int c = 0; c < num_clusters(); ++c) EmitSample(c, out->end_time_s);
   (void)e;
 }
 
@@ -721,6 +765,7 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
   out.samples = std::move(sim.samples_);
   out.replicas = std::move(sim.replicas_);
   out.serving = std::move(sim.serving_);
+  if (config.serving) out.serving_request_sample_rate = config.serving->options.request_sample_rate;
   out.events = sim.events_;
   out.batches = sim.batches_;
   int maj, min, patch;

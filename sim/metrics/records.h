@@ -65,6 +65,7 @@ struct RunResult {
   std::vector<double> cluster_serving_energy_j;  // the serving dynamic part, per cluster
   std::vector<ReplicaRecord> replicas;  // in request order
   std::shared_ptr<const serve::ServingSim> serving;  // null without streams
+  double serving_request_sample_rate = 0;  // > 0: requests.csv is written
   double end_time_s = 0;                // simulated time when the run stopped
   int64_t events = 0;                   // scheduler events delivered
   int64_t batches = 0;                  // distinct instants processed

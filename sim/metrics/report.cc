@@ -61,14 +61,34 @@ std::string JobsCsv(const RunResult& r) {
 
 std::string UtilizationCsv(const RunResult& r) {
   CsvWriter w({"time_s", "site", "cluster", "vendor", "busy_accelerators", "online_accelerators",
-               "utilization", "power_w"});
+               "serving_accelerators", "utilization", "power_w"});
   for (const auto& s : r.samples) {
     const auto& c = ClusterOf(r, s.cluster);
     double u = s.online_accelerators > 0
                    ? static_cast<double>(s.busy_accelerators) / s.online_accelerators
                    : 0.0;
     w.Add(s.time_s).Add(c.site).Add(c.name).Add(c.vendor).Add(s.busy_accelerators)
-        .Add(s.online_accelerators).Add(u).Add(s.power_w);
+        .Add(s.online_accelerators).Add(s.serving_accelerators).Add(u).Add(s.power_w);
+    w.EndRow();
+  }
+  return w.str();
+}
+
+std::string ReplicasCsv(const RunResult& r) {
+  CsvWriter w({"replica", "model", "tp", "reason", "request_s", "start_s", "wait_s", "drain_s",
+               "end_s", "site", "cluster", "system", "vendor", "output_tokens", "load_s",
+               "dynamic_energy_j"});
+  for (const auto& x : r.replicas) {
+    w.Add(static_cast<int64_t>(x.index)).Add(x.model).Add(static_cast<int64_t>(x.tp)).Add(x.reason);
+    w.Add(x.request_s).Add(x.start_s).Add(x.start_s >= 0 ? x.start_s - x.request_s : -1.0);
+    w.Add(x.drain_s).Add(x.end_s);
+    if (x.cluster >= 0) {
+      const auto& c = ClusterOf(r, x.cluster);
+      w.Add(c.site).Add(c.name).Add(c.system).Add(c.vendor);
+    } else {
+      w.Add("").Add("").Add("").Add("");
+    }
+    w.Add(x.output_tokens).Add(x.load_s).Add(x.energy_j);
     w.EndRow();
   }
   return w.str();
@@ -175,6 +195,31 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
     j.EndObject();
   }
   j.EndArray();
+  if (r.serving) {
+    r.serving->WriteSummary(j);
+    std::vector<double> replica_waits;
+    int64_t placed = 0, drained = 0;
+    double acc_s = 0;
+    for (const auto& rep : r.replicas) {
+      if (rep.start_s < 0) continue;
+      ++placed;
+      replica_waits.push_back(rep.start_s - rep.request_s);
+      if (rep.end_s >= 0) ++drained;
+      acc_s += rep.tp * ((rep.end_s >= 0 ? rep.end_s : r.end_time_s) - rep.start_s);
+    }
+    std::sort(replica_waits.begin(), replica_waits.end());
+    double serving_energy = 0;
+    for (double e : r.cluster_serving_energy_j) serving_energy += e;
+    j.Key("replicas").BeginObject();
+    j.Key("requested").Value(static_cast<int64_t>(r.replicas.size()));
+    j.Key("placed").Value(placed);
+    j.Key("drained").Value(drained);
+    j.Key("wait_mean_s").Value(mean(replica_waits));
+    j.Key("wait_max_s").Value(replica_waits.empty() ? 0.0 : replica_waits.back());
+    j.Key("accelerator_s").Value(acc_s);
+    j.Key("dynamic_energy_j").Value(serving_energy);
+    j.EndObject();
+  }
   j.Key("engine").BeginObject();
   j.Key("scheduler_events").Value(r.events);
   j.Key("instants").Value(r.batches);

@@ -18,6 +18,8 @@ double BoundedSlowdown(double wait_s, double run_s, double bound_s);
 
 std::string JobsCsv(const RunResult& r);
 std::string UtilizationCsv(const RunResult& r);
+// One row per inference replica request (placement, drain, tokens, dynamic energy).
+std::string ReplicasCsv(const RunResult& r);
 
 struct RunInfo {
   std::string scenario;

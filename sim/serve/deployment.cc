@@ -45,6 +45,7 @@ absl::StatusOr<Deployment> ParseDeployment(YamlMap& m) {
     FLEETSIM_ASSIGN_OR_RETURN(d.policy.scale_down_hysteresis,
                               a.Double("hysteresis", 0.0, 10.0, 0.15));
     FLEETSIM_ASSIGN_OR_RETURN(d.drain_s, a.Double("drain_s", 1.0, 1e9, 600));
+    FLEETSIM_ASSIGN_OR_RETURN(d.cooldown_s, a.Double("cooldown_s", 0.0, 1e9, 1800));
     FLEETSIM_RETURN_IF_ERROR(a.Finish());
     if (d.replicas < mn || d.replicas > mx) {
       return m.ErrorAt("replicas", absl::StrCat("must lie within autoscale min..max (", mn,

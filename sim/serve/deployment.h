@@ -15,7 +15,8 @@
 //         tp: 4                    # accelerators per replica (tensor-parallel group, one host)
 //         replicas: 2              # requested at t = 0
 //         priority: 100            # scheduler priority of replica requests (training is 0)
-//         autoscale: {min: 1, max: 16, target_utilization: 0.7, hysteresis: 0.15, drain_s: 600}
+//         autoscale: {min: 1, max: 16, target_utilization: 0.7, hysteresis: 0.15,
+//                     drain_s: 600, cooldown_s: 1800}
 #ifndef FLEETSIM_SIM_SERVE_DEPLOYMENT_H_
 #define FLEETSIM_SIM_SERVE_DEPLOYMENT_H_
 
@@ -40,6 +41,7 @@ struct Deployment {
   bool autoscale = false;
   AutoscalePolicy policy;  // min/max replicas, target utilization, scale-down hysteresis
   double drain_s = 600;    // backlog is planned to drain within this time
+  double cooldown_s = 1800;  // no scale-down within this time of the last scaling action
 };
 
 struct ServingPlan {

@@ -1167,12 +1167,22 @@ void ServingSim::WriteSummary(JsonWriter& json) const {
     json.Key("arrivals").Value(st.arrivals);
     json.Key("completed").Value(st.completed);
     json.Key("dropped").Value(st.dropped);
+    json.Key("wait_mean_s").Value(st.mean_wait_s);
+    json.Key("ttft_mean_s").Value(st.mean_ttft_s);
     json.Key("ttft_p50_s").Value(st.p50_ttft_s);
+    json.Key("ttft_p95_s").Value(st.p95_ttft_s);
     json.Key("ttft_p99_s").Value(st.p99_ttft_s);
+    json.Key("tpot_mean_s").Value(st.mean_tpot_s);
     json.Key("tpot_p50_s").Value(st.p50_tpot_s);
+    json.Key("tpot_p95_s").Value(st.p95_tpot_s);
     json.Key("tpot_p99_s").Value(st.p99_tpot_s);
     json.Key("e2e_mean_s").Value(st.mean_e2e_s);
+    json.Key("e2e_p50_s").Value(st.p50_e2e_s);
+    json.Key("e2e_p95_s").Value(st.p95_e2e_s);
     json.Key("e2e_p99_s").Value(st.p99_e2e_s);
+    json.Key("in_system_mean").Value(st.mean_in_system);
+    json.Key("queued_mean").Value(st.mean_queued);
+    json.Key("throughput_per_s").Value(st.throughput_per_s);
     json.Key("slo_attainment")
         .Value(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN);
     json.Key("goodput_per_s").Value(st.goodput_per_s);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/cli/cli_util.h"
 #include "tests/sched/reference_replay.h"
 
 namespace {
@@ -18,40 +19,10 @@ using fleetsim::testing_util::HaveShared;
 using fleetsim::testing_util::ReadPeerStarts;
 using fleetsim::testing_util::SharedDir;
 
-struct Result {
-  int status;
-  std::string out;
-  std::string err;
-};
-
-Result Fleetsim(const std::string& args) {
-  std::string dir = testing::TempDir();
-  // ctest runs tests in parallel processes: keep capture files apart.
-  std::string tag = std::to_string(::getpid());
-  std::string so = dir + "/cli_stdout." + tag, se = dir + "/cli_stderr." + tag;
-  std::string cmd = std::string(FLEETSIM_BINARY) + " " + args + " >" + so + " 2>" + se;
-  int rc = std::system(cmd.c_str());
-  auto slurp = [](const std::string& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  return Result{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(so), slurp(se)};
-}
-
-std::string Src(const std::string& p) { return std::string(FLEETSIM_SOURCE_DIR) + "/" + p; }
-std::string Tmp(const std::string& name) {
-  std::string d = testing::TempDir() + "/" + name + "." + std::to_string(::getpid());
-  fs::remove_all(d);
-  return d;
-}
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using fleetsim::cli_test::Fleetsim;
+using fleetsim::cli_test::Slurp;
+using fleetsim::cli_test::Src;
+using fleetsim::cli_test::Tmp;
 
 TEST(Cli, HelpIsCompleteAndExitsZero) {
   auto r = Fleetsim("--help");
@@ -64,16 +35,16 @@ TEST(Cli, HelpIsCompleteAndExitsZero) {
 
 TEST(Cli, UnknownCommandAndOptionExitTwo) {
   EXPECT_EQ(Fleetsim("frobnicate").status, 2);
-  auto r = Fleetsim("run " + Src("workloads/default.yaml") + " --bogus 3");
+  auto r = Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --bogus 3");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown option '--bogus'"), std::string::npos) << r.err;
 }
 
 TEST(Cli, DefaultScenarioRunsAndIsDeterministic) {
   std::string a = Tmp("def_a"), b = Tmp("def_b");
-  auto r1 = Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + a);
+  auto r1 = Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --quiet --out " + a);
   ASSERT_EQ(r1.status, 0) << r1.err;
-  auto r2 = Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + b);
+  auto r2 = Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --quiet --out " + b);
   ASSERT_EQ(r2.status, 0) << r2.err;
   for (const char* f : {"jobs.csv", "utilization.csv", "summary.json"}) {
     std::string x = Slurp(a + "/" + f);
@@ -85,7 +56,7 @@ TEST(Cli, DefaultScenarioRunsAndIsDeterministic) {
 }
 
 TEST(Cli, ProgressGoesToStderr) {
-  auto r = Fleetsim("run " + Src("workloads/default.yaml") + " --out " + Tmp("def_p"));
+  auto r = Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --out " + Tmp("def_p"));
   ASSERT_EQ(r.status, 0);
   EXPECT_NE(r.err.find("[fleetsim] sim t="), std::string::npos);
   EXPECT_NE(r.err.find("ETA"), std::string::npos);
@@ -93,7 +64,7 @@ TEST(Cli, ProgressGoesToStderr) {
 
 TEST(Cli, PowerNeverExceedsFullLoadAndMatchesEnergyPlugin) {
   std::string d = Tmp("def_pw");
-  ASSERT_EQ(Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + d).status, 0);
+  ASSERT_EQ(Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --quiet --out " + d).status, 0);
   // Max IT power per cluster at full load: 16 H100 nodes x 10.2 kW, 4 GB200 racks x 120 kW.
   std::map<std::string, double> full = {{"azure-example.h100", 16 * 10200.0},
                                         {"oci-example.gb200", 4 * 120000.0}};
@@ -128,7 +99,7 @@ TEST(Cli, PowerNeverExceedsFullLoadAndMatchesEnergyPlugin) {
 
 TEST(Cli, PhasedTrancheComesOnlineAtItsDate) {
   std::string d = Tmp("def_phase");
-  ASSERT_EQ(Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + d).status, 0);
+  ASSERT_EQ(Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --quiet --out " + d).status, 0);
   // 2026-01-01 -> 2026-01-15 is 14 days = 1209600 s: the GB200 cluster goes from 144 to 288.
   std::ifstream in(d + "/utilization.csv");
   std::string line;
@@ -149,12 +120,12 @@ TEST(Cli, PhasedTrancheComesOnlineAtItsDate) {
 
 TEST(Cli, SetOverridesAnyField) {
   std::string d = Tmp("def_set");
-  auto r = Fleetsim("run " + Src("workloads/default.yaml") +
+  auto r = Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") +
                " --quiet --set scheduler.policy=fcfs --set workload.jobs.0.run_s=77 --out " + d);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(Slurp(d + "/summary.json").find("\"policy\": \"fcfs\""), std::string::npos);
   EXPECT_NE(Slurp(d + "/jobs.csv").find(",77,"), std::string::npos);
-  auto bad = Fleetsim("run " + Src("workloads/default.yaml") + " --set scheduler.policy=lottery --out " + Tmp("x"));
+  auto bad = Fleetsim("run " + Src("workloads/examples/two-site-training.yaml") + " --set scheduler.policy=lottery --out " + Tmp("x"));
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("scheduler.policy: unknown value 'lottery'"), std::string::npos) << bad.err;
 }
@@ -190,9 +161,9 @@ TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
 }
 
 TEST(Cli, ValidateChecksWithoutWriting) {
-  auto r = Fleetsim("validate " + Src("workloads/default.yaml"));
+  auto r = Fleetsim("validate " + Src("workloads/examples/two-site-training.yaml"));
   EXPECT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("ok (40 jobs, 2 clusters, policy easy)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok (40 jobs, 0 streams, 2 clusters, policy easy)"), std::string::npos) << r.out;
 }
 
 TEST(Cli, ReplaySwfMatchesPeerJobByJob) {
