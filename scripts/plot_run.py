@@ -18,6 +18,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 
+VENDOR_COLORS = {"NVIDIA": "tab:green", "AMD": "tab:red", "Cerebras": "tab:orange"}
+
+
+def vendor_color(v):
+    return VENDOR_COLORS.get(v, "tab:gray")
+
+
 def step_sum(util, by, col):
     """Sums a per-cluster step function over the clusters of each `by` group.
 
@@ -37,7 +44,7 @@ def plot_utilization(d, util):
     fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(10, 9), sharex=True)
     for v in busy.columns:
         u = (busy[v] / online[v].where(online[v] > 0)).fillna(0.0)
-        ax1.step(t_d, u, where="post", label=v)
+        ax1.step(t_d, u, where="post", label=v, color=vendor_color(v))
     ax1.set_ylabel("utilization\n(busy / online accelerators)")
     ax1.set_ylim(-0.02, 1.02)
     ax1.legend(loc="lower right", fontsize=8, ncol=4)
@@ -48,7 +55,8 @@ def plot_utilization(d, util):
     ax2.set_ylabel("accelerators")
     ax2.legend(loc="lower right", fontsize=8)
     ax3.stackplot(t_d, *[power[v] / 1e6 for v in power.columns], step="post",
-                  labels=list(power.columns), alpha=0.8)
+                  labels=list(power.columns), colors=[vendor_color(v) for v in power.columns],
+                  alpha=0.8)
     ax3.set_ylabel("IT power (MW)")
     ax3.set_xlabel("simulated time (days)")
     ax3.legend(loc="lower right", fontsize=8, ncol=4)
@@ -68,7 +76,7 @@ def plot_waits(d, util, jobs):
     for vendor, g in started.groupby("vendor", sort=True):
         w = g["wait_s"].sort_values() / 3600.0
         ax.step(w, (pd.Series(range(1, len(w) + 1)) / len(w)).values, where="post",
-                label="%s (%d jobs)" % (vendor, len(w)))
+                label="%s (%d jobs)" % (vendor, len(w)), color=vendor_color(vendor))
     ax.set_xlabel("wait (hours)")
     ax.set_ylabel("fraction of started jobs (CDF)")
     ax.set_title("fleetsim: training-job wait time by vendor")
