@@ -130,7 +130,10 @@ class Simulation : public sched::ClusterView {
   std::vector<size_t> replica_submits_;                 // replicas to submit at this instant
   std::deque<sched::JobRequest> replica_requests_;      // stable addresses for events
   std::vector<ReplicaRuntime> replica_rt_;
+  std::vector<size_t> live_;       // placed replicas not yet gone (sorted at each tick)
+  std::vector<int> cluster_site_;  // cluster -> index into fleet_.sites
   struct AutoscaleState {
+    int pending = 0;  // requested, not yet placed
     double last_change_s = 0;
     std::vector<double> capacity_per_s;  // per cluster, -1 = not computed yet
   };
@@ -273,7 +276,9 @@ absl::Status Simulation::SetupServing() {
   if (plan == nullptr || plan->empty()) return absl::OkStatus();
   const int nc = num_clusters();
   cluster_perf_.resize(nc);
+  cluster_site_.resize(nc);
   for (int c = 0; c < nc; ++c) {
+    cluster_site_[c] = fleet_.FindSite(fleet_.clusters[c].site);
     const auto& cl = fleet_.clusters[c];
     serve::CatalogSystem cs{cl.system,          cl.vendor,    cl.peak_flops_bf16,
                             cl.peak_flops_fp8,  cl.peak_flops_fp4, cl.mem_bytes,
@@ -337,6 +342,7 @@ void Simulation::RequestReplica(int deployment, double now, const char* reason) 
   req.priority = dep.priority;
   replica_requests_.push_back(std::move(req));
   replica_submits_.push_back(r);
+  ++autoscale_[deployment].pending;
 }
 
 double Simulation::ReplicaCapacity(size_t deployment, int c) {
@@ -379,41 +385,38 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
   }
   std::sort(released->begin(), released->end());
 
+  // Live replicas (placed, not gone), in request order; drop those that just left.
+  live_.erase(std::remove_if(live_.begin(), live_.end(),
+                             [this](size_t r) { return replica_rt_[r].ended; }),
+              live_.end());
+  std::sort(live_.begin(), live_.end());
+
   // Power headroom for power-aware routing: the site's cap minus its facility power now.
   std::vector<double> site_w(fleet_.sites.size(), 0);
   for (size_t si = 0; si < fleet_.sites.size(); ++si) {
     for (int c : fleet_.sites[si].clusters) site_w[si] += power_w_[c] * fleet_.sites[si].pue;
   }
-  for (size_t r = 0; r < replicas_.size(); ++r) {
-    if (replicas_[r].serve_id < 0 || replica_rt_[r].ended) continue;
-    const int si = fleet_.FindSite(fleet_.clusters[replicas_[r].cluster].site);
+  const auto& deps = cfg_.serving->deployments;
+  std::vector<std::vector<size_t>> active(deps.size());  // per deployment: serving, not draining
+  for (size_t r : live_) {
+    const int si = cluster_site_[replicas_[r].cluster];
     const double cap_w = fleet_.sites[si].power_cap_w > 0 ? fleet_.sites[si].power_cap_w : kInf;
     serving_->SetPowerHeadroom(replicas_[r].serve_id, cap_w - site_w[si]);
+    if (!replica_rt_[r].draining) active[replica_rt_[r].deployment].push_back(r);
   }
 
   // Autoscaling: replicas requested or serving (not draining) follow DesiredReplicas.
-  const auto& deps = cfg_.serving->deployments;
   for (size_t d = 0; d < deps.size(); ++d) {
     if (!deps[d].autoscale) continue;
-    std::vector<size_t> active;
-    int pending = 0;
-    for (size_t r = 0; r < replicas_.size(); ++r) {
-      if (replica_rt_[r].deployment != static_cast<int>(d) || replica_rt_[r].draining) continue;
-      if (replica_rt_[r].ended) continue;
-      if (replicas_[r].serve_id < 0) {
-        ++pending;
-      } else {
-        active.push_back(r);
-      }
-    }
-    const int current = pending + static_cast<int>(active.size());
+    const int pending = autoscale_[d].pending;
+    const int current = pending + static_cast<int>(active[d].size());
     // Capacity of one replica: the mean over the serving replicas' systems, or before any is
     // placed, the slowest eligible system (replicas of one deployment may land on different
     // systems with different speeds).
     double capacity = 0;
-    for (size_t r : active) capacity += ReplicaCapacity(d, replicas_[r].cluster);
-    if (!active.empty()) {
-      capacity /= active.size();
+    for (size_t r : active[d]) capacity += ReplicaCapacity(d, replicas_[r].cluster);
+    if (!active[d].empty()) {
+      capacity /= active[d].size();
     } else {
       capacity = kInf;
       for (int c : dep_clusters_[d]) capacity = std::min(capacity, ReplicaCapacity(d, c));
@@ -431,9 +434,9 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
     // requests cannot be withdrawn).
     if (want == current || now - as.last_change_s < deps[d].cooldown_s) continue;
     as.last_change_s = now;
-    for (int i = 0; i < current - want && !active.empty(); ++i) {
-      const size_t r = active.back();
-      active.pop_back();
+    for (int i = 0; i < current - want && !active[d].empty(); ++i) {
+      const size_t r = active[d].back();
+      active[d].pop_back();
       replica_rt_[r].draining = true;
       replicas_[r].drain_s = now;
       serving_->RemoveReplica(replicas_[r].serve_id);
@@ -542,6 +545,8 @@ void Simulation::ApplyStart(const sched::StartDecision& d, double now) {
     }
     rec.serve_id = *id;
     rec.start_s = now;
+    live_.push_back(r);
+    --autoscale_[rt.deployment].pending;
     rec.cluster = d.cluster;
     serve_id_index_[*id] = r;
     Sample(d.cluster, now);
