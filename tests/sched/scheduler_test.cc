@@ -89,3 +89,28 @@ TEST(Scheduler, PhysicalFreeCapsEstimates) {
 
 }  // namespace
 }  // namespace fleetsim::sched
+
+namespace fleetsim::sched {
+namespace {
+
+// Queues are ordered by priority (higher first), FIFO within a priority: inference replicas
+// (priority 100) submitted after queued training jobs start first when room appears.
+TEST(PriorityQueue, HigherPriorityStartsFirstFifoWithin) {
+  for (const char* policy : {"fcfs", "easy"}) {
+    auto s = *MakeScheduler(policy);
+    JobRequest a = Job(1, 0, 100, 10), b = Job(2, 1, 50, 6), c = Job(3, 2, 50, 6),
+               d = Job(4, 3, 50, 4), e = Job(5, 4, 50, 4);
+    d.priority = 100;
+    e.priority = 100;
+    // At t=100 A frees all 10: D and E (priority 100, FIFO) take 8; B and C wait for them.
+    auto st = Drive(*s, {a, b, c, d, e}, {{1, 100}, {2, 50}, {3, 50}, {4, 50}, {5, 50}},
+                    FakeClusterView({10}));
+    EXPECT_EQ(st[4], 100) << policy;
+    EXPECT_EQ(st[5], 100) << policy;
+    EXPECT_EQ(st[2], 150) << policy;
+    EXPECT_EQ(st[3], 200) << policy;
+  }
+}
+
+}  // namespace
+}  // namespace fleetsim::sched

@@ -1,4 +1,5 @@
 #include "sim/serve/perf_model.h"
+#include "sim/serve/deployment.h"
 
 #include <cmath>
 #include <cstdio>
@@ -53,6 +54,37 @@ TEST(PerfModel, CalibratedAgainstMlperfLlama2_70B) {
         100 * (uncal / c.mlperf_tokens_per_s_per_accel - 1));
     EXPECT_LT(std::fabs(err), 0.15) << c.system;
   }
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+// Catalogue systems take the MLPerf-fitted mfu of their accelerator; systems without a result
+// take their nearest calibrated sibling's and are flagged as estimates.
+TEST(ServingPerfFor, CatalogueSystemsUseCalibratedMfu) {
+  struct Case {
+    const char* system;
+    const char* builtin;
+    bool estimated;
+  } cases[] = {{"hgx_h100", "h100", false},      {"hgx_h200", "h200", false},
+               {"gb200_nvl72", "gb200", false},  {"mi355x_8", "mi355x", false},
+               {"mi300x_8", "mi300x", false},    {"gb300_nvl72", "gb200", true},
+               {"vera_rubin_nvl144", "gb200", true}, {"helios_mi450", "mi355x", true}};
+  for (const auto& c : cases) {
+    CatalogSystem cs{c.system, "X", 1e15, 2e15, 4e15, 100e9, 5e12};
+    bool est = !c.estimated;
+    SystemPerf p = ServingPerfFor(cs, &est);
+    EXPECT_EQ(est, c.estimated) << c.system;
+    EXPECT_EQ(p.mfu, BuiltinSystem(c.builtin)->mfu) << c.system;
+    EXPECT_EQ(p.peak_flops_fp8, 2e15);  // figures come from the catalogue, not the table
+    EXPECT_EQ(p.hbm_bytes, 100e9);
+  }
+  bool est = false;
+  EXPECT_EQ(ServingPerfFor(CatalogSystem{"cerebras_cs3"}, &est).mfu, SystemPerf().mfu);
+  EXPECT_TRUE(est);
 }
 
 }  // namespace
