@@ -87,14 +87,29 @@ int64_t HostIndex(const std::string& name) {
   return 0;
 }
 
+// Natural order of zone ids: "c.t2" < "c.t10" (text before a trailing number, then the number).
+struct ZoneLess {
+  static std::pair<std::string, int64_t> Key(const std::string& z) {
+    size_t i = z.size();
+    while (i > 0 && z[i - 1] >= '0' && z[i - 1] <= '9') --i;
+    int64_t n = -1;
+    if (i < z.size() && z.size() - i < 18) absl::SimpleAtoi(z.substr(i), &n);
+    return {z.substr(0, i), n};
+  }
+  bool operator()(const std::string& a, const std::string& b) const {
+    auto ka = Key(a), kb = Key(b);
+    return ka != kb ? ka < kb : a < b;
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& path,
                                 std::vector<std::vector<std::vector<sg::Host*>>>* hosts_out) {
   Fleet fleet;
   fleet.source_path = path;
-  // cluster name -> (zone id -> hosts)
-  std::map<std::string, std::map<std::string, std::vector<sg::Host*>>> groups;
+  // cluster name -> (zone id -> hosts); tranches in natural zone-id order (t0, t1, ..., t10)
+  std::map<std::string, std::map<std::string, std::vector<sg::Host*>, ZoneLess>> groups;
   std::vector<std::string> cluster_order;
   for (sg::Host* h : engine.get_all_hosts()) {
     std::string cname = Prop(h, "fleetsim.cluster");
