@@ -87,6 +87,30 @@ int64_t HostIndex(const std::string& name) {
   return 0;
 }
 
+// The hosts of one tranche (a SimGrid zone) and its sort key.
+struct TrancheHosts {
+  std::string zone;
+  std::vector<sg::Host*> hosts;
+  std::string online;  // "" = online from the start
+  int64_t index = -1;  // the zone id's trailing number (SITE.CLUSTER.tN -> N), -1 if none
+};
+
+int64_t TrailingNumber(const std::string& id) {
+  size_t start = id.size();
+  while (start > 0 && id[start - 1] >= '0' && id[start - 1] <= '9') --start;
+  int64_t n = -1;
+  if (start == id.size() || !absl::SimpleAtoi(id.substr(start), &n)) return -1;
+  return n;
+}
+
+// Tranches in build-out order: online from the start first, then by online date (ISO dates
+// compare as text), then by the numeric index of the zone id (t2 before t10), then by id.
+bool TrancheBefore(const TrancheHosts& a, const TrancheHosts& b) {
+  if (a.online != b.online) return a.online < b.online;
+  if (a.index != b.index) return a.index < b.index;
+  return a.zone < b.zone;
+}
+
 }  // namespace
 
 absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& path,
@@ -95,24 +119,28 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
   fleet.source_path = path;
   // cluster name -> (zone id -> hosts)
   std::map<std::string, std::map<std::string, std::vector<sg::Host*>>> groups;
-  std::vector<std::string> cluster_order;
   for (sg::Host* h : engine.get_all_hosts()) {
     std::string cname = Prop(h, "fleetsim.cluster");
     if (cname.empty()) continue;
-    std::string zone = h->get_englobing_zone()->get_name();
-    if (!groups.count(cname)) cluster_order.push_back(cname);
-    groups[cname][zone].push_back(h);
+    groups[cname][h->get_englobing_zone()->get_name()].push_back(h);
   }
-  std::sort(cluster_order.begin(), cluster_order.end());
-  for (const auto& cname : cluster_order) {
+  for (auto& [cname, zones] : groups) {
+    std::vector<TrancheHosts> tranches;
+    for (auto& [zone, hosts] : zones) {
+      std::sort(hosts.begin(), hosts.end(), [](sg::Host* a, sg::Host* b) {
+        return HostIndex(a->get_name()) < HostIndex(b->get_name());
+      });
+      std::string online = Prop(hosts.front(), "fleetsim.online");
+      tranches.push_back({zone, std::move(hosts), std::move(online), TrailingNumber(zone)});
+    }
+    std::sort(tranches.begin(), tranches.end(), TrancheBefore);
     Cluster c;
     c.name = cname;
     bool first = true;
     std::vector<std::vector<sg::Host*>> tranche_hosts;
-    for (auto& [zone, hosts] : groups[cname]) {
-      std::sort(hosts.begin(), hosts.end(), [](sg::Host* a, sg::Host* b) {
-        return HostIndex(a->get_name()) < HostIndex(b->get_name());
-      });
+    for (const TrancheHosts& th : tranches) {
+      const std::string& zone = th.zone;
+      const std::vector<sg::Host*>& hosts = th.hosts;
       const sg::Host* h = hosts.front();
       if (first) {
         first = false;
@@ -167,7 +195,7 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
       s.name = c.site;
       s.provider = c.provider;
       // Site properties live on the site zone (the cluster zone's parent) when present.
-      const sg::NetZone* z = groups[cname].begin()->second.front()->get_englobing_zone()->get_parent();
+      const sg::NetZone* z = tranches.front().hosts.front()->get_englobing_zone()->get_parent();
       if (z != nullptr) {
         auto get = [&](const char* k) {
           const char* v = z->get_property(k);
