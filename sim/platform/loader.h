@@ -16,7 +16,9 @@ class Host;
 namespace fleetsim::platform {
 
 // Loads `path` into `engine` (which must have no platform yet). Parse errors become
-// InvalidArgument "path:line: ...".
+// InvalidArgument "path:line: ...". Host attributes and energy properties on which SimGrid would
+// abort the process (core < 1, malformed wattage_per_state or wattage_off) are checked first:
+// "path:line: cluster|host ID: property: message".
 absl::Status LoadPlatformFile(simgrid::s4u::Engine& engine, const std::string& path);
 
 // Builds the Fleet from the hosts' fleetsim.* properties (platforms/README.md). Hosts without
