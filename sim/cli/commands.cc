@@ -194,8 +194,8 @@ int ReplaySwfCommand(const Options& o) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(o.positional[0], ": no jobs")));
   }
   const int64_t k = o.accelerators_per_host;
-  const int64_t nhosts = (procs + k - 1) / k;
-  if (nhosts * k != procs) {
+  const int64_t nhosts = procs / k;
+  if (procs % k != 0) {
     return Usage(absl::StrCat("--accelerators-per-host ", k, " must divide the cluster size ", procs));
   }
   // A homogeneous cluster: speed 1 flop/s per processor keeps run times exact integers.

@@ -53,6 +53,7 @@ int Main(int argc, char** argv) {
       name = name.substr(0, eq);
       has_value = true;
     }
+    const std::string shown = name;  // as typed, for messages
     for (char& c : name) if (c == '-') c = '_';
     if (name == "set") {
       if (!has_value) {
@@ -64,7 +65,7 @@ int Main(int argc, char** argv) {
     }
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr) {
-      std::fprintf(stderr, "fleetsim: unknown option '--%s' (see fleetsim --help)\n", name.c_str());
+      std::fprintf(stderr, "fleetsim: unknown option '--%s' (see fleetsim --help)\n", shown.c_str());
       return 2;
     }
     if (!has_value) {
@@ -73,13 +74,18 @@ int Main(int argc, char** argv) {
       } else if (i + 1 < argc) {
         value = argv[++i];
       } else {
-        std::fprintf(stderr, "fleetsim: --%s needs a value\n", name.c_str());
+        std::fprintf(stderr, "fleetsim: --%s needs a value\n", shown.c_str());
         return 2;
       }
     }
     std::string err;
     if (!flag->ParseFrom(value, &err)) {
-      std::fprintf(stderr, "fleetsim: --%s: %s\n", name.c_str(), err.c_str());
+      std::fprintf(stderr, "fleetsim: --%s: %s\n", shown.c_str(), err.c_str());
+      return 2;
+    }
+    // 0 is the flag's "not given" value (MaxProcs from the trace); given explicitly it is an error.
+    if (name == "processors" && absl::GetFlag(FLAGS_processors) < 1) {
+      std::fprintf(stderr, "fleetsim: --%s must be >= 1 (see fleetsim --help)\n", shown.c_str());
       return 2;
     }
     if (name == "seed") seed_given = true;

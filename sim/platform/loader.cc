@@ -9,34 +9,34 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "sim/core/date.h"
+#include "sim/core/io.h"
+#include "sim/core/status.h"
 
 namespace fleetsim::platform {
 namespace sg = simgrid::s4u;
-
-absl::Status LoadPlatformFile(sg::Engine& engine, const std::string& path) {
-  try {
-    engine.load_platform(path);
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(e.what());
-  }
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::vector<PState>> ParseWattages(const std::string& text,
                                                   const std::vector<double>& speeds_flops) {
   std::vector<PState> out;
   std::vector<std::string> states = absl::StrSplit(text, ',');
   if (states.size() != speeds_flops.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("wattage_per_state has ", states.size(),
-                                                   " pstates but speed has ", speeds_flops.size()));
+    return absl::InvalidArgumentError(absl::StrCat("has ", states.size(), " pstates but speed has ",
+                                                   speeds_flops.size()));
   }
   for (size_t i = 0; i < states.size(); ++i) {
-    std::vector<std::string> w = absl::StrSplit(absl::StripAsciiWhitespace(states[i]), ':');
+    const std::string state(absl::StripAsciiWhitespace(states[i]));
+    std::vector<std::string> w = absl::StrSplit(state, ':');
+    if (w.size() != 2 && w.size() != 3) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "pstate ", i, ": expected idle:epsilon:full or idle:full, got '", state, "'"));
+    }
     std::vector<double> v;
     for (auto& s : w) {
       double d;
       if (!absl::SimpleAtod(absl::StripAsciiWhitespace(s), &d) || d < 0 || !std::isfinite(d)) {
-        return absl::InvalidArgumentError(absl::StrCat("wattage_per_state: bad number '", s, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("pstate ", i, ": watts must be numbers >= 0, got '", s, "'"));
       }
       v.push_back(d);
     }
@@ -44,14 +44,160 @@ absl::StatusOr<std::vector<PState>> ParseWattages(const std::string& text,
     p.speed_flops = speeds_flops[i];
     if (v.size() == 3) {
       p.idle_w = v[0], p.epsilon_w = v[1], p.full_w = v[2];
-    } else if (v.size() == 2) {
-      p.idle_w = v[0], p.epsilon_w = v[1], p.full_w = v[1];
     } else {
-      return absl::InvalidArgumentError("wattage_per_state: each pstate needs idle:epsilon:full");
+      p.idle_w = v[0], p.epsilon_w = v[1], p.full_w = v[1];
     }
     out.push_back(p);
   }
   return out;
+}
+
+namespace {
+
+// A minimal scan of the platform XML for the host attributes and energy properties that SimGrid
+// 3.32 does not report as a catchable error: it aborts the process (xbt_assert) on core < 1 and
+// on a wattage_per_state with the wrong number of pstates or of values per pstate, and names no
+// file for non-numeric watts. Elements are read only as far as needed; anything this scan does
+// not understand is left to SimGrid's parser, which reports it.
+class PlatformPrecheck {
+ public:
+  PlatformPrecheck(const std::string& text, const std::string& path) : text_(text), path_(path) {}
+
+  absl::Status Run() {
+    size_t i = 0;
+    while ((i = text_.find('<', i)) != std::string::npos) {
+      if (text_.compare(i, 4, "<!--") == 0) {
+        i = Skip(i, "-->");
+      } else if (text_.compare(i, 2, "<?") == 0 || text_.compare(i, 2, "<!") == 0) {
+        i = Skip(i, ">");
+      } else {
+        FLEETSIM_RETURN_IF_ERROR(Tag(&i));
+      }
+      if (i == std::string::npos) break;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Element {
+    std::string tag, id, speed, core;
+    int line = 0;
+    bool has_core = false;
+    std::map<std::string, std::string> props;
+  };
+
+  // Index past the next `end` at or after `from` (npos if none).
+  size_t Skip(size_t from, const char* end) {
+    size_t e = text_.find(end, from);
+    if (e == std::string::npos) return e;
+    return e + std::string(end).size();
+  }
+
+  int LineAt(size_t pos) {
+    for (; counted_ < pos && counted_ < text_.size(); ++counted_) line_ += text_[counted_] == '\n';
+    return line_;
+  }
+
+  // Reads the tag starting at `*i` (text_[*i] == '<') and advances past it.
+  absl::Status Tag(size_t* i) {
+    const int line = LineAt(*i);
+    size_t p = *i + 1;
+    const bool closing = p < text_.size() && text_[p] == '/';
+    if (closing) ++p;
+    size_t name_end = text_.find_first_of(" \t\r\n/>", p);
+    if (name_end == std::string::npos) return (*i = name_end, absl::OkStatus());
+    Element e;
+    e.tag = text_.substr(p, name_end - p);
+    e.line = line;
+    p = name_end;
+    bool self_closing = false;
+    std::map<std::string, std::string> attrs;
+    while (true) {
+      p = text_.find_first_not_of(" \t\r\n", p);
+      if (p == std::string::npos) return (*i = p, absl::OkStatus());
+      if (text_[p] == '>') break;
+      if (text_.compare(p, 2, "/>") == 0) {
+        self_closing = true;
+        ++p;
+        break;
+      }
+      size_t eq = text_.find('=', p);
+      if (eq == std::string::npos) return (*i = eq, absl::OkStatus());
+      std::string key(absl::StripAsciiWhitespace(text_.substr(p, eq - p)));
+      size_t q = text_.find_first_not_of(" \t\r\n", eq + 1);
+      if (q == std::string::npos || (text_[q] != '"' && text_[q] != '\'')) {
+        return (*i = std::string::npos, absl::OkStatus());  // SimGrid reports it
+      }
+      size_t q_end = text_.find(text_[q], q + 1);
+      if (q_end == std::string::npos) return (*i = q_end, absl::OkStatus());
+      attrs[key] = text_.substr(q + 1, q_end - q - 1);
+      p = q_end + 1;
+    }
+    *i = p + 1;
+    if (closing) {
+      if (stack_.empty()) return absl::OkStatus();
+      Element done = std::move(stack_.back());
+      stack_.pop_back();
+      return Check(done);
+    }
+    if (e.tag == "prop") {
+      if (!stack_.empty()) stack_.back().props[attrs["id"]] = attrs["value"];
+      if (!self_closing) stack_.push_back(std::move(e));
+      return absl::OkStatus();
+    }
+    e.id = attrs["id"];
+    e.speed = attrs["speed"];
+    e.has_core = attrs.count("core") > 0;
+    e.core = attrs["core"];
+    if (self_closing) return Check(e);
+    stack_.push_back(std::move(e));
+    return absl::OkStatus();
+  }
+
+  absl::Status Error(const Element& e, const std::string& field, const std::string& msg) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, ":", e.line, ": ", e.tag, " ", e.id, ": ", field, ": ", msg));
+  }
+
+  absl::Status Check(const Element& e) const {
+    if (e.tag != "host" && e.tag != "cluster") return absl::OkStatus();
+    int64_t core = 0;
+    if (e.has_core && absl::SimpleAtoi(e.core, &core) && core < 1) {
+      return Error(e, "core", absl::StrCat("must be an integer >= 1, got '", e.core, "'"));
+    }
+    auto w = e.props.find("wattage_per_state");
+    if (w != e.props.end()) {
+      const size_t pstates = std::vector<std::string>(absl::StrSplit(e.speed, ',')).size();
+      auto ps = ParseWattages(w->second, std::vector<double>(pstates, 0.0));
+      if (!ps.ok()) return Error(e, "wattage_per_state", std::string(ps.status().message()));
+    }
+    auto off = e.props.find("wattage_off");
+    double d = 0;
+    if (off != e.props.end() && (!absl::SimpleAtod(off->second, &d) || !std::isfinite(d) || d < 0)) {
+      return Error(e, "wattage_off", absl::StrCat("must be a number >= 0, got '", off->second, "'"));
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string& text_;
+  const std::string& path_;
+  std::vector<Element> stack_;
+  size_t counted_ = 0;
+  int line_ = 1;
+};
+
+}  // namespace
+
+absl::Status LoadPlatformFile(sg::Engine& engine, const std::string& path) {
+  auto text = ReadFile(path);
+  if (!text.ok()) return absl::InvalidArgumentError(std::string(text.status().message()));
+  FLEETSIM_RETURN_IF_ERROR(PlatformPrecheck(*text, path).Run());
+  try {
+    engine.load_platform(path);
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(e.what());
+  }
+  return absl::OkStatus();
 }
 
 namespace {
@@ -64,6 +210,11 @@ std::string Prop(const sg::Host* h, const char* key) {
 absl::Status PropError(const std::string& path, const std::string& zone, const std::string& key,
                        const std::string& msg) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": cluster ", zone, ": ", key, ": ", msg));
+}
+
+absl::Status SiteError(const std::string& path, const std::string& zone, const std::string& key,
+                       const std::string& msg) {
+  return absl::InvalidArgumentError(absl::StrCat(path, ": site ", zone, ": ", key, ": ", msg));
 }
 
 absl::StatusOr<double> NumProp(const sg::Host* h, const std::string& path, const std::string& zone,
@@ -87,20 +238,29 @@ int64_t HostIndex(const std::string& name) {
   return 0;
 }
 
-// Natural order of zone ids: "c.t2" < "c.t10" (text before a trailing number, then the number).
-struct ZoneLess {
-  static std::pair<std::string, int64_t> Key(const std::string& z) {
-    size_t i = z.size();
-    while (i > 0 && z[i - 1] >= '0' && z[i - 1] <= '9') --i;
-    int64_t n = -1;
-    if (i < z.size() && z.size() - i < 18) absl::SimpleAtoi(z.substr(i), &n);
-    return {z.substr(0, i), n};
-  }
-  bool operator()(const std::string& a, const std::string& b) const {
-    auto ka = Key(a), kb = Key(b);
-    return ka != kb ? ka < kb : a < b;
-  }
+// The hosts of one tranche (a SimGrid zone) and its sort key.
+struct TrancheHosts {
+  std::string zone;
+  std::vector<sg::Host*> hosts;
+  std::string online;  // "" = online from the start
+  int64_t index = -1;  // the zone id's trailing number (SITE.CLUSTER.tN -> N), -1 if none
 };
+
+int64_t TrailingNumber(const std::string& id) {
+  size_t start = id.size();
+  while (start > 0 && id[start - 1] >= '0' && id[start - 1] <= '9') --start;
+  int64_t n = -1;
+  if (start == id.size() || !absl::SimpleAtoi(id.substr(start), &n)) return -1;
+  return n;
+}
+
+// Tranches in build-out order: online from the start first, then by online date (ISO dates
+// compare as text), then by the numeric index of the zone id (t2 before t10), then by id.
+bool TrancheBefore(const TrancheHosts& a, const TrancheHosts& b) {
+  if (a.online != b.online) return a.online < b.online;
+  if (a.index != b.index) return a.index < b.index;
+  return a.zone < b.zone;
+}
 
 }  // namespace
 
@@ -108,26 +268,30 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
                                 std::vector<std::vector<std::vector<sg::Host*>>>* hosts_out) {
   Fleet fleet;
   fleet.source_path = path;
-  // cluster name -> (zone id -> hosts); tranches in natural zone-id order (t0, t1, ..., t10)
-  std::map<std::string, std::map<std::string, std::vector<sg::Host*>, ZoneLess>> groups;
-  std::vector<std::string> cluster_order;
+  // cluster name -> (zone id -> hosts)
+  std::map<std::string, std::map<std::string, std::vector<sg::Host*>>> groups;
   for (sg::Host* h : engine.get_all_hosts()) {
     std::string cname = Prop(h, "fleetsim.cluster");
     if (cname.empty()) continue;
-    std::string zone = h->get_englobing_zone()->get_name();
-    if (!groups.count(cname)) cluster_order.push_back(cname);
-    groups[cname][zone].push_back(h);
+    groups[cname][h->get_englobing_zone()->get_name()].push_back(h);
   }
-  std::sort(cluster_order.begin(), cluster_order.end());
-  for (const auto& cname : cluster_order) {
+  for (auto& [cname, zones] : groups) {
+    std::vector<TrancheHosts> tranches;
+    for (auto& [zone, hosts] : zones) {
+      std::sort(hosts.begin(), hosts.end(), [](sg::Host* a, sg::Host* b) {
+        return HostIndex(a->get_name()) < HostIndex(b->get_name());
+      });
+      std::string online = Prop(hosts.front(), "fleetsim.online");
+      tranches.push_back({zone, std::move(hosts), std::move(online), TrailingNumber(zone)});
+    }
+    std::sort(tranches.begin(), tranches.end(), TrancheBefore);
     Cluster c;
     c.name = cname;
     bool first = true;
     std::vector<std::vector<sg::Host*>> tranche_hosts;
-    for (auto& [zone, hosts] : groups[cname]) {
-      std::sort(hosts.begin(), hosts.end(), [](sg::Host* a, sg::Host* b) {
-        return HostIndex(a->get_name()) < HostIndex(b->get_name());
-      });
+    for (const TrancheHosts& th : tranches) {
+      const std::string& zone = th.zone;
+      const std::vector<sg::Host*>& hosts = th.hosts;
       const sg::Host* h = hosts.front();
       if (first) {
         first = false;
@@ -170,8 +334,23 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
       t.zone_id = zone;
       t.num_hosts = static_cast<int64_t>(hosts.size());
       std::string on = Prop(h, "fleetsim.online"), off = Prop(h, "fleetsim.retire");
-      if (!on.empty()) t.online_date = on;
-      if (!off.empty()) t.retire_date = off;
+      int64_t on_day = 0, off_day = 0;
+      if (!on.empty()) {
+        auto d = ParseIsoDate(on);
+        if (!d.ok()) return PropError(path, zone, "fleetsim.online", std::string(d.status().message()));
+        on_day = *d;
+        t.online_date = on;
+      }
+      if (!off.empty()) {
+        auto d = ParseIsoDate(off);
+        if (!d.ok()) return PropError(path, zone, "fleetsim.retire", std::string(d.status().message()));
+        off_day = *d;
+        if (!on.empty() && off_day <= on_day) {
+          return PropError(path, zone, "fleetsim.retire",
+                           absl::StrCat("'", off, "' must be after fleetsim.online '", on, "'"));
+        }
+        t.retire_date = off;
+      }
       for (auto* x : hosts) t.host_names.push_back(x->get_name());
       c.tranches.push_back(std::move(t));
       tranche_hosts.push_back(hosts);
@@ -182,7 +361,7 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
       s.name = c.site;
       s.provider = c.provider;
       // Site properties live on the site zone (the cluster zone's parent) when present.
-      const sg::NetZone* z = groups[cname].begin()->second.front()->get_englobing_zone()->get_parent();
+      const sg::NetZone* z = tranches.front().hosts.front()->get_englobing_zone()->get_parent();
       if (z != nullptr) {
         auto get = [&](const char* k) {
           const char* v = z->get_property(k);
@@ -193,14 +372,16 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
         double d;
         std::string cap = get("fleetsim.power_cap_w"), pue = get("fleetsim.pue");
         if (!cap.empty()) {
-          if (!absl::SimpleAtod(cap, &d) || d < 0) {
-            return PropError(path, z->get_name(), "fleetsim.power_cap_w", "must be a number >= 0");
+          if (!absl::SimpleAtod(cap, &d) || !std::isfinite(d) || d < 0) {
+            return SiteError(path, z->get_name(), "fleetsim.power_cap_w",
+                             absl::StrCat("must be a number >= 0, got '", cap, "'"));
           }
           s.power_cap_w = d;
         }
         if (!pue.empty()) {
-          if (!absl::SimpleAtod(pue, &d) || d < 1) {
-            return PropError(path, z->get_name(), "fleetsim.pue", "must be a number >= 1");
+          if (!absl::SimpleAtod(pue, &d) || !std::isfinite(d) || d < 1) {
+            return SiteError(path, z->get_name(), "fleetsim.pue",
+                             absl::StrCat("must be a number >= 1, got '", pue, "'"));
           }
           s.pue = d;
         }

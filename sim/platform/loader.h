@@ -16,13 +16,17 @@ class Host;
 namespace fleetsim::platform {
 
 // Loads `path` into `engine` (which must have no platform yet). Parse errors become
-// InvalidArgument "path:line: ...".
+// InvalidArgument "path:line: ...". Host attributes and energy properties on which SimGrid would
+// abort the process (core < 1, malformed wattage_per_state or wattage_off) are checked first:
+// "path:line: cluster|host ID: property: message".
 absl::Status LoadPlatformFile(simgrid::s4u::Engine& engine, const std::string& path);
 
 // Builds the Fleet from the hosts' fleetsim.* properties (platforms/README.md). Hosts without
 // fleetsim.cluster are ignored (e.g. helper hosts). Missing or malformed properties are errors
-// naming the SimGrid zone and property. `hosts[c][t][i]` receives the SimGrid host of cluster c,
-// tranche t, index i, when non-null.
+// naming the SimGrid zone and property. Clusters are ordered by name; a cluster's tranches in
+// build-out order (online from the start first, then by fleetsim.online, then by the number
+// ending the zone id, so SITE.CLUSTER.t2 comes before .t10); hosts by the number after the last
+// '-'. `hosts[c][t][i]` receives the SimGrid host of cluster c, tranche t, index i, when non-null.
 absl::StatusOr<Fleet> ReadFleet(const simgrid::s4u::Engine& engine, const std::string& path,
                                 std::vector<std::vector<std::vector<simgrid::s4u::Host*>>>* hosts);
 

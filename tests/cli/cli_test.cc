@@ -211,32 +211,3 @@ TEST(Cli, ReplaySwfBadTraceExitsTwo) {
 
 }  // namespace
 
-// Every replay-swf usage error: exit 2, one line naming the flag or argument, nothing written.
-TEST(Cli, ReplaySwfUsageErrors) {
-  const std::string swf = Src("tests/data/invalid/bad.swf");
-  struct Case {
-    std::string args;
-    const char* message;
-  } cases[] = {
-      {"", "replay-swf needs exactly one TRACE.swf"},
-      {swf + " " + swf, "replay-swf needs exactly one TRACE.swf"},
-      {swf + " --no-out", "replay-swf needs --out DIR"},
-      {swf + " --estimates guess", "--estimates: expected user or exact, got 'guess'"},
-      {swf + " --policy lifo", "--policy: unknown scheduling policy 'lifo'"},
-      {swf + " --accelerators-per-host 0", "--accelerators-per-host must be >= 1"},
-      {swf + " --processors -1", "--processors must be >= 1"},
-      {swf + " --processors abc", "--processors: Illegal value 'abc'"},
-      {Src("tests/data/invalid/absent.swf"), "absent.swf: cannot open"},
-  };
-  for (const auto& c : cases) {
-    const std::string out = Tmp("swf_usage");
-    std::string args = c.args;
-    const bool no_out = args.find(" --no-out") != std::string::npos;
-    if (no_out) args = args.substr(0, args.find(" --no-out"));
-    auto r = Fleetsim("replay-swf " + args + (no_out ? "" : " --quiet --out " + out));
-    EXPECT_EQ(r.status, 2) << c.args << ": " << r.err;
-    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << ": " << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << ": " << r.err;
-    EXPECT_FALSE(fs::exists(out)) << c.args;
-  }
-}
