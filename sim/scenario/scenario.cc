@@ -31,36 +31,35 @@ absl::Status ApplyOverrides(const std::vector<std::string>& overrides, void* roo
       return absl::InvalidArgumentError(absl::StrCat("--set ", o, ": malformed value: ", e.msg));
     }
     // Walk with node identity: yaml-cpp's operator[] on a non-const node returns a handle that
-    // writes through, so we collect the chain of handles.
+    // writes through (and Node::operator= assigns contents), so we keep the chain of handles.
     std::vector<YAML::Node> chain{root};
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      YAML::Node cur = chain.back();
-      size_t idx = 0;
-      if (cur.IsSequence()) {
-        if (!absl::SimpleAtoi(parts[i], &idx) || idx >= cur.size()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("--set ", key, ": '", parts[i], "' is not an index of that list"));
-        }
-        chain.push_back(cur[idx]);
-      } else {
+    try {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        YAML::Node cur = chain.back();
+        const bool last = i + 1 == parts.size();
         if (cur.IsScalar()) {
-          return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": '", parts[i],
+          return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": '", parts[i - 1],
                                                          "' is a value, not a mapping"));
         }
-        chain.push_back(cur[parts[i]]);
+        if (cur.IsSequence()) {
+          size_t idx = 0;
+          if (!absl::SimpleAtoi(parts[i], &idx) || idx >= cur.size()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("--set ", key, ": '", parts[i], "' is not an index of that list"));
+          }
+          if (last) {
+            cur[idx] = value;
+          } else {
+            chain.push_back(cur[idx]);
+          }
+        } else if (last) {
+          cur[parts[i]] = value;
+        } else {
+          chain.push_back(cur[parts[i]]);
+        }
       }
-    }
-    YAML::Node parent = chain.back();
-    const std::string& last = parts.back();
-    if (parent.IsSequence()) {
-      size_t idx = 0;
-      if (!absl::SimpleAtoi(last, &idx) || idx >= parent.size()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--set ", key, ": '", last, "' is not an index of that list"));
-      }
-      parent[idx] = value;
-    } else {
-      parent[last] = value;
+    } catch (const YAML::Exception& e) {
+      return absl::InvalidArgumentError(absl::StrCat("--set ", key, ": ", e.msg));
     }
   }
   return absl::OkStatus();

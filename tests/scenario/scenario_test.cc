@@ -296,11 +296,9 @@ TEST(ApplyOverrides, EachMalformedOverrideIsOneLineNamingIt) {
   }
 }
 
-// KNOWN BUG (sim/scenario/scenario.cc, ApplyOverrides; left for the scenario owner): a key under
-// a scalar throws YAML::BadSubscript out of ApplyOverrides when the scalar is the last but one
-// segment (`fleetsim validate S --set seed.x=1` exits 1 with "internal error"), and names the
-// segment after the scalar when it is deeper ("--set e.f.g: 'f' is a value"). Enable when fixed.
-TEST(ApplyOverrides, DISABLED_KeyUnderAScalarIsAnErrorNamingTheScalar) {
+// A key under a scalar is an input error naming the scalar, at any depth (it once threw
+// YAML::BadSubscript out of ApplyOverrides, exit 1).
+TEST(ApplyOverrides, KeyUnderAScalarIsAnErrorNamingTheScalar) {
   struct Case {
     const char* set;
     const char* message;
