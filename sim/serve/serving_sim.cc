@@ -179,6 +179,8 @@ struct ServingSim::Impl {
   std::vector<Stream> streams;
   std::vector<Pool> pools;
   std::vector<Replica> replicas;
+  std::vector<int> unreported;  // ids not yet reported removed, ascending: per-call loops stay
+                                // O(live replicas), not O(every replica ever added)
   std::vector<ReplicaLoad> loads;
   std::map<std::string, int> vendors;
   std::vector<Req> reqs;
@@ -718,6 +720,7 @@ absl::StatusOr<int> ServingSim::AddReplica(const ReplicaSpec& spec) {
   const double n = static_cast<double>(p.streams.size());
   r.sat_tokens_per_s =
       std::max(1e-9, perf.SaturatedOutputTokensPerSecond(mp / n, std::max(1.0, mo / n)));
+  m.unreported.push_back(static_cast<int>(m.replicas.size()));
   m.replicas.push_back(std::move(r));
   ReplicaLoad l;
   l.id = idx;
@@ -790,7 +793,8 @@ void ServingSim::AdvanceTo(double t_s) {
       }
     }
     for (auto& s : m.streams) m.UpdateArea(s, t_s);
-    for (auto& r : m.replicas) {
+    for (int id : m.unreported) {
+      auto& r = m.replicas[id];
       if (!r.removed) m.Touch(r, t_s);
     }
   } else {
@@ -970,9 +974,10 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
 
 std::vector<ReplicaUsage> ServingSim::TakeUsage() {
   std::vector<ReplicaUsage> out;
-  for (size_t i = 0; i < impl_->replicas.size(); ++i) {
+  out.reserve(impl_->unreported.size());
+  size_t keep = 0;
+  for (int i : impl_->unreported) {
     auto& r = impl_->replicas[i];
-    if (r.removed_reported) continue;
     if (impl_->opt.fidelity == Fidelity::kAggregate && !r.removed) impl_->FoldAggregateUsage(r);
     ReplicaUsage u;
     u.id = static_cast<int>(i);
@@ -980,11 +985,16 @@ std::vector<ReplicaUsage> ServingSim::TakeUsage() {
     u.load_s = r.load_s;
     u.output_tokens = r.tokens;
     u.removed = r.removed;
-    if (r.removed) r.removed_reported = true;
+    if (r.removed) {
+      r.removed_reported = true;
+    } else {
+      impl_->unreported[keep++] = i;
+    }
     r.busy_s = r.load_s = 0;
     r.tokens = 0;
     out.push_back(u);
   }
+  impl_->unreported.resize(keep);
   return out;
 }
 
