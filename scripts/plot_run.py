@@ -6,7 +6,8 @@ Reads utilization.csv and jobs.csv, and serving_series.csv and replicas.csv when
 inference streams (schemas: results/README.md). Writes into RESULTS_DIR and prints the paths:
   utilization.png  utilization, training vs serving accelerators and IT power, per vendor
   waits.png        CDF of training-job waits per vendor
-  serving.png      per stream: output tokens/s, mean queue; active replicas per model
+  serving.png      per stream: output tokens/s, mean queue; active replicas per model;
+                   output tokens/s by vendor (serving_sites.csv)
 """
 import os
 import sys
@@ -88,8 +89,8 @@ def plot_waits(d, util, jobs):
     return p
 
 
-def plot_serving(d, series, replicas, end_s):
-    fig, (ax1, ax2, ax3) = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
+def plot_serving(d, series, replicas, sites, end_s):
+    fig, (ax1, ax2, ax3, ax4) = plt.subplots(4, 1, figsize=(10, 10), sharex=True)
     for stream, g in series.groupby("stream", sort=True):
         t_d = g["bin_start_s"] / 86400.0
         ax1.step(t_d, g["tokens_per_s"] / 1e3, where="post", label=stream)
@@ -105,8 +106,18 @@ def plot_serving(d, series, replicas, end_s):
         ev = ev.groupby(level=0).sum().sort_index().cumsum()
         ax3.step(ev.index / 86400.0, ev.values, where="post", label=model)
     ax3.set_ylabel("active replicas")
-    ax3.set_xlabel("simulated time (days)")
     ax3.legend(loc="upper right", fontsize=8)
+    # Output tokens/s by vendor, per serving tick (serving_sites.csv).
+    by = sites.pivot_table(index="time_s", columns="vendor", values="output_tokens_per_s",
+                           aggfunc="sum").fillna(0.0).sort_index()
+    if len(by):
+        start = (by.index - sites.groupby("time_s")["interval_s"].first().reindex(by.index)) / 86400.0
+        ax4.stackplot(start, *[by[v] / 1e3 for v in by.columns], step="post",
+                      labels=list(by.columns), colors=[vendor_color(v) for v in by.columns],
+                      alpha=0.8)
+        ax4.legend(loc="upper right", fontsize=8)
+    ax4.set_ylabel("output tokens/s by vendor\n(thousands)")
+    ax4.set_xlabel("simulated time (days)")
     ax1.set_title("fleetsim: inference streams (bins of serving.bin_s)")
     fig.tight_layout()
     p = os.path.join(d, "serving.png")
@@ -124,7 +135,8 @@ def main(d):
     sp = os.path.join(d, "serving_series.csv")
     if os.path.exists(sp):
         replicas = pd.read_csv(os.path.join(d, "replicas.csv"))
-        paths.append(plot_serving(d, pd.read_csv(sp), replicas, util["time_s"].max()))
+        sites = pd.read_csv(os.path.join(d, "serving_sites.csv"))
+        paths.append(plot_serving(d, pd.read_csv(sp), replicas, sites, util["time_s"].max()))
     print("plots: " + " ".join(paths))
 
 

@@ -97,6 +97,7 @@ absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir, co
   if (r.serving) {
     files.emplace_back("replicas.csv", metrics::ReplicasCsv(r));
     files.emplace_back("serving_series.csv", r.serving->SeriesCsv());
+    files.emplace_back("serving_sites.csv", metrics::ServingSitesCsv(r));
     files.emplace_back("serving_latency.csv", r.serving->LatencyCsv());
     if (r.serving_request_sample_rate > 0) files.emplace_back("requests.csv", r.serving->RequestCsv());
   }

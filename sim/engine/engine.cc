@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <simgrid/s4u.hpp>
@@ -146,6 +147,7 @@ class Simulation : public sched::ClusterView {
   std::vector<ClusterSample> samples_;
   std::vector<int64_t> last_sample_;  // per cluster: index of its latest row in samples_
   std::vector<metrics::ReplicaRecord> replicas_;
+  std::vector<metrics::ServingSiteSample> serving_sites_;
   std::vector<double> serving_energy_j_;
   int64_t events_ = 0, batches_ = 0;
   std::chrono::steady_clock::time_point wall0_;
@@ -362,12 +364,20 @@ double Simulation::ClusterSlopeW(int c) const {
 
 void Simulation::ServingTick(double now, std::vector<size_t>* released) {
   const double dt = now - last_tick_s_;
+  // Per (cluster, deployment) sums for serving_sites.csv, in cluster then deployment order.
+  std::map<std::pair<int, int>, metrics::ServingSiteSample> site_rows;
   for (const auto& u : serving_->TakeUsage()) {
     const size_t r = serve_id_index_.at(u.id);
     auto& rt = replica_rt_[r];
     auto& rec = replicas_[r];
     const int c = rec.cluster;
     const double slope_w = ClusterSlopeW(c) * rec.tp;
+    auto& row = site_rows[{c, rt.deployment}];
+    row.replicas += 1;
+    row.accelerators += rec.tp;
+    row.output_tokens += u.output_tokens;
+    row.load_s += u.load_s;
+    row.dynamic_energy_j += u.load_s * slope_w;
     rec.load_s += u.load_s;
     rec.output_tokens += u.output_tokens;
     rec.energy_j += u.load_s * slope_w;
@@ -384,6 +394,13 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
     }
   }
   std::sort(released->begin(), released->end());
+  for (auto& [key, row] : site_rows) {
+    row.time_s = now;
+    row.interval_s = dt;
+    row.cluster = key.first;
+    row.model = cfg_.serving->deployments[key.second].model;
+    serving_sites_.push_back(std::move(row));
+  }
 
   // Live replicas (placed, not gone), in request order; drop those that just left.
   live_.erase(std::remove_if(live_.begin(), live_.end(),
@@ -769,6 +786,7 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
   out.jobs = sim.records_;
   out.samples = std::move(sim.samples_);
   out.replicas = std::move(sim.replicas_);
+  out.serving_sites = std::move(sim.serving_sites_);
   out.serving = std::move(sim.serving_);
   if (config.serving) out.serving_request_sample_rate = config.serving->options.request_sample_rate;
   out.events = sim.events_;

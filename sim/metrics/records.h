@@ -57,6 +57,20 @@ struct ReplicaRecord {
   double energy_j = 0;    // dynamic energy above idle, tp * load_s * (full_w - idle_w) / cores
 };
 
+// Inference replicas of one model on one cluster over one serving tick (time_s - interval_s,
+// time_s]: the per-site view of serving (pools are per model, so this is per model, not stream).
+struct ServingSiteSample {
+  double time_s = 0;
+  double interval_s = 0;
+  int cluster = 0;
+  std::string model;
+  int replicas = 0;             // replicas that reported usage in the interval
+  int64_t accelerators = 0;     // their accelerators
+  int64_t output_tokens = 0;    // produced in the interval (service streams: requests)
+  double load_s = 0;            // sum over replicas of the load-fraction integral
+  double dynamic_energy_j = 0;  // energy above idle in the interval
+};
+
 struct RunResult {
   platform::Fleet fleet;
   std::vector<JobRecord> jobs;          // in workload order
@@ -64,6 +78,7 @@ struct RunResult {
   std::vector<double> cluster_energy_j; // SimGrid energy plugin + serving dynamic energy
   std::vector<double> cluster_serving_energy_j;  // the serving dynamic part, per cluster
   std::vector<ReplicaRecord> replicas;  // in request order
+  std::vector<ServingSiteSample> serving_sites;  // per tick, cluster and model
   std::shared_ptr<const serve::ServingSim> serving;  // null without streams
   double serving_request_sample_rate = 0;  // > 0: requests.csv is written
   double end_time_s = 0;                // simulated time when the run stopped

@@ -94,6 +94,23 @@ std::string ReplicasCsv(const RunResult& r) {
   return w.str();
 }
 
+std::string ServingSitesCsv(const RunResult& r) {
+  CsvWriter w({"time_s", "interval_s", "site", "provider", "vendor", "cluster", "system", "model",
+               "replicas", "accelerators", "output_tokens_per_s", "load_fraction",
+               "dynamic_power_w"});
+  for (const auto& x : r.serving_sites) {
+    const auto& c = ClusterOf(r, x.cluster);
+    const double dt = x.interval_s;
+    w.Add(x.time_s).Add(dt).Add(c.site).Add(c.provider).Add(c.vendor).Add(c.name).Add(c.system);
+    w.Add(x.model).Add(static_cast<int64_t>(x.replicas)).Add(x.accelerators);
+    w.Add(dt > 0 ? x.output_tokens / dt : 0.0);
+    w.Add(dt > 0 && x.replicas > 0 ? x.load_s / (dt * x.replicas) : 0.0);
+    w.Add(dt > 0 ? x.dynamic_energy_j / dt : 0.0);
+    w.EndRow();
+  }
+  return w.str();
+}
+
 std::string SummaryJson(const RunResult& r, const RunInfo& info) {
   std::vector<double> waits, bsld, flow;
   int64_t completed = 0, running = 0, queued = 0;

@@ -20,6 +20,8 @@ std::string JobsCsv(const RunResult& r);
 std::string UtilizationCsv(const RunResult& r);
 // One row per inference replica request (placement, drain, tokens, dynamic energy).
 std::string ReplicasCsv(const RunResult& r);
+// Per serving tick, cluster and model: replicas, accelerators, tokens/s, load, dynamic power.
+std::string ServingSitesCsv(const RunResult& r);
 
 struct RunInfo {
   std::string scenario;

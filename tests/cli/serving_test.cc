@@ -77,6 +77,17 @@ TEST(Serving, ReplicaPowerStaysWithinLimitsAndEnergyAddsUp) {
     dyn_j += std::stod(rep.at("dynamic_energy_j"));
   }
   EXPECT_NEAR(dyn_j, load_s * (10200.0 - 2500.0) / 8, 1e-6 * dyn_j);
+  // serving_sites.csv re-aggregates the same usage per tick, cluster and model.
+  double site_j = 0, site_load_s = 0;
+  for (const auto& row : ReadCsv(d + "/serving_sites.csv")) {
+    const double dt = std::stod(row.at("interval_s"));
+    EXPECT_EQ(row.at("cluster"), "azure-example.h100");
+    EXPECT_EQ(row.at("replicas"), "4");
+    site_j += std::stod(row.at("dynamic_power_w")) * dt;
+    site_load_s += std::stod(row.at("load_fraction")) * dt * 4;
+  }
+  EXPECT_NEAR(site_j, dyn_j, 1e-6 * dyn_j);
+  EXPECT_NEAR(site_load_s, load_s, 1e-6 * load_s);
   // Utilization 0.8 on 4 servers over the horizon: load_s = 0.8 x 4 x 400000 s (within 1%).
   EXPECT_NEAR(load_s / (0.8 * 4 * 400000), 1.0, 0.01);
   // Cluster energy (plugin + serving) and the accountant's power integral agree within 1%.
@@ -110,7 +121,7 @@ TEST(Serving, DefaultScenarioIsDeterministicAndMixesTrainingAndInference) {
   ASSERT_EQ(Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + a).status, 0);
   ASSERT_EQ(Fleetsim("run " + Src("workloads/default.yaml") + " --quiet --out " + b).status, 0);
   for (const char* f : {"jobs.csv", "utilization.csv", "summary.json", "replicas.csv",
-                        "serving_series.csv", "serving_latency.csv"}) {
+                        "serving_series.csv", "serving_sites.csv", "serving_latency.csv"}) {
     EXPECT_EQ(Slurp(a + "/" + f), Slurp(b + "/" + f)) << f;
     EXPECT_FALSE(Slurp(a + "/" + f).empty()) << f;
   }
