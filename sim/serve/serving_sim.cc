@@ -131,6 +131,11 @@ struct ServingSim::Impl {
     std::vector<double> s_service;  // service samples (stratified)
     double service_cs2 = 1;         // squared coefficient of variation of service
     Hist h_ttft, h_tpot, h_e2e;
+    // Aggregate mode, MMPP arrivals: the modulating chain's own sample path (seeded), so bursts
+    // survive aggregation; the state holds until mmpp_switch_s.
+    Rng mmpp_rng{1, 0};
+    int mmpp_state = 0;
+    double mmpp_switch_s = 0;
   };
   struct Pool {
     std::string model;
@@ -590,6 +595,7 @@ struct ServingSim::Impl {
     r.mark_tokens += static_cast<double>(std::llround(tok));  // keep rounding remainder
   }
   void AggregateStep(double t0, double t1);
+  double AggregateRate(Stream& s, double t0, double t1);  // arrivals/s over [t0, t1)
 };
 
 ServingSim::ServingSim(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -638,6 +644,10 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
     impl->service_rngs.emplace_back(options.seed, 0x100000 + i);
     // Aggregate-mode samples (also cheap in request mode).
     Rng rng(options.seed, 0x200000 + i);
+    if (s.spec.arrival.kind == ArrivalKind::kMmpp) {
+      s.mmpp_rng = Rng(options.seed, 0x400000 + i);
+      s.mmpp_switch_s = s.mmpp_rng.Exponential(s.spec.arrival.mmpp_sojourn_s[0]);
+    }
     StreamSpec tmp = s.spec;
     ArrivalGenerator g(&tmp, options.seed, 0x300000 + i);
     int drops = 0;
@@ -810,6 +820,26 @@ void ServingSim::AdvanceTo(double t_s) {
   m.now = t_s;
 }
 
+double ServingSim::Impl::AggregateRate(Stream& s, double t0, double t1) {
+  const ArrivalSpec& a = s.spec.arrival;
+  if (a.kind != ArrivalKind::kMmpp || t1 <= t0) return MeanRate(s.spec, t0, t1);
+  // Growth over the window = MeanRate / stationary mean; the chain gives the modulated rate.
+  const double p0 = a.mmpp_sojourn_s[0] / (a.mmpp_sojourn_s[0] + a.mmpp_sojourn_s[1]);
+  const double stationary = p0 * a.mmpp_rate_per_s[0] + (1 - p0) * a.mmpp_rate_per_s[1];
+  const double growth = stationary > 0 ? MeanRate(s.spec, t0, t1) / stationary : 0;
+  double t = t0, integral = 0;
+  while (t < t1) {
+    const double until = std::min(t1, s.mmpp_switch_s);
+    integral += a.mmpp_rate_per_s[s.mmpp_state] * (until - t);
+    t = until;
+    if (t >= s.mmpp_switch_s) {
+      s.mmpp_state = 1 - s.mmpp_state;
+      s.mmpp_switch_s += s.mmpp_rng.Exponential(a.mmpp_sojourn_s[s.mmpp_state]);
+    }
+  }
+  return growth * integral / (t1 - t0);
+}
+
 void ServingSim::Impl::AggregateStep(double t0, double t1) {
   const double dt = t1 - t0;
   for (Pool& p : pools) {
@@ -820,7 +850,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
     std::vector<double> lam_s(p.streams.size());
     for (size_t k = 0; k < p.streams.size(); ++k) {
       Stream& s = streams[p.streams[k]];
-      lam_s[k] = MeanRate(s.spec, t0, t1);
+      lam_s[k] = AggregateRate(s, t0, t1);
       const double acc = lam_s[k] * (1 - s.p_drop);
       lam += acc;
       mp += acc * s.mean_prompt;
