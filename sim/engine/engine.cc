@@ -422,38 +422,37 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
     if (!replica_rt_[r].draining) active[replica_rt_[r].deployment].push_back(r);
   }
 
-  // Autoscaling: replicas requested or serving (not draining) follow DesiredReplicas.
+  // Autoscaling: replicas requested or serving (not draining) follow PlanReplicas.
   for (size_t d = 0; d < deps.size(); ++d) {
     if (!deps[d].autoscale) continue;
     const int pending = autoscale_[d].pending;
-    const int current = pending + static_cast<int>(active[d].size());
-    // Capacity of one replica: the mean over the serving replicas' systems, or before any is
-    // placed, the slowest eligible system (replicas of one deployment may land on different
-    // systems with different speeds).
-    double capacity = 0;
-    for (size_t r : active[d]) capacity += ReplicaCapacity(d, replicas_[r].cluster);
-    if (!active[d].empty()) {
-      capacity /= active[d].size();
-    } else {
-      capacity = kInf;
-      for (int c : dep_clusters_[d]) capacity = std::min(capacity, ReplicaCapacity(d, c));
-    }
+    // Capacity-based plan: replicas may run on systems of different speed. Drain order: the
+    // slowest first, the newest among equals; new replicas are counted at the slowest eligible
+    // system's capacity (the scheduler decides where they land).
+    std::vector<size_t> order = active[d];
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const double ca = ReplicaCapacity(d, replicas_[a].cluster);
+      const double cb = ReplicaCapacity(d, replicas_[b].cluster);
+      return ca != cb ? ca < cb : a > b;
+    });
+    std::vector<double> caps;
+    for (size_t r : order) caps.push_back(ReplicaCapacity(d, replicas_[r].cluster));
+    double new_cap = kInf;
+    for (int c : dep_clusters_[d]) new_cap = std::min(new_cap, ReplicaCapacity(d, c));
     auto& as = autoscale_[d];
-    const int want =
-        serve::DesiredReplicas(deps[d].policy, current, serving_->TakeDemandRate(deps[d].model),
-                               capacity, serving_->Backlog(deps[d].model), deps[d].drain_s);
-    if (want > current) {
-      for (int i = current; i < want; ++i) RequestReplica(static_cast<int>(d), now, "scale_up");
+    const serve::ScalePlan plan = serve::PlanReplicas(
+        deps[d].policy, caps, pending, new_cap, serving_->TakeDemandRate(deps[d].model),
+        serving_->Backlog(deps[d].model), deps[d].drain_s);
+    if (plan.add > 0) {
+      for (int i = 0; i < plan.add; ++i) RequestReplica(static_cast<int>(d), now, "scale_up");
       as.last_change_s = now;
       continue;
     }
-    // Scale down after a quiet period only, by draining the newest serving replicas (queued
-    // requests cannot be withdrawn).
-    if (want == current || now - as.last_change_s < deps[d].cooldown_s) continue;
+    // Scale down after a quiet period only (queued requests cannot be withdrawn).
+    if (plan.drain.empty() || now - as.last_change_s < deps[d].cooldown_s) continue;
     as.last_change_s = now;
-    for (int i = 0; i < current - want && !active[d].empty(); ++i) {
-      const size_t r = active[d].back();
-      active[d].pop_back();
+    for (int i : plan.drain) {
+      const size_t r = order[i];
       replica_rt_[r].draining = true;
       replicas_[r].drain_s = now;
       serving_->RemoveReplica(replicas_[r].serve_id);

@@ -14,7 +14,7 @@
 // serving tick (tick_s) the controller takes each replica's usage: its dynamic power
 // tp * load * (full_w - idle_w) / cores is added to the cluster (the energy plugin sees replica
 // accelerators as idle, so the two add up exactly), drained replicas release their accelerators
-// to the scheduler, and autoscaled deployments submit or drain replicas (DesiredReplicas).
+// to the scheduler, and autoscaled deployments submit or drain replicas (serve::PlanReplicas).
 // With a horizon the controller stops there and ends every other actor; jobs still running are
 // reported with status running and the energy their hosts used so far.
 #ifndef FLEETSIM_SIM_ENGINE_ENGINE_H_

@@ -143,4 +143,30 @@ int DesiredReplicas(const AutoscalePolicy& p, int current, double demand_per_s,
   return std::clamp(want, p.min_replicas, p.max_replicas);
 }
 
+ScalePlan PlanReplicas(const AutoscalePolicy& p, const std::vector<double>& capacities_per_s,
+                       int pending, double new_replica_per_s, double demand_per_s,
+                       double backlog, double drain_s) {
+  ScalePlan plan;
+  const double need =
+      (demand_per_s + (drain_s > 0 ? backlog / drain_s : 0)) / p.target_utilization;
+  double have = pending * new_replica_per_s;
+  for (double c : capacities_per_s) have += c;
+  int count = pending + static_cast<int>(capacities_per_s.size());
+  if (have < need && new_replica_per_s > 0) {
+    plan.add = static_cast<int>(std::ceil((need - have) / new_replica_per_s - 1e-9));
+  }
+  plan.add = std::max(plan.add, p.min_replicas - count);
+  plan.add = std::max(0, std::min(plan.add, p.max_replicas - count));
+  if (plan.add > 0 || count <= p.min_replicas) return plan;
+  if (have > need * (1 + p.scale_down_hysteresis) || count > p.max_replicas) {
+    for (size_t i = 0; i < capacities_per_s.size() && count > p.min_replicas; ++i) {
+      if (have - capacities_per_s[i] < need && count <= p.max_replicas) continue;
+      have -= capacities_per_s[i];
+      --count;
+      plan.drain.push_back(static_cast<int>(i));
+    }
+  }
+  return plan;
+}
+
 }  // namespace fleetsim::serve

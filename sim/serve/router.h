@@ -52,6 +52,22 @@ struct AutoscalePolicy {
 int DesiredReplicas(const AutoscalePolicy& p, int current, double demand_per_s,
                     double capacity_per_replica_per_s, double backlog, double drain_s);
 
+// Capacity-based autoscaling for replicas of unequal speed (one deployment may span systems).
+// Needed capacity = (demand_per_s + backlog / drain_s) / target_utilization, in saturated
+// requests/s. `capacities_per_s`: each serving replica's saturated requests/s, in the order to
+// drain them; `pending`: requested replicas not yet placed, each counted at new_replica_per_s
+// (the capacity assumed for any replica still to be placed). Below the need: add enough new
+// replicas to cover it. Above the need by more than scale_down_hysteresis: drain replicas in the
+// given order while the rest still covers the need. Counts stay within [min, max] replicas.
+// With equal capacities this is DesiredReplicas up to the rounding of the hysteresis test.
+struct ScalePlan {
+  int add = 0;
+  std::vector<int> drain;  // indices into capacities_per_s
+};
+ScalePlan PlanReplicas(const AutoscalePolicy& p, const std::vector<double>& capacities_per_s,
+                       int pending, double new_replica_per_s, double demand_per_s,
+                       double backlog, double drain_s);
+
 }  // namespace fleetsim::serve
 
 #endif  // FLEETSIM_SIM_SERVE_ROUTER_H_

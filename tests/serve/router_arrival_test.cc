@@ -155,3 +155,60 @@ TEST(Arrival, TraceReplayScaleOffsetLimitLoop) {
 
 }  // namespace
 }  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+// With equal replicas: scale-up gives DesiredReplicas' count exactly; scale-down keeps the
+// smallest count that covers the need, and only when the surplus exceeds the hysteresis
+// (measured on capacity, where DesiredReplicas measures it on the rounded-up count).
+TEST(Autoscale, PlanReplicasWithEqualReplicas) {
+  AutoscalePolicy p;
+  p.target_utilization = 0.5;
+  p.min_replicas = 1;
+  p.max_replicas = 40;
+  int checked = 0, shrunk = 0;
+  for (int current = 1; current <= 30; ++current) {
+    for (double demand = 0.5; demand < 25; demand += 0.7) {
+      const double need = demand / p.target_utilization;  // capacity units, 2/s per replica
+      const int want = DesiredReplicas(p, current, demand, 2.0, 0, 60);
+      const ScalePlan plan = PlanReplicas(p, std::vector<double>(current, 2.0), 0, 2.0, demand, 0, 60);
+      const int got = current + plan.add - static_cast<int>(plan.drain.size());
+      if (want > current) EXPECT_EQ(got, want) << current << " " << demand;
+      EXPECT_GE(got * 2.0, std::min(need, p.max_replicas * 2.0) - 1e-9) << current << " " << demand;
+      if (got < current) {
+        ++shrunk;
+        EXPECT_GT(current * 2.0, need * (1 + p.scale_down_hysteresis)) << current << " " << demand;
+        EXPECT_TRUE(got == p.min_replicas || (got - 1) * 2.0 < need) << current << " " << demand;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 900);
+  EXPECT_GT(shrunk, 100);
+}
+
+TEST(Autoscale, PlanReplicasCountsUnequalCapacities) {
+  AutoscalePolicy p;
+  p.target_utilization = 1.0;
+  p.min_replicas = 1;
+  // One slow (5/s) and two fast (20/s) replicas, demand 30/s: drain the slow one only.
+  ScalePlan plan = PlanReplicas(p, {5, 20, 20}, 0, 5, 30, 0, 60);
+  EXPECT_EQ(plan.add, 0);
+  ASSERT_EQ(plan.drain.size(), 1u);
+  EXPECT_EQ(plan.drain[0], 0);
+  // Demand 60/s with 45/s in service and one pending slow replica: 10/s short -> 2 more slow.
+  plan = PlanReplicas(p, {5, 20, 20}, 1, 5, 60, 0, 60);
+  EXPECT_EQ(plan.add, 2);
+  EXPECT_TRUE(plan.drain.empty());
+  // A backlog of 600 requests drained over 60 s adds 10/s to the need.
+  plan = PlanReplicas(p, {20, 20}, 0, 20, 35, 600, 60);  // need 45/s, have 40/s
+  EXPECT_EQ(plan.add, 1);
+  // Never below min, never above max.
+  p.max_replicas = 3;
+  EXPECT_EQ(PlanReplicas(p, {1, 1}, 0, 1, 100, 0, 60).add, 1);
+  EXPECT_EQ(PlanReplicas(p, {100}, 0, 100, 0, 0, 60).drain.size(), 0u);
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
