@@ -427,8 +427,7 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
     if (!deps[d].autoscale) continue;
     const int pending = autoscale_[d].pending;
     // Capacity-based plan: replicas may run on systems of different speed. Drain order: the
-    // slowest first, the newest among equals; new replicas are counted at the slowest eligible
-    // system's capacity (the scheduler decides where they land).
+    // slowest first, the newest among equals.
     std::vector<size_t> order = active[d];
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       const double ca = ReplicaCapacity(d, replicas_[a].cluster);
@@ -437,8 +436,16 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
     });
     std::vector<double> caps;
     for (size_t r : order) caps.push_back(ReplicaCapacity(d, replicas_[r].cluster));
+    // Where a new replica would land now: the scheduler takes the first eligible cluster with
+    // room; without room anywhere, count it at the slowest eligible system.
     double new_cap = kInf;
     for (int c : dep_clusters_[d]) new_cap = std::min(new_cap, ReplicaCapacity(d, c));
+    for (int c : dep_clusters_[d]) {
+      if (free(c) >= deps[d].tp) {
+        new_cap = ReplicaCapacity(d, c);
+        break;
+      }
+    }
     auto& as = autoscale_[d];
     const serve::ScalePlan plan = serve::PlanReplicas(
         deps[d].policy, caps, pending, new_cap, serving_->TakeDemandRate(deps[d].model),
