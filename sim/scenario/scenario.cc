@@ -102,8 +102,56 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
 
 }  // namespace
 
+namespace {
+
+// "a.b.0.c" -> "a.b[0].c", the field-path form of error messages.
+std::string OverrideFieldPath(const std::string& key) {
+  std::string out;
+  for (absl::string_view part : absl::StrSplit(key, '.')) {
+    size_t idx;
+    if (!out.empty() && absl::SimpleAtoi(part, &idx)) {
+      absl::StrAppend(&out, "[", part, "]");
+    } else {
+      absl::StrAppend(&out, out.empty() ? "" : ".", part);
+    }
+  }
+  return out;
+}
+
+// A value given by --set has no place in the file (yaml-cpp marks it 1:1): an error about a
+// field set (or under a field set) by an override names the override instead.
+absl::Status AttributeToOverride(const absl::Status& st, const std::string& path,
+                                 const std::vector<std::string>& overrides) {
+  const std::string prefix = path + ":1:1: ";
+  const std::string msg(st.message());
+  if (msg.rfind(prefix, 0) != 0) return st;
+  const std::string rest = msg.substr(prefix.size());
+  const std::string field = rest.substr(0, rest.find(": "));
+  for (auto it = overrides.rbegin(); it != overrides.rend(); ++it) {
+    const std::string fp = OverrideFieldPath(it->substr(0, it->find('=')));
+    if (field == fp || field.rfind(fp + ".", 0) == 0 || field.rfind(fp + "[", 0) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--set ", *it, ": ", rest));
+    }
+  }
+  return st;
+}
+
+absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
+                                              const std::vector<std::string>& overrides);
+
+}  // namespace
+
 absl::StatusOr<Scenario> LoadScenario(const std::string& path,
                                       const std::vector<std::string>& overrides) {
+  auto s = LoadScenarioDocument(path, overrides);
+  if (!s.ok() && !overrides.empty()) return AttributeToOverride(s.status(), path, overrides);
+  return s;
+}
+
+namespace {
+
+absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
+                                              const std::vector<std::string>& overrides) {
   FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
   if (!overrides.empty()) {
     if (!root.IsMap()) return InputError(PosOf(root, path), "<document>", "must be a mapping");
@@ -208,5 +256,7 @@ absl::StatusOr<Scenario> LoadScenario(const std::string& path,
   FLEETSIM_RETURN_IF_ERROR(top.Finish());
   return s;
 }
+
+}  // namespace
 
 }  // namespace fleetsim::scenario

@@ -542,3 +542,20 @@ TEST_F(ScenarioTest, OverrideErrorsThroughLoadScenario) {
 
 }  // namespace
 }  // namespace fleetsim::scenario
+
+namespace fleetsim::scenario {
+namespace {
+
+// An error in a value given by --set names the override (the value has no place in the file);
+// errors elsewhere keep their file:line:column.
+TEST_F(ScenarioTest, ErrorsInOverriddenValuesNameTheOverride) {
+  ExpectError(kMinimal,
+              "--set workload.jobs.0.run_s=-5: workload.jobs[0].run_s: must be >= 1e-06, got -5",
+              {"workload.jobs.0.run_s=-5"});
+  ExpectError(kMinimal, "--set workload.jobs.0={id: 1}: workload.jobs[0].submit_s: missing required field",
+              {"seed=3", "workload.jobs.0={id: 1}"});
+  ExpectError(kMinimal, "--set seed=x: seed: must be an integer, got 'x'", {"seed=x"});
+}
+
+}  // namespace
+}  // namespace fleetsim::scenario
