@@ -231,3 +231,31 @@ TEST(Serving, InvalidServingInputs) {
 
 }  // namespace
 }  // namespace fleetsim::cli_test
+
+namespace fleetsim::cli_test {
+namespace {
+
+TEST(Serving, SampledRequestsCsv) {
+  const std::string d = Tmp("mm4_sampled");
+  auto r = Fleetsim("run " + Src("tests/data/valid/serving_mm4.yaml") +
+                    " --quiet --set serving.request_sample_rate=0.01 --set horizon_s=100000 --out " + d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(Slurp(d + "/manifest.json").find("\"requests.csv\""), std::string::npos);
+  auto rows = ReadCsv(d + "/requests.csv");
+  const std::string s = Slurp(d + "/summary.json");
+  const double completed = JsonNumber(s, "completed", s.find("\"serving\""));
+  // 1% of ~320k completions: binomial, 5 sigma ~ 280 rows.
+  EXPECT_NEAR(static_cast<double>(rows.size()), 0.01 * completed, 300);
+  double e2e = 0;
+  for (const auto& row : rows) {
+    const double w = std::stod(row.at("wait_s")), x = std::stod(row.at("e2e_s"));
+    EXPECT_GE(x, w);
+    e2e += x;
+  }
+  ASSERT_FALSE(rows.empty());
+  // The sample's mean end-to-end time estimates the run's (std error ~1.5% at 3,200 rows).
+  EXPECT_NEAR(e2e / rows.size() / JsonNumber(s, "e2e_mean_s"), 1.0, 0.08);
+}
+
+}  // namespace
+}  // namespace fleetsim::cli_test
