@@ -25,8 +25,11 @@ const char kUsage[] = R"(fleetsim - discrete-event simulator of AI compute fleet
 
 Usage:
   fleetsim run SCENARIO.yaml [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
-      Load, validate and simulate a scenario; write jobs.csv, utilization.csv, summary.json and
-      manifest.json to DIR (default: the scenario's outputs.dir, else results/<name>).
+      Load, validate and simulate a scenario (training jobs and inference streams); write
+      jobs.csv, utilization.csv, summary.json and manifest.json, and with streams replicas.csv,
+      serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
+      serving.request_sample_rate > 0) to DIR (default: the scenario's outputs.dir, else
+      results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
   fleetsim validate SCENARIO.yaml [--set key.path=value ...]
       Load and check the scenario, its platform and workload; simulate nothing, write nothing.
   fleetsim replay-swf TRACE.swf --out DIR [--policy fcfs|easy] [--estimates user|exact]
