@@ -83,7 +83,10 @@ class Simulation : public sched::ClusterView {
 
  private:
   void ApplyStart(const sched::StartDecision& d, double now);
-  std::vector<std::pair<int, int>> Place(int cluster, int64_t need, sched::JobId id);
+  // Hosts for `need` accelerators of `cluster` (first fit in host order; `one_host`: the first
+  // host with room for all, else first fit across hosts).
+  std::vector<std::pair<int, int>> Place(int cluster, int64_t need, sched::JobId id,
+                                         bool one_host = false);
   void SetHostBusy(int h, int delta, bool serving = false);
   absl::Status SetupServing();
   void RequestReplica(int deployment, double now, const char* reason);
@@ -535,10 +538,16 @@ void Simulation::Sample(int c, double now) {
   (void)now;
 }
 
-std::vector<std::pair<int, int>> Simulation::Place(int cluster, int64_t need, sched::JobId id) {
-  // First fit over the cluster's free hosts in index order.
+std::vector<std::pair<int, int>> Simulation::Place(int cluster, int64_t need, sched::JobId id,
+                                                   bool one_host) {
   std::vector<std::pair<int, int>> placement;
   auto& fh = free_hosts_[cluster];
+  if (one_host) {  // a tensor-parallel group: the first host with room for all of it
+    for (int h : fh) {
+      if (hosts_[h].cores - hosts_[h].busy >= need) return {{h, static_cast<int>(need)}};
+    }
+  }
+  // First fit over the cluster's free hosts in index order.
   for (auto it = fh.begin(); need > 0 && it != fh.end();) {
     int h = *it++;
     int take = static_cast<int>(std::min<int64_t>(need, hosts_[h].cores - hosts_[h].busy));
@@ -558,7 +567,8 @@ void Simulation::ApplyStart(const sched::StartDecision& d, double now) {
     const size_t r = ReplicaIndex(d.job);
     auto& rt = replica_rt_[r];
     auto& rec = replicas_[r];
-    rt.placement = Place(d.cluster, rec.tp, d.job);
+    rt.placement = Place(d.cluster, rec.tp, d.job, /*one_host=*/true);
+    rec.hosts = static_cast<int>(rt.placement.size());
     for (auto [h, k] : rt.placement) SetHostBusy(h, k, /*serving=*/true);
     serve::ReplicaSpec spec{rec.model, cluster_perf_[d.cluster], rec.tp};
     auto id = serving_->AddReplica(spec);

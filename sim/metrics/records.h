@@ -51,6 +51,7 @@ struct ReplicaRecord {
   double drain_s = -1;    // -1: never asked to drain
   double end_s = -1;      // -1: still serving at the end
   int cluster = -1;
+  int hosts = 0;          // hosts its accelerators are on (1 unless no host had room for tp)
   int serve_id = -1;      // ServingSim replica id
   int64_t output_tokens = 0;
   double load_s = 0;      // time-integral of its load fraction

@@ -76,7 +76,7 @@ std::string UtilizationCsv(const RunResult& r) {
 
 std::string ReplicasCsv(const RunResult& r) {
   CsvWriter w({"replica", "model", "tp", "reason", "request_s", "start_s", "wait_s", "drain_s",
-               "end_s", "site", "cluster", "system", "vendor", "output_tokens", "load_s",
+               "end_s", "site", "cluster", "system", "vendor", "hosts", "output_tokens", "load_s",
                "dynamic_energy_j"});
   for (const auto& x : r.replicas) {
     w.Add(static_cast<int64_t>(x.index)).Add(x.model).Add(static_cast<int64_t>(x.tp)).Add(x.reason);
@@ -88,6 +88,7 @@ std::string ReplicasCsv(const RunResult& r) {
     } else {
       w.Add("").Add("").Add("").Add("");
     }
+    w.Add(static_cast<int64_t>(x.hosts));
     w.Add(x.output_tokens).Add(x.load_s).Add(x.energy_j);
     w.EndRow();
   }

@@ -51,6 +51,7 @@ TEST(Serving, MM4ThroughTheEngineMatchesErlangCAndLittle) {
     EXPECT_EQ(rep.at("start_s"), "0");
     EXPECT_EQ(rep.at("end_s"), "-1");
     EXPECT_EQ(rep.at("system"), "hgx_h100");
+    EXPECT_EQ(rep.at("hosts"), "1");
   }
 }
 

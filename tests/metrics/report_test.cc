@@ -145,7 +145,7 @@ TEST(ReplicasCsv, PlacedAndUnplacedReplicas) {
   RunResult r = TinyRun();
   ReplicaRecord a;
   a.index = 0, a.model = "m", a.tp = 8, a.reason = "initial", a.request_s = 0, a.start_s = 5;
-  a.drain_s = 150, a.end_s = 160, a.cluster = 0, a.output_tokens = 1234, a.load_s = 7.5;
+  a.drain_s = 150, a.end_s = 160, a.cluster = 0, a.hosts = 1, a.output_tokens = 1234, a.load_s = 7.5;
   a.energy_j = 99.25;
   ReplicaRecord b;
   b.index = 1, b.model = "m", b.tp = 8, b.reason = "scale_up", b.request_s = 60;
@@ -154,9 +154,9 @@ TEST(ReplicasCsv, PlacedAndUnplacedReplicas) {
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0],
             "replica,model,tp,reason,request_s,start_s,wait_s,drain_s,end_s,site,cluster,system,"
-            "vendor,output_tokens,load_s,dynamic_energy_j");
-  EXPECT_EQ(lines[1], "0,m,8,initial,0,5,5,150,160,s1,s1.a,h100,NVIDIA,1234,7.5,99.25");
-  EXPECT_EQ(lines[2], "1,m,8,scale_up,60,-1,-1,-1,-1,,,,,0,0,0");
+            "vendor,hosts,output_tokens,load_s,dynamic_energy_j");
+  EXPECT_EQ(lines[1], "0,m,8,initial,0,5,5,150,160,s1,s1.a,h100,NVIDIA,1,1234,7.5,99.25");
+  EXPECT_EQ(lines[2], "1,m,8,scale_up,60,-1,-1,-1,-1,,,,,0,0,0,0");
 }
 
 // The number after `"key": ` at or after `from`; NaN if absent or not a number.
