@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "tests/cli/cli_util.h"
 #include "sim/platform/loader.h"
 
 namespace fleetsim::platform {
@@ -107,24 +108,9 @@ int LineOf(const std::string& xml, const std::string& text) {
   return 1 + static_cast<int>(std::count(xml.begin(), xml.begin() + p, '\n'));
 }
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Result {
-  int status;
-  std::string out, err;
-};
-
-Result Fleetsim(const std::string& args, const std::string& dir) {
-  const std::string so = dir + "/stdout", se = dir + "/stderr";
-  const std::string cmd = absl::StrCat(FLEETSIM_BINARY, " ", args, " >", so, " 2>", se);
-  const int rc = std::system(cmd.c_str());
-  return Result{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(so), Slurp(se)};
-}
+using fleetsim::cli_test::Fleetsim;
+using fleetsim::cli_test::Result;
+using fleetsim::cli_test::Slurp;
 
 // A fresh directory for one case (normalised: the platform path appears in the messages).
 std::string TestDir(const std::string& name) {
@@ -171,14 +157,14 @@ TEST_P(PlatformErrors, ValidateAndRunExitTwoWithOneLineAndWriteNothing) {
          "    - {id: 1, submit_s: 0, run_s: 10, accelerators: 4}\n";
   const std::string want = Expected(c, xml_path, xml);
 
-  Result v = Fleetsim("validate " + dir + "/scenario.yaml", dir);
+  Result v = Fleetsim("validate " + dir + "/scenario.yaml");
   EXPECT_EQ(v.status, 2) << v.err;
   EXPECT_EQ(v.err, want);
   EXPECT_EQ(std::count(v.err.begin(), v.err.end(), '\n'), 1) << v.err;
   EXPECT_EQ(v.out, "");
 
   const std::string out = dir + "/out";
-  Result r = Fleetsim("run " + dir + "/scenario.yaml --quiet --out " + out, dir);
+  Result r = Fleetsim("run " + dir + "/scenario.yaml --quiet --out " + out);
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_EQ(r.err, want);
   EXPECT_EQ(r.out, "");
@@ -330,7 +316,7 @@ TEST(PlatformErrorsBase, ValidPlatformValidates) {
   std::ofstream(dir + "/scenario.yaml")
       << "platform: ok.xml\nstart_date: 2026-01-01\nscheduler: {policy: easy}\n"
          "workload:\n  jobs:\n    - {id: 1, submit_s: 0, run_s: 10, accelerators: 4}\n";
-  Result v = Fleetsim("validate " + dir + "/scenario.yaml", dir);
+  Result v = Fleetsim("validate " + dir + "/scenario.yaml");
   EXPECT_EQ(v.status, 0) << v.err;
   EXPECT_EQ(v.out, dir + "/scenario.yaml: ok (1 jobs, 0 streams, 1 clusters, policy easy)\n");
   EXPECT_EQ(v.err, "");
