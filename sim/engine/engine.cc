@@ -99,6 +99,7 @@ class Simulation : public sched::ClusterView {
   void EmitSample(int c, double now);  // appends (or replaces at the same instant) c's row
   void MaybeProgress(double now, bool force);
   void JobActor(size_t job);
+  double JobEnergyJ(size_t job) const;  // its hosts' energy since its start, accelerator share
 
   const EngineConfig& cfg_;
   const workload::Workload& wl_;
@@ -619,13 +620,19 @@ void Simulation::JobActor(size_t job) {
   execs[0]->wait();
   finished_.push_back(job);
   cv_->notify_one();
+  // The controller reads the job's energy when it releases it (JobEnergyJ); the actor only keeps
+  // its executions alive until they end (it may be ended itself after the last instant).
   for (size_t i = 1; i < execs.size(); ++i) execs[i]->wait();
+}
+
+double Simulation::JobEnergyJ(size_t job) const {
+  const auto& rt = runtime_[job];
   double e = 0;
-  for (size_t i = 0; i < execs.size(); ++i) {
+  for (size_t i = 0; i < rt.placement.size() && i < rt.energy0_j.size(); ++i) {
     auto [h, k] = rt.placement[i];
-    e += (sg_host_get_consumed_energy(hosts_[h].host) - e0[i]) * k / hosts_[h].cores;
+    e += (sg_host_get_consumed_energy(hosts_[h].host) - rt.energy0_j[i]) * k / hosts_[h].cores;
   }
-  records_[job].energy_j = e;
+  return e;
 }
 
 void Simulation::MaybeProgress(double now, bool force) {
@@ -690,6 +697,7 @@ void Simulation::Controller() {
     for (size_t j : ended) {
       records_[j].end_s = now;
       records_[j].status = JobStatus::kCompleted;
+      records_[j].energy_j = JobEnergyJ(j);
       for (auto [h, k] : runtime_[j].placement) SetHostBusy(h, -k);
       Sample(records_[j].cluster, now);
       ++done_;
@@ -760,14 +768,7 @@ void Simulation::Finish(sg::Engine& e, RunResult* out) {
   out->cluster_serving_energy_j = serving_energy_j_;
   // Jobs still running: the accelerator share of their hosts' energy so far.
   for (size_t j = 0; j < records_.size(); ++j) {
-    if (records_[j].status != JobStatus::kRunning) continue;
-    const auto& rt = runtime_[j];
-    double e = 0;
-    for (size_t i = 0; i < rt.placement.size() && i < rt.energy0_j.size(); ++i) {
-      auto [h, k] = rt.placement[i];
-      e += (sg_host_get_consumed_energy(hosts_[h].host) - rt.energy0_j[i]) * k / hosts_[h].cores;
-    }
-    records_[j].energy_j = e;
+    if (records_[j].status == JobStatus::kRunning) records_[j].energy_j = JobEnergyJ(j);
   }
   // Final sample per cluster at the end time closes every step function.
   for (int c = 0; c < num_clusters(); ++c) EmitSample(c, out->end_time_s);

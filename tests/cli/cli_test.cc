@@ -211,3 +211,51 @@ TEST(Cli, ReplaySwfBadTraceExitsTwo) {
 
 }  // namespace
 
+
+namespace {
+using fleetsim::cli_test::JsonNumber;
+using fleetsim::cli_test::ReadCsv;
+
+// A schedule small enough to work out by hand. H100 cluster: 16 nodes x 8 GPUs, idle 2.5 kW,
+// full 10.2 kW per node. Job 1 takes all 128 GPUs for 0-100 s; jobs 2 (64 GPUs, 50 s) and 3
+// (64 GPUs, 200 s) wait for it and both start at 100 s. Waits 0, 90, 80; bounded slowdowns 1,
+// (90+50)/50 = 2.8, (80+200)/200 = 1.4; flow times 100, 140, 280. H100 energy: 16 full nodes
+// for 150 s (24.48 MJ), then 8 full + 8 idle for 150 s (15.24 MJ) = 39.72 MJ. The GB200 site's
+// 2 online racks idle at 30 kW for 300 s = 18 MJ (its second tranche is off, 0 W).
+TEST(Cli, HandWorkedScheduleSummaryAndEnergy) {
+  const std::string d = Tmp("hand");
+  auto r = Fleetsim("run " + Src("tests/data/valid/hand_schedule.yaml") + " --quiet --out " + d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto jobs = ReadCsv(d + "/jobs.csv");
+  ASSERT_EQ(jobs.size(), 3u);
+  const char* start[] = {"0", "100", "100"};
+  const char* end[] = {"100", "150", "300"};
+  const double energy[] = {16 * 10200.0 * 100, 8 * 10200.0 * 50, 8 * 10200.0 * 200};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(jobs[i].at("start_s"), start[i]);
+    EXPECT_EQ(jobs[i].at("end_s"), end[i]);
+    EXPECT_NEAR(std::stod(jobs[i].at("energy_j")), energy[i], 1e-6 * energy[i]);
+  }
+  const std::string s = Slurp(d + "/summary.json");
+  EXPECT_DOUBLE_EQ(JsonNumber(s, "end_time_s"), 300);
+  EXPECT_NEAR(JsonNumber(s, "wait_mean_s"), 170.0 / 3, 1e-9);
+  EXPECT_NEAR(JsonNumber(s, "wait_p50_s"), 80, 1e-9);
+  EXPECT_NEAR(JsonNumber(s, "wait_p95_s"), 89, 1e-9);  // type 7: 80 + 0.9 x 10
+  EXPECT_NEAR(JsonNumber(s, "wait_p99_s"), 89.8, 1e-9);
+  EXPECT_NEAR(JsonNumber(s, "flow_time_mean_s"), 520.0 / 3, 1e-9);
+  EXPECT_NEAR(JsonNumber(s, "bounded_slowdown_mean"), 5.2 / 3, 1e-9);
+  const size_t h100 = s.find("\"cluster\": \"azure-example.h100\"");
+  const size_t gb200 = s.find("\"cluster\": \"oci-example.gb200\"");
+  ASSERT_NE(h100, std::string::npos);
+  ASSERT_NE(gb200, std::string::npos);
+  EXPECT_NEAR(JsonNumber(s, "utilization", h100), 28800.0 / 38400, 1e-12);
+  EXPECT_NEAR(JsonNumber(s, "energy_j", h100), 39.72e6, 1e-6 * 39.72e6);
+  EXPECT_NEAR(JsonNumber(s, "energy_accounted_j", h100), 39.72e6, 1e-6 * 39.72e6);
+  EXPECT_NEAR(JsonNumber(s, "energy_j", gb200), 18e6, 1e-6 * 18e6);
+  // Fleet: 28,800 busy GPU-s of (128 + 144) GPUs x 300 s.
+  // The fleet's utilization follows the clusters array, just before "sites".
+  const size_t fleet = s.rfind("\"utilization\": ", s.find("\"sites\""));
+  EXPECT_NEAR(JsonNumber(s, "utilization", fleet), 28800.0 / 81600, 1e-12);
+}
+
+}  // namespace
