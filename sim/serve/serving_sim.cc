@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <queue>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 
@@ -100,6 +101,26 @@ double ErlangC(int c, double a) {
 
 }  // namespace
 
+void Percentiles(const std::vector<double>& samples, double* p50, double* p95, double* p99) {
+  if (samples.empty()) {
+    *p50 = *p95 = *p99 = NAN;
+    return;
+  }
+  // One copy; each selection runs on the prefix left of the previous one (all smaller ranks).
+  std::vector<double> v = samples;
+  auto rank = [&](double p) {
+    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+    return std::clamp<size_t>(r, 1, v.size()) - 1;
+  };
+  const size_t r99 = rank(0.99), r95 = rank(0.95), r50 = rank(0.5);
+  std::nth_element(v.begin(), v.begin() + r99, v.end());
+  *p99 = v[r99];
+  std::nth_element(v.begin(), v.begin() + r95, v.begin() + r99 + 1);
+  *p95 = v[r95];
+  std::nth_element(v.begin(), v.begin() + r50, v.begin() + r95 + 1);
+  *p50 = v[r50];
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return NAN;
   size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
@@ -184,6 +205,12 @@ struct ServingSim::Impl {
   std::vector<Stream> streams;
   std::vector<Pool> pools;
   std::vector<Replica> replicas;
+  struct CachedStats {
+    bool valid = false;
+    std::tuple<double, int64_t, int64_t, double> key;
+    StreamStats stats;
+  };
+  mutable std::vector<CachedStats> stats_cache;  // per stream (see Stats)
   std::vector<int> unreported;  // ids not yet reported removed, ascending: per-call loops stay
                                 // O(live replicas), not O(every replica ever added)
   std::vector<ReplicaLoad> loads;
@@ -1077,6 +1104,20 @@ int ServingSim::num_streams() const { return static_cast<int>(impl_->streams.siz
 StreamStats ServingSim::Stats(int i) const {
   const Impl& m = *impl_;
   const Impl::Stream& s = m.streams.at(i);
+  // Exact percentiles select over every sample: reuse the result while nothing has changed.
+  auto& cache = m.stats_cache;
+  if (cache.size() != m.streams.size()) cache.assign(m.streams.size(), {});
+  const std::tuple<double, int64_t, int64_t, double> key{now_, s.arrivals, s.completed,
+                                                          s.agg_completed};
+  if (cache[i].valid && cache[i].key == key) return cache[i].stats;
+  StreamStats st = ComputeStats(i);
+  cache[i] = {true, key, st};
+  return st;
+}
+
+StreamStats ServingSim::ComputeStats(int i) const {
+  const Impl& m = *impl_;
+  const Impl::Stream& s = m.streams.at(i);
   StreamStats st;
   const bool agg = m.opt.fidelity == Fidelity::kAggregate;
   st.arrivals = agg ? std::llround(s.agg_arrivals) : s.arrivals;
@@ -1102,15 +1143,9 @@ StreamStats ServingSim::Stats(int i) const {
     st.p95_e2e_s = s.h_e2e.Quantile(0.95);
     st.p99_e2e_s = s.h_e2e.Quantile(0.99);
   } else {
-    st.p50_ttft_s = Percentile(s.ttft, 0.5);
-    st.p95_ttft_s = Percentile(s.ttft, 0.95);
-    st.p99_ttft_s = Percentile(s.ttft, 0.99);
-    st.p50_tpot_s = Percentile(s.tpot, 0.5);
-    st.p95_tpot_s = Percentile(s.tpot, 0.95);
-    st.p99_tpot_s = Percentile(s.tpot, 0.99);
-    st.p50_e2e_s = Percentile(s.e2e, 0.5);
-    st.p95_e2e_s = Percentile(s.e2e, 0.95);
-    st.p99_e2e_s = Percentile(s.e2e, 0.99);
+    Percentiles(s.ttft, &st.p50_ttft_s, &st.p95_ttft_s, &st.p99_ttft_s);
+    Percentiles(s.tpot, &st.p50_tpot_s, &st.p95_tpot_s, &st.p99_tpot_s);
+    Percentiles(s.e2e, &st.p50_e2e_s, &st.p95_e2e_s, &st.p99_e2e_s);
   }
   if (now_ > 0) {
     st.mean_in_system = s.area_sys / now_;

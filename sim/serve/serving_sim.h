@@ -119,12 +119,15 @@ class ServingSim {
 
  private:
   explicit ServingSim(std::unique_ptr<Impl> impl);
+  StreamStats ComputeStats(int stream) const;
   std::unique_ptr<Impl> impl_;
   double now_ = 0;
 };
 
 // Exact nearest-rank percentile (p in [0, 1]) of unsorted samples; NaN if empty.
 double Percentile(std::vector<double> v, double p);
+// The same for p = 0.5, 0.95 and 0.99 at once (one copy, three selections).
+void Percentiles(const std::vector<double>& samples, double* p50, double* p95, double* p99);
 
 }  // namespace fleetsim::serve
 
