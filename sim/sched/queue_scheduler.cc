@@ -70,13 +70,18 @@ void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
   starts->push_back(StartDecision{job.id, cluster, 0});
 }
 
-void FcfsScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
+void QueueScheduler::StartHeads(double now_s, const ClusterView& view,
+                                std::vector<StartDecision>* starts) {
   while (!queue_.empty()) {
     int c = FitsNow(queue_.front(), now_s, view);
     if (c < 0) break;
     Start(queue_.front(), c, now_s, starts);
     queue_.pop_front();
   }
+}
+
+void FcfsScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
+  StartHeads(now_s, view, starts);
 }
 
 bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
@@ -84,12 +89,7 @@ bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const Clus
 }
 
 void EasyScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
-  while (!queue_.empty()) {
-    int c = FitsNow(queue_.front(), now_s, view);
-    if (c < 0) break;
-    Start(queue_.front(), c, now_s, starts);
-    queue_.pop_front();
-  }
+  StartHeads(now_s, view, starts);
   if (queue_.size() < 2) return;
 
   // Reserve the head: per eligible cluster, walk the estimated ends until enough is free.

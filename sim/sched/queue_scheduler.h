@@ -42,6 +42,8 @@ class QueueScheduler : public Scheduler {
   int FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const;
   // Records `job` as started on `cluster` and appends the decision.
   void Start(const JobRequest& job, int cluster, double now_s, std::vector<StartDecision>* starts);
+  // Starts queued jobs from the head while the head fits somewhere (FCFS order).
+  void StartHeads(double now_s, const ClusterView& view, std::vector<StartDecision>* starts);
 
   std::deque<JobRequest> queue_;
   // Per cluster: estimated end time -> accelerators of running jobs (multimap: ties kept).

@@ -63,6 +63,19 @@ absl::StatusOr<int32_t> TokenCount(absl::string_view s, const std::string& file,
   return static_cast<int32_t>(v);
 }
 
+// Next line of `text` from *pos (advanced past it), its trailing '\r' removed; *line counts
+// lines from 1. False at the end of the text.
+bool NextLine(absl::string_view text, size_t* pos, int* line, absl::string_view* row) {
+  if (*pos >= text.size()) return false;
+  size_t nl = text.find('\n', *pos);
+  if (nl == absl::string_view::npos) nl = text.size();
+  *row = text.substr(*pos, nl - *pos);
+  *pos = nl + 1;
+  ++*line;
+  if (!row->empty() && row->back() == '\r') row->remove_suffix(1);
+  return true;
+}
+
 absl::StatusOr<std::vector<TraceRecord>> ParseAzure(absl::string_view text,
                                                     const std::string& file) {
   std::vector<TraceRecord> out;
@@ -70,13 +83,8 @@ absl::StatusOr<std::vector<TraceRecord>> ParseAzure(absl::string_view text,
   size_t pos = 0;
   int line = 0;
   bool header_seen = false;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == absl::string_view::npos) nl = text.size();
-    absl::string_view row = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line;
-    if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+  absl::string_view row;
+  while (NextLine(text, &pos, &line, &row)) {
     if (row.empty()) continue;
     if (!header_seen) {
       header_seen = true;
@@ -135,12 +143,8 @@ absl::StatusOr<std::vector<TraceRecord>> ParseMooncake(absl::string_view text,
   std::vector<TraceRecord> out;
   size_t pos = 0;
   int line = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == absl::string_view::npos) nl = text.size();
-    absl::string_view row = text.substr(pos, nl - pos);
-    pos = nl + 1;
-    ++line;
+  absl::string_view row;
+  while (NextLine(text, &pos, &line, &row)) {
     while (!row.empty() && (row.back() == '\r' || row.back() == ' ')) row.remove_suffix(1);
     if (row.empty()) continue;
     if (row.front() != '{' || row.back() != '}') {
