@@ -30,6 +30,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// True if `system` is among `allowed`, or `allowed` is empty (any system).
+bool SystemAllowed(const std::vector<std::string>& allowed, const std::string& system) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), system) != allowed.end();
+}
+
 struct HostState {
   sg::Host* host = nullptr;
   int cluster = 0;
@@ -95,7 +100,7 @@ class Simulation : public sched::ClusterView {
   double ClusterSlopeW(int c) const;
   double ReplicaCapacity(size_t deployment, int cluster);  // saturated requests/s of one replica
   void SetHostOnline(int h, bool online);
-  void Sample(int c, double now);      // marks c to be emitted at the end of this instant
+  void MarkDirty(int c);               // c's row is emitted at the end of this instant
   void EmitSample(int c, double now);  // appends (or replaces at the same instant) c's row
   void MaybeProgress(double now, bool force);
   void JobActor(size_t job);
@@ -241,9 +246,9 @@ absl::Status Simulation::Setup(sg::Engine& e) {
     r.accelerators = j.accelerators;
     r.priority = j.priority;
     for (int c = 0; c < nc; ++c) {
-      bool ok = j.systems.empty() ||
-                std::find(j.systems.begin(), j.systems.end(), fleet_.clusters[c].system) != j.systems.end();
-      if (ok && max_acc[c] >= j.accelerators) r.eligible.push_back(c);
+      if (SystemAllowed(j.systems, fleet_.clusters[c].system) && max_acc[c] >= j.accelerators) {
+        r.eligible.push_back(c);
+      }
     }
     if (r.eligible.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -305,9 +310,7 @@ absl::Status Simulation::SetupServing() {
     std::vector<int> eligible;
     for (int c = 0; c < nc; ++c) {
       const auto& cl = fleet_.clusters[c];
-      bool sys_ok = dep.systems.empty() ||
-                    std::find(dep.systems.begin(), dep.systems.end(), cl.system) != dep.systems.end();
-      if (!sys_ok || cl.num_accelerators() < dep.tp) continue;
+      if (!SystemAllowed(dep.systems, cl.system) || cl.num_accelerators() < dep.tp) continue;
       if (!serve::ReplicaPerf(cluster_perf_[c], dep.tp, *model).fits()) continue;
       eligible.push_back(c);
     }
@@ -389,7 +392,7 @@ void Simulation::ServingTick(double now, std::vector<size_t>* released) {
     const double w = u.removed || dt <= 0 ? 0.0 : u.load_s / dt * slope_w;
     power_w_[c] += w - rt.dynamic_w;
     rt.dynamic_w = w;
-    Sample(c, now);
+    MarkDirty(c);
     if (u.removed) {
       for (auto [h, k] : rt.placement) SetHostBusy(h, -k, /*serving=*/true);
       rt.ended = true;
@@ -531,12 +534,11 @@ void Simulation::EmitSample(int c, double now) {
   }
 }
 
-void Simulation::Sample(int c, double now) {
+void Simulation::MarkDirty(int c) {
   if (!is_dirty_[c]) {
     is_dirty_[c] = 1;
     dirty_.push_back(c);
   }
-  (void)now;
 }
 
 std::vector<std::pair<int, int>> Simulation::Place(int cluster, int64_t need, sched::JobId id,
@@ -583,7 +585,7 @@ void Simulation::ApplyStart(const sched::StartDecision& d, double now) {
     --autoscale_[rt.deployment].pending;
     rec.cluster = d.cluster;
     serve_id_index_[*id] = r;
-    Sample(d.cluster, now);
+    MarkDirty(d.cluster);
     return;
   }
   // Jobs are looked up by id through the request table (ids are unique; index = position).
@@ -597,7 +599,7 @@ void Simulation::ApplyStart(const sched::StartDecision& d, double now) {
   rec.cluster = d.cluster;
   rec.hosts = static_cast<int>(rt.placement.size());
   rec.status = JobStatus::kRunning;
-  Sample(d.cluster, now);
+  MarkDirty(d.cluster);
   sg::Actor::create("job", hosts_[rt.placement[0].first].host, [this, job] { JobActor(job); });
 }
 
@@ -699,7 +701,7 @@ void Simulation::Controller() {
       records_[j].status = JobStatus::kCompleted;
       records_[j].energy_j = JobEnergyJ(j);
       for (auto [h, k] : runtime_[j].placement) SetHostBusy(h, -k);
-      Sample(records_[j].cluster, now);
+      MarkDirty(records_[j].cluster);
       ++done_;
     }
     std::vector<size_t> released;
@@ -719,7 +721,7 @@ void Simulation::Controller() {
           if (hosts_[h].busy == 0) SetHostOnline(h, false);
         }
       }
-      Sample(ev.cluster, now);
+      MarkDirty(ev.cluster);
       capacity_changed = true;
     }
     // 3. Events in canonical order: submissions (replica requests, then jobs), then
