@@ -8,9 +8,11 @@
 #include <string>
 
 #include "sim/serve/serving_sim.h"
+#include "tests/serve/streams.h"
 
 using namespace fleetsim;
 using namespace fleetsim::serve;
+using fleetsim::serve::testing_streams::ChatStream;
 
 namespace {
 
@@ -30,24 +32,6 @@ StreamSpec ServiceStream(double rate, double mean_s) {
   return s;
 }
 
-StreamSpec TokenStream(const std::string& name, const std::string& model, double rate,
-                       RoutingKind routing) {
-  StreamSpec s;
-  s.name = name;
-  s.model.name = model;
-  s.model.params_total = s.model.params_active = 68.98e9;
-  s.model.context_limit_tokens = 8192;
-  s.arrival.rate_per_s = rate;
-  s.prompt_tokens.kind = TokenDistKind::kLogNormal;
-  s.prompt_tokens.mu = 6.5;
-  s.prompt_tokens.sigma = 0.8;
-  s.prompt_tokens.clamp_max = 6000;
-  s.output_tokens.kind = TokenDistKind::kUniform;
-  s.output_tokens.min = 20;
-  s.output_tokens.max = 600;
-  s.routing = routing;
-  return s;
-}
 
 void RequestRun(const char* label, const StreamSpec& s, int replicas, double horizon_s,
                 bool keep_samples) {
@@ -72,7 +56,7 @@ void RequestRun(const char* label, const StreamSpec& s, int replicas, double hor
 void AggregateRun(int streams, int replicas_per_stream, double horizon_s, double step_s) {
   std::vector<StreamSpec> specs;
   for (int i = 0; i < streams; ++i) {
-    StreamSpec s = TokenStream("s" + std::to_string(i), "model" + std::to_string(i),
+    StreamSpec s = ChatStream("s" + std::to_string(i), "model" + std::to_string(i),
                                2.0 * replicas_per_stream, RoutingKind::kCentral);
     s.arrival.kind = ArrivalKind::kDiurnal;
     for (int h = 0; h < 24; ++h) s.arrival.daily_shape.push_back(0.4 + 0.6 * (h >= 8 && h < 22));
@@ -120,15 +104,15 @@ int main(int argc, char** argv) {
   const double per_replica = 4.6;  // requests/s at saturation for this mix on one H200
   for (int c : {10, 300}) {
     RequestRun("tokens, central",
-               TokenStream("t", "llama", 0.6 * per_replica * c, RoutingKind::kCentral), c,
+               ChatStream("t", "llama", 0.6 * per_replica * c, RoutingKind::kCentral), c,
                3000 * f * 300 / c, true);
   }
   RequestRun("tokens, round robin",
-             TokenStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kRoundRobin), 300,
+             ChatStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kRoundRobin), 300,
              3000 * f, true);
   RequestRun(
       "tokens, least tokens",
-      TokenStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kLeastOutstandingTokens), 300,
+      ChatStream("t", "llama", 0.6 * per_replica * 300, RoutingKind::kLeastOutstandingTokens), 300,
       1000 * f, true);
   // Aggregate: 50 streams over a year.
   AggregateRun(50, 200, 365 * 86400.0 * (quick ? 0.1 : 1.0), 300);

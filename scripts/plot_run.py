@@ -26,6 +26,15 @@ def vendor_color(v):
     return VENDOR_COLORS.get(v, "tab:gray")
 
 
+def save(fig, d, name):
+    """Writes fig as d/name (PNG), closes it, returns the path."""
+    fig.tight_layout()
+    p = os.path.join(d, name)
+    fig.savefig(p, dpi=110)
+    plt.close(fig)
+    return p
+
+
 def step_sum(util, by, col):
     """Sums a per-cluster step function over the clusters of each `by` group.
 
@@ -62,11 +71,7 @@ def plot_utilization(d, util):
     ax3.set_xlabel("simulated time (days)")
     ax3.legend(loc="lower right", fontsize=8, ncol=4)
     ax1.set_title("fleetsim: utilization, accelerators and power by vendor")
-    fig.tight_layout()
-    p = os.path.join(d, "utilization.png")
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    return save(fig, d, "utilization.png")
 
 
 def plot_waits(d, util, jobs):
@@ -82,11 +87,7 @@ def plot_waits(d, util, jobs):
     ax.set_ylabel("fraction of started jobs (CDF)")
     ax.set_title("fleetsim: training-job wait time by vendor")
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    p = os.path.join(d, "waits.png")
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    return save(fig, d, "waits.png")
 
 
 def plot_serving(d, series, replicas, sites, end_s):
@@ -119,11 +120,7 @@ def plot_serving(d, series, replicas, sites, end_s):
     ax4.set_ylabel("output tokens/s by vendor\n(thousands)")
     ax4.set_xlabel("simulated time (days)")
     ax1.set_title("fleetsim: inference streams (bins of serving.bin_s)")
-    fig.tight_layout()
-    p = os.path.join(d, "serving.png")
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    return save(fig, d, "serving.png")
 
 
 def main(d):

@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "sim/serve/serving_sim.h"
+#include "tests/serve/streams.h"
 
 namespace fleetsim::serve {
 namespace {
@@ -61,22 +62,7 @@ TEST(Fidelity, ClassicQueueMMc) {
   EXPECT_NEAR(Rel(p.agg.p99_e2e_s, p.req.p99_e2e_s), 0, 0.10);
 }
 
-StreamSpec Chat(double rate) {
-  StreamSpec s;
-  s.name = "chat";
-  s.model.name = "llama";
-  s.model.params_total = s.model.params_active = 68.98e9;
-  s.model.context_limit_tokens = 8192;
-  s.arrival.rate_per_s = rate;
-  s.prompt_tokens.kind = TokenDistKind::kLogNormal;
-  s.prompt_tokens.mu = 6.5;
-  s.prompt_tokens.sigma = 0.8;
-  s.prompt_tokens.clamp_max = 6000;
-  s.output_tokens.kind = TokenDistKind::kUniform;
-  s.output_tokens.min = 20;
-  s.output_tokens.max = 600;
-  return s;
-}
+using testing_streams::ChatStream;
 
 // MMPP bursts survive aggregation: the aggregate mode follows a sample path of the modulating
 // chain, so bursts load the pool as in request mode (with only the mean rate, the pool at
@@ -112,7 +98,7 @@ TEST(Fidelity, TokenModelBatchedReplicas) {
   r.model = "llama";
   r.system = *BuiltinSystem("h200");
   for (double rate : {15.0, 30.0, 45.0}) {  // ~25%, 50%, 75% of 8 replicas' capacity
-    Pair p = RunBoth({Chat(rate)}, r, 8, 3600);
+    Pair p = RunBoth({ChatStream("chat", "llama", rate)}, r, 8, 3600);
     char name[64];
     std::snprintf(name, sizeof(name), "token 8xH200 rate %.0f/s", rate);
     Print(name, p);
@@ -133,7 +119,7 @@ TEST(Fidelity, AggregateUsageAndDrain) {
   ServingOptions opt;
   opt.fidelity = Fidelity::kAggregate;
   opt.aggregate_step_s = 300;
-  StreamSpec s = Chat(30);
+  StreamSpec s = ChatStream("chat", "llama", 30);
   s.annual_growth = 2;
   auto sim = *ServingSim::Create({s}, opt);
   ReplicaSpec r;

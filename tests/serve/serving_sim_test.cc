@@ -4,18 +4,12 @@
 #include <cstdio>
 
 #include "gtest/gtest.h"
+#include "tests/serve/streams.h"
 
 namespace fleetsim::serve {
 namespace {
 
-ServedModel Llama70B() {
-  ServedModel m;
-  m.name = "llama";
-  m.params_total = m.params_active = 68.98e9;
-  m.bytes_per_param = 1.0;
-  m.context_limit_tokens = 8192;
-  return m;
-}
+using testing_streams::Llama70B;
 
 StreamSpec TokenStream(const std::string& name, double rate, double prompt, double output) {
   StreamSpec s;
@@ -72,15 +66,7 @@ TEST(ServingSim, LittlesLawTokenModeWithRouting) {
   for (RoutingKind k :
        {RoutingKind::kCentral, RoutingKind::kJoinShortestQueue, RoutingKind::kRoundRobin,
         RoutingKind::kLeastOutstandingTokens, RoutingKind::kSloAware}) {
-    StreamSpec s = TokenStream("a", 20, 0, 0);
-    s.prompt_tokens.kind = TokenDistKind::kLogNormal;
-    s.prompt_tokens.mu = 6.5;
-    s.prompt_tokens.sigma = 0.8;
-    s.prompt_tokens.clamp_max = 4000;
-    s.output_tokens.kind = TokenDistKind::kUniform;
-    s.output_tokens.min = 20;
-    s.output_tokens.max = 600;
-    s.routing = k;
+    StreamSpec s = testing_streams::ChatStream("a", "llama", 20, k, /*prompt_max=*/4000);
     ServingOptions opt;
     opt.seed = 7;
     auto sim = *ServingSim::Create({s}, opt);
