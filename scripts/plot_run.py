@@ -26,12 +26,34 @@ def vendor_color(v):
     return VENDOR_COLORS.get(v, "tab:gray")
 
 
+class InputError(Exception):
+    """Bad or missing input: reported as one line, exit status 2."""
+
+
+def read(d, name, columns):
+    """Reads d/name as CSV and checks that it has `columns`."""
+    path = os.path.join(d, name)
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError("%s: file not found" % path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise InputError("%s: malformed CSV: %s" % (path, str(e).strip().splitlines()[0]))
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError("%s: line 1: missing column %s" % (path, missing[0]))
+    return frame
+
+
 def save(fig, d, name):
-    """Writes fig as d/name (PNG), closes it, returns the path."""
+    """Writes fig as d/name (PNG, atomically: temporary file + rename), closes it, returns the
+    path."""
     fig.tight_layout()
     p = os.path.join(d, name)
-    fig.savefig(p, dpi=110)
+    tmp = os.path.join(d, ".%s.tmp.png" % name)
+    fig.savefig(tmp, dpi=110)
     plt.close(fig)
+    os.replace(tmp, p)
     return p
 
 
@@ -124,16 +146,23 @@ def plot_serving(d, series, replicas, sites, end_s):
 
 
 def main(d):
-    util = pd.read_csv(os.path.join(d, "utilization.csv"))
-    jobs = pd.read_csv(os.path.join(d, "jobs.csv"))
+    # Every input is read and checked before any plot is written.
+    util = read(d, "utilization.csv", ["time_s", "cluster", "vendor", "busy_accelerators",
+                                       "online_accelerators", "serving_accelerators", "power_w"])
+    jobs = read(d, "jobs.csv", ["cluster", "start_s", "wait_s"])
+    serving = None
+    if os.path.exists(os.path.join(d, "serving_series.csv")):
+        serving = (read(d, "serving_series.csv", ["stream", "bin_start_s", "tokens_per_s",
+                                                  "queue_mean"]),
+                   read(d, "replicas.csv", ["model", "start_s", "end_s"]),
+                   read(d, "serving_sites.csv", ["time_s", "interval_s", "vendor",
+                                                 "output_tokens_per_s"]))
     paths = [plot_utilization(d, util)]
     if len(jobs):
         paths.append(plot_waits(d, util, jobs))
-    sp = os.path.join(d, "serving_series.csv")
-    if os.path.exists(sp):
-        replicas = pd.read_csv(os.path.join(d, "replicas.csv"))
-        sites = pd.read_csv(os.path.join(d, "serving_sites.csv"))
-        paths.append(plot_serving(d, pd.read_csv(sp), replicas, sites, util["time_s"].max()))
+    if serving is not None:
+        series, replicas, sites = serving
+        paths.append(plot_serving(d, series, replicas, sites, util["time_s"].max()))
     print("plots: " + " ".join(paths))
 
 
@@ -141,4 +170,8 @@ if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.stderr.write(__doc__)
         sys.exit(2)
-    main(sys.argv[1])
+    try:
+        main(sys.argv[1])
+    except InputError as e:
+        sys.stderr.write("plot_run.py: %s\n" % e)
+        sys.exit(2)

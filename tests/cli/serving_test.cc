@@ -260,3 +260,44 @@ TEST(Serving, SampledRequestsCsv) {
 
 }  // namespace
 }  // namespace fleetsim::cli_test
+
+namespace fleetsim::cli_test {
+namespace {
+
+// scripts/plot_run.py: three PNGs from a serving run; bad input is one line, exit 2, no plots.
+TEST(PlotRun, PlotsAServingRunAndRejectsBadInput) {
+  const std::string d = Tmp("plot_mm4");
+  ASSERT_EQ(Fleetsim("run " + Src("tests/data/valid/serving_mm4.yaml") +
+                     " --quiet --set horizon_s=20000 --out " + d)
+                .status,
+            0);
+  auto plot = [](const std::string& dir) {
+    const std::string err = dir + ".plot_err";
+    const std::string cmd = "/usr/bin/python3 " + Src("scripts/plot_run.py") + " " + dir +
+                            " >/dev/null 2>" + err;
+    const int rc = std::system(cmd.c_str());
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(err));
+  };
+  auto ok = plot(d);
+  ASSERT_EQ(ok.first, 0) << ok.second;
+  for (const char* png : {"utilization.png", "waits.png", "serving.png"}) {
+    EXPECT_GT(fs::file_size(d + "/" + png), 10000u) << png;
+  }
+  // A results directory with a column missing from utilization.csv.
+  const std::string bad = Tmp("plot_bad");
+  fs::create_directories(bad);
+  for (const char* f : {"jobs.csv", "serving_series.csv", "replicas.csv", "serving_sites.csv"}) {
+    fs::copy_file(d + "/" + f, bad + "/" + f);
+  }
+  std::ofstream(bad + "/utilization.csv") << "time_s,site,cluster\n0,a,b\n";
+  auto r = plot(bad);
+  EXPECT_EQ(r.first, 2);
+  EXPECT_EQ(r.second, "plot_run.py: " + bad + "/utilization.csv: line 1: missing column vendor\n");
+  EXPECT_FALSE(fs::exists(bad + "/utilization.png"));
+  r = plot(bad + "/absent");
+  EXPECT_EQ(r.first, 2);
+  EXPECT_EQ(r.second, "plot_run.py: " + bad + "/absent/utilization.csv: file not found\n");
+}
+
+}  // namespace
+}  // namespace fleetsim::cli_test
