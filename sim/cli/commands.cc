@@ -26,7 +26,7 @@ const char kUsage[] = R"(fleetsim - discrete-event simulator of AI compute fleet
 Usage:
   fleetsim run SCENARIO.yaml [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
       Load, validate and simulate a scenario (training jobs and inference streams); write
-      jobs.csv, utilization.csv, summary.json and manifest.json, and with streams replicas.csv,
+      jobs.csv, utilization.csv, site_power.csv, summary.json and manifest.json, and with streams replicas.csv,
       serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
       serving.request_sample_rate > 0) to DIR (default: the scenario's outputs.dir, else
       results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
@@ -96,6 +96,7 @@ absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir, co
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("jobs.csv", metrics::JobsCsv(r));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
+  files.emplace_back("site_power.csv", metrics::SitePowerCsv(r));
   files.emplace_back("summary.json", metrics::SummaryJson(r, info));
   if (r.serving) {
     files.emplace_back("replicas.csv", metrics::ReplicasCsv(r));

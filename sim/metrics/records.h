@@ -27,7 +27,9 @@ struct JobRecord {
   int cluster = -1;
   int hosts = 0;
   JobStatus status = JobStatus::kQueued;
-  double energy_j = 0;  // share of its hosts' SimGrid energy while it ran (accelerator share)
+  double energy_j = 0;  // accelerator share of its hosts' energy while it ran (all attempts)
+  int preemptions = 0;  // times it was stopped and put back in the queue
+  double lost_work_s = 0;  // nominal seconds of work lost to preemptions (not checkpointed)
 };
 
 // One row per cluster whenever its state changed at a simulated instant (a step function).
@@ -38,6 +40,15 @@ struct ClusterSample {
   int64_t online_accelerators = 0;
   int64_t serving_accelerators = 0;  // of busy_accelerators, held by inference replicas
   double power_w = 0;  // IT power of all the cluster's hosts (offline hosts at wattage_off)
+};
+
+// One row per site whenever its power changed at a simulated instant (a step function).
+struct SiteSample {
+  double time_s = 0;
+  int site = 0;
+  double it_power_w = 0;        // its clusters' IT power
+  double facility_power_w = 0;  // it_power_w x PUE
+  double power_cap_w = 0;       // facility cap in force; 0 = uncapped
 };
 
 // One inference replica: a request for `tp` accelerators placed by the scheduler like a job.
@@ -76,7 +87,8 @@ struct RunResult {
   platform::Fleet fleet;
   std::vector<JobRecord> jobs;          // in workload order
   std::vector<ClusterSample> samples;   // time-ordered
-  std::vector<double> cluster_energy_j; // SimGrid energy plugin + serving dynamic energy
+  std::vector<SiteSample> site_samples; // time-ordered
+  std::vector<double> cluster_energy_j; // integral of host power + serving dynamic energy
   std::vector<double> cluster_serving_energy_j;  // the serving dynamic part, per cluster
   std::vector<ReplicaRecord> replicas;  // in request order
   std::vector<ServingSiteSample> serving_sites;  // per tick, cluster and model

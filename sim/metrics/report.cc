@@ -59,6 +59,23 @@ std::string JobsCsv(const RunResult& r) {
   return w.str();
 }
 
+std::string SitePowerCsv(const RunResult& r) {
+  CsvWriter w({"time_s", "site", "provider", "it_power_w", "pue", "facility_power_w",
+               "power_cap_w"});
+  for (const auto& s : r.site_samples) {
+    const auto& site = r.fleet.sites[s.site];
+    w.Add(s.time_s).Add(site.name).Add(site.provider).Add(s.it_power_w).Add(site.pue)
+        .Add(s.facility_power_w);
+    if (s.power_cap_w > 0) {
+      w.Add(s.power_cap_w);
+    } else {
+      w.Add("");
+    }
+    w.EndRow();
+  }
+  return w.str();
+}
+
 std::string UtilizationCsv(const RunResult& r) {
   CsvWriter w({"time_s", "site", "cluster", "vendor", "busy_accelerators", "online_accelerators",
                "serving_accelerators", "utilization", "power_w"});

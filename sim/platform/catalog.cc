@@ -197,11 +197,6 @@ absl::StatusOr<SiteSpec> ParseSite(const YAML::Node& node, const std::string& fi
 
 }  // namespace
 
-double SystemSpec::EpsilonW(int p) const {
-  const PStateSpec& s = pstates[p];
-  return s.idle_w + (s.full_w - s.idle_w) / accelerators_per_host;
-}
-
 const SystemSpec* Catalog::FindSystem(const std::string& name) const {
   for (const auto& s : systems) {
     if (s.name == name) return &s;

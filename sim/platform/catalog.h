@@ -42,8 +42,7 @@ struct SystemSpec {
   std::vector<int> sources;         // reference numbers in platforms/SOURCES.md
 
   // Power with `busy` of the accelerators busy in pstate `p`: linear between idle_w (0 busy)
-  // and full_w (all busy). epsilon (1 busy) is EpsilonW(p).
-  double EpsilonW(int p) const;
+  // and full_w (all busy); the generator writes epsilon = idle (see power/model.h).
 };
 
 // A build-out phase of one logical cluster: one tranche of hosts that come online (and possibly

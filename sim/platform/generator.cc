@@ -124,8 +124,10 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
       for (size_t p = 0; p < sys.pstates.size(); ++p) {
         speeds.push_back(
             absl::StrCat(FormatDouble(sys.peak_flops_bf16 * sys.pstates[p].speed_factor), "f"));
+        // epsilon = idle: under SimGrid 3.32's formula (power/model.h) power is then linear
+        // from idle (no accelerator busy) to full (all busy), the catalogue's model.
         watts.push_back(absl::StrCat(FormatDouble(sys.pstates[p].idle_w), ":",
-                                     FormatDouble(sys.EpsilonW(static_cast<int>(p))), ":",
+                                     FormatDouble(sys.pstates[p].idle_w), ":",
                                      FormatDouble(sys.pstates[p].full_w)));
       }
       absl::StrAppend(&out, in2, "<cluster id=\"", XmlEscape(t.zone_id), "\" prefix=\"",

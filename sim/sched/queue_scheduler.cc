@@ -10,8 +10,7 @@
 
 namespace fleetsim::sched {
 
-void QueueScheduler::OnEvent(const Event& event, const ClusterView& view,
-                             std::vector<StartDecision>* starts) {
+void QueueScheduler::OnEvent(const Event& event, const ClusterView& view, Decisions* out) {
   if (static_cast<int>(ends_.size()) < view.num_clusters()) {
     ends_.resize(view.num_clusters());
     busy_.resize(view.num_clusters(), 0);
@@ -19,31 +18,47 @@ void QueueScheduler::OnEvent(const Event& event, const ClusterView& view,
   pending_.assign(view.num_clusters(), 0);
   switch (event.kind) {
     case EventKind::kJobSubmitted:
-      // Priority order, FIFO within a priority: behind every queued job of equal or higher
-      // priority (all-equal priorities give plain submission order).
-      queue_.insert(std::find_if(queue_.begin(), queue_.end(),
-                                 [&](const JobRequest& q) { return q.priority < event.job->priority; }),
-                    *event.job);
-      if (PassOnSubmit(*event.job, event.time_s, view)) Pass(event.time_s, view, starts);
+      Enqueue(*event.job);
+      if (PassOnSubmit(*event.job, event.time_s, view)) Pass(event.time_s, view, out);
       break;
-    case EventKind::kJobFinished: {
-      auto it = running_.find(event.job_id);
-      if (it == running_.end()) {
-        std::fprintf(stderr, "internal error: scheduler told job %lld finished, never started\n",
-                     static_cast<long long>(event.job_id));
-        std::abort();
-      }
-      busy_[it->second.cluster] -= it->second.accelerators;
-      ends_[it->second.cluster].erase(end_it_[event.job_id]);
-      end_it_.erase(event.job_id);
-      running_.erase(it);
-      Pass(event.time_s, view, starts);
+    case EventKind::kJobFinished:
+      Forget(event.job_id);
+      Pass(event.time_s, view, out);
       break;
-    }
+    case EventKind::kJobKilled:
+      Forget(event.job_id);
+      Enqueue(*event.job);
+      Pass(event.time_s, view, out);
+      break;
     case EventKind::kCapacityChanged:
-      Pass(event.time_s, view, starts);
+    case EventKind::kPowerChanged:
+      Pass(event.time_s, view, out);
       break;
   }
+}
+
+void QueueScheduler::Enqueue(const JobRequest& job) {
+  auto before = [&](const JobRequest& q) {  // true if `job` goes before q
+    return q.priority < job.priority || (q.priority == job.priority && q.seq > job.seq);
+  };
+  if (queue_.empty() || !before(queue_.back())) {
+    queue_.push_back(job);  // the common case: a new submission of equal priority
+    return;
+  }
+  queue_.insert(std::find_if(queue_.begin(), queue_.end(), before), job);
+}
+
+void QueueScheduler::Forget(JobId id) {
+  auto it = running_.find(id);
+  if (it == running_.end()) {
+    std::fprintf(stderr, "internal error: scheduler told job %lld ended, never started\n",
+                 static_cast<long long>(id));
+    std::abort();
+  }
+  busy_[it->second.cluster] -= it->second.accelerators;
+  ends_[it->second.cluster].erase(end_it_[id]);
+  end_it_.erase(id);
+  running_.erase(it);
 }
 
 int64_t QueueScheduler::FreeNow(int cluster, double now_s, const ClusterView& view) const {
@@ -61,35 +76,35 @@ int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterVi
 }
 
 void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
-                           std::vector<StartDecision>* starts) {
+                           Decisions* out) {
   double est_end = now_s + job.estimate_s;
   running_[job.id] = Running{cluster, job.accelerators, est_end};
   end_it_[job.id] = ends_[cluster].emplace(est_end, job.accelerators);
   busy_[cluster] += job.accelerators;
   pending_[cluster] += job.accelerators;
-  starts->push_back(StartDecision{job.id, cluster, 0});
+  out->starts.push_back(StartDecision{job.id, cluster, 0});
 }
 
 void QueueScheduler::StartHeads(double now_s, const ClusterView& view,
-                                std::vector<StartDecision>* starts) {
+                                Decisions* out) {
   while (!queue_.empty()) {
     int c = FitsNow(queue_.front(), now_s, view);
     if (c < 0) break;
-    Start(queue_.front(), c, now_s, starts);
+    Start(queue_.front(), c, now_s, out);
     queue_.pop_front();
   }
 }
 
-void FcfsScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
-  StartHeads(now_s, view, starts);
+void FcfsScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
+  StartHeads(now_s, view, out);
 }
 
 bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
   return FitsNow(job, now_s, view) >= 0;
 }
 
-void EasyScheduler::Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) {
-  StartHeads(now_s, view, starts);
+void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
+  StartHeads(now_s, view, out);
   if (queue_.size() < 2) return;
 
   // Reserve the head: per eligible cluster, walk the estimated ends until enough is free.
@@ -139,7 +154,7 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, std::vector<Star
       ++it;
       continue;
     }
-    Start(job, chosen, now_s, starts);
+    Start(job, chosen, now_s, out);
     it = queue_.erase(it);
   }
 }

@@ -1,11 +1,13 @@
 // Shared machinery of queue-based training schedulers (FCFS, EASY backfilling).
 //
-// Keeps the wait queue (arrival order) and the running jobs with their *estimated* end times,
+// Keeps the wait queue (priority, then submission order) and the running requests with their *estimated* end times,
 // and answers "how many accelerators of cluster c are free at time t by the estimates" the way
 // the classic simulators (pyss / predictsim) do: a running job's accelerators count as free from
 // its estimated end on, even before its termination event at that same instant is delivered.
 // The physical free count from the ClusterView always caps that figure, so a job that outruns
-// its estimate never lets the scheduler over-commit a cluster.
+// its estimate never lets the scheduler over-commit a cluster. Replicas have an infinite
+// estimate: their accelerators never count as free in the future. Killed jobs go back to their
+// original place in the queue. These policies start everything at pstate 0 and never preempt.
 #ifndef FLEETSIM_SIM_SCHED_QUEUE_SCHEDULER_H_
 #define FLEETSIM_SIM_SCHED_QUEUE_SCHEDULER_H_
 
@@ -20,8 +22,7 @@ namespace fleetsim::sched {
 
 class QueueScheduler : public Scheduler {
  public:
-  void OnEvent(const Event& event, const ClusterView& view,
-               std::vector<StartDecision>* starts) final;
+  void OnEvent(const Event& event, const ClusterView& view, Decisions* out) final;
   size_t queue_length() const final { return queue_.size(); }
 
  protected:
@@ -34,16 +35,21 @@ class QueueScheduler : public Scheduler {
   // Called after a submission was queued; return true to run the pass.
   virtual bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) = 0;
   // The scheduling pass: start what the policy allows.
-  virtual void Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) = 0;
+  virtual void Pass(double now_s, const ClusterView& view, Decisions* out) = 0;
 
   // Accelerators of `cluster` free at `t_s` by estimates, capped by the physical free count.
   int64_t FreeNow(int cluster, double now_s, const ClusterView& view) const;
   // First eligible cluster (preference order) where `job` fits now, or -1.
   int FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const;
   // Records `job` as started on `cluster` and appends the decision.
-  void Start(const JobRequest& job, int cluster, double now_s, std::vector<StartDecision>* starts);
+  void Start(const JobRequest& job, int cluster, double now_s, Decisions* out);
   // Starts queued jobs from the head while the head fits somewhere (FCFS order).
-  void StartHeads(double now_s, const ClusterView& view, std::vector<StartDecision>* starts);
+  void StartHeads(double now_s, const ClusterView& view, Decisions* out);
+
+  // Inserts `job` at its place: by priority (higher first), then seq (earlier first).
+  void Enqueue(const JobRequest& job);
+  // Forgets a running job (ended, released or killed).
+  void Forget(JobId id);
 
   std::deque<JobRequest> queue_;
   // Per cluster: estimated end time -> accelerators of running jobs (multimap: ties kept).
@@ -60,7 +66,7 @@ class FcfsScheduler final : public QueueScheduler {
 
  private:
   bool PassOnSubmit(const JobRequest&, double, const ClusterView&) override { return true; }
-  void Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) override;
+  void Pass(double now_s, const ClusterView& view, Decisions* out) override;
 };
 
 // EASY backfilling (Lifka 1995) as specified in ../shared/README.md: start from the head while it
@@ -74,7 +80,7 @@ class EasyScheduler final : public QueueScheduler {
 
  private:
   bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;
-  void Pass(double now_s, const ClusterView& view, std::vector<StartDecision>* starts) override;
+  void Pass(double now_s, const ClusterView& view, Decisions* out) override;
 };
 
 }  // namespace fleetsim::sched

@@ -1,15 +1,46 @@
-// The training-job scheduler interface: plain C++, no SimGrid, no global clock.
+// The scheduler contract: plain C++, no SimGrid, no global clock.
 //
-// The engine feeds a Scheduler one Event at a time, in the canonical order for simultaneous
-// events (all submissions at time t in submission order, then all terminations at t in the order
-// the jobs were started), together with a read-only ClusterView of what is physically free right
-// now. The scheduler appends StartDecisions; the engine places each started job on hosts of the
-// chosen cluster (see placement.h) before the next event is delivered. A scheduler never reads
-// engine state other than through the view, so unit tests drive it with a FakeClusterView.
+// The engine feeds a Scheduler one Event at a time together with a read-only ClusterView of the
+// fleet right now; the scheduler answers with Decisions, which the engine applies before it
+// delivers the next event. A scheduler never reads engine state other than through the view, so
+// unit tests drive it without an engine (tests/sched/).
+//
+// Order of simultaneous events (time t): the engine first physically releases everything that
+// ended at t, applies capacity changes at t, then delivers
+//   1. submissions at t (replica requests, then jobs, each in request order),
+//   2. terminations at t (jobs in start order, then replicas in request order),
+//   3. kills at t (jobs in start order): failures, and preemptions the scheduler decided,
+//   4. one kCapacityChanged if hosts came online or went away at t,
+//   5. one kPowerChanged if a cap changed at t or a serving tick changed power.
+// This is the canonical order of the reference simulators for submissions and terminations.
+//
+// Decisions, applied by the engine in this order when OnEvent returns:
+//   preemptions, pstate changes, throttles, starts.
+// So a scheduler may preempt a job and start another in its place in one answer. Every decision
+// must be valid for the view it was made with plus the earlier decisions of the same answer;
+// the engine aborts with an internal error otherwise (a scheduler bug, never an input error).
+//
+// Work and time. A job's run_s (JobRequest::nominal_run_s, unknown to trace-replay schedulers,
+// who plan with estimate_s) is its duration at pstate 0. At pstate p it progresses at
+// view.pstate_speed(c, p) nominal seconds per second; a pstate change re-times the remaining
+// work exactly (remaining nominal seconds / new speed). Estimates are in nominal seconds too.
+//
+// Replicas (inference) are requests of kind kReplica: they hold `accelerators` (one tensor-
+// parallel group, placed on one host when one has room) until the engine releases them after a
+// drain; estimate_s is +infinity. EASY backfilling counts their accelerators as held forever
+// when it computes the head's reservation (a drain is never predicted), so a replica never
+// delays a reservation it could not honour.
+//
+// Kills. A killed job (failure of one of its hosts, or a preemption this scheduler decided)
+// comes back as a kJobKilled event with the work it did, the work lost since its last
+// checkpoint and the work remaining (nominal seconds); the job is runnable again (with
+// `remaining_s`, re-submitted in `requeue`) and returns to its original place in the queue: by
+// priority, then original submission order (JobRequest::seq), not behind later jobs.
 #ifndef FLEETSIM_SIM_SCHED_SCHEDULER_H_
 #define FLEETSIM_SIM_SCHED_SCHEDULER_H_
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,40 +49,79 @@
 
 namespace fleetsim::sched {
 
+// Job ids are the workload's (>= 0 in traces and scenarios); replica requests have ids < 0.
 using JobId = int64_t;
 
-// What a scheduler knows about a job. Times in seconds of simulated time.
-struct JobRequest {
-  JobId id = 0;
-  double submit_s = 0;
-  double estimate_s = 0;        // the user's run-time estimate (walltime request), > 0
-  int64_t accelerators = 1;     // gang size: all must be in one cluster
-  std::vector<int> eligible;    // cluster indices the job may run on, in preference order
-  int priority = 0;             // higher first: queues are ordered by priority, then submission
+enum class RequestKind {
+  kJob,      // a training job: runs for its work, then ends by itself
+  kReplica,  // an inference replica: holds its accelerators until the engine releases it
 };
 
-// Read-only view of the clusters at the current instant.
+// What a scheduler knows about a request. Times in seconds of simulated time.
+struct JobRequest {
+  JobId id = 0;
+  RequestKind kind = RequestKind::kJob;
+  int64_t seq = 0;              // submission order over all requests (queue tie-break)
+  double submit_s = 0;
+  double estimate_s = 0;        // run-time estimate at pstate 0 (walltime request), > 0;
+                                // +infinity for replicas
+  int64_t accelerators = 1;     // gang size: all in one cluster
+  std::vector<int> eligible;    // cluster indices it may run on, in preference order
+  int priority = 0;             // higher first: queues are ordered by priority, then seq
+  int deployment = -1;          // replicas: index of their deployment
+};
+
+// Read-only view of the fleet at the current instant.
 class ClusterView {
  public:
   virtual ~ClusterView() = default;
   virtual int num_clusters() const = 0;
-  // Accelerators on hosts that are online now (phases, failures).
+  // Accelerators on hosts that are online now (build-out, retirement, failures).
   virtual int64_t capacity(int cluster) const = 0;
-  // Accelerators online and not held by any running job right now.
+  // Accelerators a new gang could take now: online, not retiring, not held by anything.
   virtual int64_t free(int cluster) const = 0;
+
+  // Pstates. pstate 0 is the fastest; speed is relative to pstate 0 (1.0 at pstate 0).
+  virtual int num_pstates(int cluster) const { return 1; }
+  virtual double pstate_speed(int cluster, int pstate) const { return 1.0; }
+
+  // Power. Sites group clusters; caps and power are facility watts (IT x PUE).
+  virtual int num_sites() const { return 0; }
+  virtual int site_of(int cluster) const { return -1; }
+  // The cap in force now; +infinity when uncapped.
+  virtual double site_cap_w(int site) const { return std::numeric_limits<double>::infinity(); }
+  // Facility power drawn now by the site, with every decision applied so far.
+  virtual double site_power_w(int site) const { return 0; }
+  // Facility watts that starting `accelerators` on `cluster` at `pstate` would add now (exact
+  // for the hosts the engine would choose); +infinity if they do not fit now.
+  virtual double added_power_w(int cluster, int64_t accelerators, int pstate) const { return 0; }
 };
 
 enum class EventKind {
-  kJobSubmitted,   // job: the new job
-  kJobFinished,    // job_id: a job this scheduler started has ended (completed or killed)
-  kCapacityChanged // hosts came online or went away; reconsider the queue
+  kJobSubmitted,    // job: the new request
+  kJobFinished,     // job_id: a request this scheduler started has ended (completed or released)
+  kJobKilled,       // job_id, job (runnable again), kill: a running job stopped by failure or
+                    // preemption; it is waiting again and this scheduler must requeue it
+  kCapacityChanged, // hosts came online or went away; reconsider the queue
+  kPowerChanged,    // a site's cap or power changed other than by this scheduler's decisions
+};
+
+enum class KillReason { kPreempted, kHostFailure };
+
+// Work accounting of a killed job, in nominal seconds (seconds at pstate 0).
+struct KillInfo {
+  KillReason reason = KillReason::kPreempted;
+  double done_s = 0;       // work done in the attempt that was killed
+  double lost_s = 0;       // of done_s, lost because it was not checkpointed
+  double remaining_s = 0;  // work left to do when it runs again
 };
 
 struct Event {
   EventKind kind = EventKind::kJobSubmitted;
   double time_s = 0;
-  const JobRequest* job = nullptr;  // kJobSubmitted only; valid for the call's duration
-  JobId job_id = 0;                 // kJobFinished
+  const JobRequest* job = nullptr;  // kJobSubmitted, kJobKilled; valid for the call's duration
+  JobId job_id = 0;                 // kJobFinished, kJobKilled
+  KillInfo kill;                    // kJobKilled
 };
 
 struct StartDecision {
@@ -60,15 +130,49 @@ struct StartDecision {
   int pstate = 0;
 };
 
+// Move a running job to another pstate of its cluster; its remaining work is re-timed.
+struct PstateDecision {
+  JobId job = 0;
+  int pstate = 0;
+};
+
+// Stop a running job now and put it back in the queue (it comes back as kJobKilled with
+// reason kPreempted, after this answer is applied).
+struct PreemptDecision {
+  JobId job = 0;
+};
+
+// Limit an inference deployment's replicas to `power_share` of their full dynamic power
+// (1 = unthrottled): they run at that share of their clocks, serving proportionally slower.
+struct ThrottleDecision {
+  int deployment = 0;
+  double power_share = 1.0;
+};
+
+struct Decisions {
+  std::vector<StartDecision> starts;
+  std::vector<PstateDecision> pstates;
+  std::vector<PreemptDecision> preemptions;
+  std::vector<ThrottleDecision> throttles;
+
+  bool empty() const {
+    return starts.empty() && pstates.empty() && preemptions.empty() && throttles.empty();
+  }
+  void clear() {
+    starts.clear();
+    pstates.clear();
+    preemptions.clear();
+    throttles.clear();
+  }
+};
+
 class Scheduler {
  public:
   virtual ~Scheduler() = default;
   virtual std::string name() const = 0;
-  // Handles one event; appends jobs to start now. A job decided here is running from now on:
-  // the engine guarantees it (or reports an internal error if `view` did not have room).
-  virtual void OnEvent(const Event& event, const ClusterView& view,
-                       std::vector<StartDecision>* starts) = 0;
-  // Jobs submitted but not started, in queue order.
+  // Handles one event; appends decisions. A job started here is running from now on.
+  virtual void OnEvent(const Event& event, const ClusterView& view, Decisions* out) = 0;
+  // Requests submitted (or killed) and not started, in queue order.
   virtual size_t queue_length() const = 0;
 };
 

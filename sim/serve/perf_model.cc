@@ -50,7 +50,7 @@ ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model
 }
 
 double ReplicaPerf::DecodeStepSeconds(double batch, double kv_tokens) const {
-  return std::max(weight_s_ + kv_s_per_token_ * kv_tokens, compute_s_per_seq_ * batch);
+  return std::max(weight_s_ + kv_s_per_token_ * kv_tokens, compute_s_per_seq_ * batch) / clock_;
 }
 
 double ReplicaPerf::SaturatedOutputTokensPerSecond(double prompt_tokens,

@@ -45,7 +45,9 @@ absl::StatusOr<SystemPerf> BuiltinSystem(const std::string& name);
 class ReplicaPerf {
  public:
   ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model);
-  double PrefillSeconds(double prompt_tokens) const { return prompt_tokens * prefill_s_per_token_; }
+  double PrefillSeconds(double prompt_tokens) const {
+    return prompt_tokens * prefill_s_per_token_ / clock_;
+  }
   // Step time with `batch` requests holding `kv_tokens` tokens of KV cache in total.
   double DecodeStepSeconds(double batch, double kv_tokens) const;
   // KV capacity in tokens (<= 0: the weights do not fit).
@@ -53,6 +55,10 @@ class ReplicaPerf {
   int max_batch() const { return max_batch_; }
   bool fits() const { return kv_capacity_tokens_ > 0; }
   int tp() const { return tp_; }
+  // Clock share in (0, 1] (a power throttle): every phase runs `share` times as fast (first
+  // order: compute and memory time both scale with the clock).
+  void set_clock(double share) { clock_ = share; }
+  double clock() const { return clock_; }
 
   // Saturated output tokens/s of the replica for a workload of fixed prompt/output lengths,
   // using the same admission and scheduling rules as the request-level simulator.
@@ -61,6 +67,7 @@ class ReplicaPerf {
  private:
   int tp_;
   int max_batch_;
+  double clock_ = 1.0;
   double prefill_s_per_token_;
   double weight_s_;           // weight bytes / effective bandwidth
   double kv_s_per_token_;     // KV bytes per token / effective bandwidth

@@ -805,6 +805,13 @@ void ServingSim::RemoveReplica(int id) {
 
 bool ServingSim::IsRemoved(int id) const { return impl_->replicas.at(id).removed; }
 
+void ServingSim::SetSpeedFactor(int id, double share) {
+  auto& r = impl_->replicas.at(id);
+  const double old = r.perf.clock();
+  r.perf.set_clock(share);
+  r.sat_tokens_per_s *= share / old;
+}
+
 void ServingSim::SetPowerHeadroom(int id, double headroom_w) {
   impl_->loads.at(id).headroom_w = headroom_w;
 }

@@ -86,6 +86,10 @@ class ServingSim {
   void RemoveReplica(int id);
   bool IsRemoved(int id) const;
   void SetPowerHeadroom(int id, double headroom_w);
+  // Runs replica `id` at `share` in (0, 1] of its clock from now on (a power throttle): work
+  // started from now is timed at the slower rate; its load is measured against the slower rate.
+  // Service-time streams (a `service` override) are not affected.
+  void SetSpeedFactor(int id, double share);
   int ActiveReplicas(const std::string& model) const;
 
   // Processes everything up to t_s (>= now). Between calls the caller may change replicas.

@@ -71,13 +71,14 @@ TEST(Serving, ReplicaPowerStaysWithinLimitsAndEnergyAddsUp) {
     ++rows;
   }
   EXPECT_GT(rows, 600);  // one sample per 600 s serving tick at least
-  // Replica dynamic energy = load_s x (full - idle) / 8 per accelerator (tp 1).
+  // Replica dynamic energy = load_s x (full - epsilon) / 8 per accelerator (tp 1): the same
+  // per-accelerator slope as a job's (power/model.h); epsilon = 3462.5 W in two-site.xml.
   double load_s = 0, dyn_j = 0;
   for (const auto& rep : ReadCsv(d + "/replicas.csv")) {
     load_s += std::stod(rep.at("load_s"));
     dyn_j += std::stod(rep.at("dynamic_energy_j"));
   }
-  EXPECT_NEAR(dyn_j, load_s * (10200.0 - 2500.0) / 8, 1e-6 * dyn_j);
+  EXPECT_NEAR(dyn_j, load_s * (10200.0 - 3462.5) / 8, 1e-6 * dyn_j);
   // serving_sites.csv re-aggregates the same usage per tick, cluster and model.
   double site_j = 0, site_load_s = 0;
   for (const auto& row : ReadCsv(d + "/serving_sites.csv")) {

@@ -218,7 +218,7 @@ TEST_F(LoadTest, TranchesCarryTheirDatesCountsAndProperties) {
       EXPECT_DOUBLE_EQ(c.pstates[p].speed_flops, sys.peak_flops_bf16 * sys.pstates[p].speed_factor);
       EXPECT_DOUBLE_EQ(c.pstates[p].idle_w, sys.pstates[p].idle_w);
       EXPECT_DOUBLE_EQ(c.pstates[p].full_w, sys.pstates[p].full_w);
-      EXPECT_DOUBLE_EQ(c.pstates[p].epsilon_w, sys.EpsilonW(static_cast<int>(p)));
+      EXPECT_DOUBLE_EQ(c.pstates[p].epsilon_w, sys.pstates[p].idle_w);  // linear from idle
     }
     EXPECT_DOUBLE_EQ(c.off_w, sys.off_w);
     EXPECT_DOUBLE_EQ(c.peak_flops_fp4, sys.peak_flops_fp4);

@@ -24,8 +24,8 @@ inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
   size_t next = 0;
   std::map<JobId, JobRequest> by_id;
   for (auto& j : jobs) by_id[j.id] = j;
-  auto apply = [&](double t, std::vector<StartDecision>& d) {
-    for (auto& x : d) {
+  auto apply = [&](double t, Decisions& d) {
+    for (auto& x : d.starts) {
       start[x.job] = t;
       cluster_of[x.job] = x.cluster;
       view.Take(x.cluster, by_id[x.job].accelerators);
@@ -33,7 +33,8 @@ inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
     }
     d.clear();
   };
-  std::vector<StartDecision> d;
+  Decisions d;
+  int64_t sub_seq = 0;
   while (next < jobs.size() || !ends.empty()) {
     double t = next < jobs.size() ? jobs[next].submit_s : 1e300;
     if (!ends.empty()) t = std::min(t, std::get<0>(ends.top()));
@@ -44,13 +45,14 @@ inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
       ends.pop();
     }
     while (next < jobs.size() && jobs[next].submit_s == t) {
-      Event e{EventKind::kJobSubmitted, t, &jobs[next], 0};
+      jobs[next].seq = sub_seq++;
+      Event e{EventKind::kJobSubmitted, t, &jobs[next], 0, {}};
       s.OnEvent(e, view, &d);
       apply(t, d);
       ++next;
     }
     for (JobId id : done) {
-      Event e{EventKind::kJobFinished, t, nullptr, id};
+      Event e{EventKind::kJobFinished, t, nullptr, id, {}};
       s.OnEvent(e, view, &d);
       apply(t, d);
     }

@@ -26,7 +26,13 @@ std::map<JobId, double> Replay(const std::string& policy, workload::SwfEstimates
   std::vector<JobRequest> req;
   std::map<JobId, double> run;
   for (const auto& j : jobs) {
-    req.push_back(JobRequest{j.id, j.submit_s, j.estimate_s, j.accelerators, {0}, 0});
+    JobRequest r;
+    r.id = j.id;
+    r.submit_s = j.submit_s;
+    r.estimate_s = j.estimate_s;
+    r.accelerators = j.accelerators;
+    r.eligible = {0};
+    req.push_back(r);
     run[j.id] = j.run_s;
   }
   auto start = Drive(*sched, std::move(req), std::move(run), FakeClusterView({trace->max_procs}));

@@ -81,8 +81,8 @@ TEST(Scheduler, PhysicalFreeCapsEstimates) {
   FakeClusterView view({10});
   view.Take(0, 10);  // something outside the scheduler holds everything
   JobRequest j = Job(1, 0, 10, 1);
-  std::vector<StartDecision> d;
-  s->OnEvent(Event{EventKind::kJobSubmitted, 0, &j, 0}, view, &d);
+  Decisions d;
+  s->OnEvent(Event{EventKind::kJobSubmitted, 0, &j, 0, {}}, view, &d);
   EXPECT_TRUE(d.empty());
   EXPECT_EQ(s->queue_length(), 1u);
 }

@@ -1,0 +1,32 @@
+// What one simulation run is given: the platform, the policy and the run's options.
+#ifndef FLEETSIM_SIM_ENGINE_CONFIG_H_
+#define FLEETSIM_SIM_ENGINE_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/sched/scheduler.h"
+#include "sim/serve/deployment.h"
+
+namespace fleetsim::engine {
+
+struct EngineConfig {
+  std::string platform_path;
+  std::string scheduler;        // sched::MakeScheduler name
+  // Overrides `scheduler` when set: a policy built by the caller (tests, embedding).
+  std::function<std::unique_ptr<sched::Scheduler>()> make_scheduler;
+  double horizon_s = 0;         // 0 = until every job has ended
+  std::string start_date;       // ISO date of t = 0, for tranche online/retire dates ("" = none)
+  bool progress = true;         // progress lines on stderr
+  bool validate_only = false;   // load and check everything, simulate nothing
+  uint64_t seed = 1;            // serving randomness (arrivals, token draws)
+  const serve::ServingPlan* serving = nullptr;  // inference streams; null or empty = none
+  std::vector<std::string> simgrid_args;  // extra --cfg/--log arguments
+};
+
+}  // namespace fleetsim::engine
+
+#endif  // FLEETSIM_SIM_ENGINE_CONFIG_H_

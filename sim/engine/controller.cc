@@ -1,0 +1,533 @@
+#include "sim/engine/controller.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sim/core/status.h"
+
+namespace fleetsim::engine {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// True if `system` is among `allowed`, or `allowed` is empty (any system).
+bool SystemAllowed(const std::vector<std::string>& allowed, const std::string& system) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), system) != allowed.end();
+}
+
+// Replica requests use negative scheduler ids: -(index + 1).
+constexpr sched::JobId ReplicaJobId(size_t index) { return -static_cast<sched::JobId>(index) - 1; }
+constexpr size_t ReplicaIndex(sched::JobId id) { return static_cast<size_t>(-id - 1); }
+
+[[noreturn]] void Internal(const std::string& what) {
+  std::fprintf(stderr, "internal error: %s\n", what.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+Controller::Controller(const EngineConfig& config, const workload::Workload& workload,
+                       platform::Fleet fleet)
+    : cfg_(config), wl_(workload), fleet_(std::move(fleet)) {}
+
+absl::StatusOr<std::unique_ptr<Controller>> Controller::Create(const EngineConfig& config,
+                                                               const workload::Workload& workload,
+                                                               platform::Fleet fleet) {
+  std::unique_ptr<Controller> c(new Controller(config, workload, std::move(fleet)));
+  FLEETSIM_RETURN_IF_ERROR(c->Setup());
+  return c;
+}
+
+absl::Status Controller::Setup() {
+  if (cfg_.make_scheduler) {
+    sched_ = cfg_.make_scheduler();
+  } else {
+    auto s = sched::MakeScheduler(cfg_.scheduler);
+    if (!s.ok()) return s.status();
+    sched_ = std::move(*s);
+  }
+  auto tl = capacity::BuildTimeline(fleet_, cfg_.start_date, cfg_.platform_path);
+  if (!tl.ok()) return tl.status();
+  timeline_ = std::move(*tl);
+
+  const int nc = num_clusters();
+  std::vector<int64_t> hosts(nc);
+  std::vector<int> cores(nc);
+  std::vector<int> host_cluster;
+  for (int c = 0; c < nc; ++c) {
+    hosts[c] = fleet_.clusters[c].num_hosts();
+    cores[c] = fleet_.clusters[c].accelerators_per_host;
+    host_cluster.insert(host_cluster.end(), hosts[c], c);
+  }
+  occ_ = std::make_unique<placement::Occupancy>(hosts, cores);
+  power_ = std::make_unique<power::PowerAccountant>(fleet_, host_cluster);
+  tranche_hosts_.resize(nc);
+  for (int c = 0; c < nc; ++c) {
+    int h = occ_->first_host(c);
+    const auto& trs = fleet_.clusters[c].tranches;
+    for (size_t t = 0; t < trs.size(); ++t) {
+      const int end = h + static_cast<int>(trs[t].num_hosts);
+      tranche_hosts_[c].emplace_back(h, end);
+      if (!timeline_.online_at_start[c][t]) {
+        for (int x = h; x < end; ++x) {
+          occ_->SetOnline(x, false);
+          power_->SetOnline(x, false, 0);
+        }
+      }
+      h = end;
+    }
+  }
+  cluster_site_.resize(nc);
+  for (int c = 0; c < nc; ++c) cluster_site_[c] = fleet_.FindSite(fleet_.clusters[c].site);
+  for (const auto& s : fleet_.sites) site_cap_w_.push_back(s.power_cap_w > 0 ? s.power_cap_w : kInf);
+
+  // Validate the workload against the fleet before anything runs.
+  requests_.resize(wl_.jobs.size());
+  records_.resize(wl_.jobs.size());
+  runs_.resize(wl_.jobs.size());
+  for (size_t i = 0; i < wl_.jobs.size(); ++i) {
+    const auto& j = wl_.jobs[i];
+    auto& r = requests_[i];
+    r.id = j.id;
+    r.submit_s = j.submit_s;
+    r.estimate_s = j.estimate_s;
+    r.accelerators = j.accelerators;
+    r.priority = j.priority;
+    for (int c = 0; c < nc; ++c) {
+      if (SystemAllowed(j.systems, fleet_.clusters[c].system) &&
+          fleet_.clusters[c].num_accelerators() >= j.accelerators) {
+        r.eligible.push_back(c);
+      }
+    }
+    if (r.eligible.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "job ", j.id, ": needs ", j.accelerators, " accelerators",
+          j.systems.empty() ? "" : absl::StrCat(" of system ", absl::StrJoin(j.systems, "|")),
+          " but no cluster of ", cfg_.platform_path, " has that many"));
+    }
+    if (!id_index_.emplace(j.id, i).second) {
+      return absl::InvalidArgumentError(absl::StrCat("job ", j.id, ": duplicate job id"));
+    }
+    auto& rec = records_[i];
+    rec.id = j.id;
+    rec.submit_s = j.submit_s;
+    rec.run_s = j.run_s;
+    rec.estimate_s = j.estimate_s;
+    rec.accelerators = j.accelerators;
+    runs_[i].remaining_s = j.run_s;
+  }
+  auto sw = ServingWiring::Create(cfg_.serving, cfg_.seed, fleet_, cfg_.platform_path);
+  if (!sw.ok()) return sw.status();
+  serving_ = std::move(*sw);
+
+  serving_acc_.assign(nc, 0);
+  dirty_.assign(nc, 0);
+  last_sample_.assign(nc, -1);
+  last_site_sample_.assign(fleet_.sites.size(), -1);
+  // Every cluster's and site's state at t = 0 opens its step function.
+  for (int c = 0; c < nc; ++c) MarkDirty(c);
+  EmitSamples(0);
+  wall0_ = std::chrono::steady_clock::now();
+  return absl::OkStatus();
+}
+
+double Controller::pstate_speed(int c, int p) const {
+  const auto& ps = fleet_.clusters[c].pstates;
+  return ps[p].speed_flops / ps[0].speed_flops;
+}
+
+double Controller::added_power_w(int c, int64_t accelerators, int pstate) const {
+  const auto p = occ_->Find(c, accelerators);
+  if (p.empty()) return kInf;
+  return power_->AddedPowerW(p, pstate) * fleet_.sites[cluster_site_[c]].pue;
+}
+
+double Controller::NextTime() const {
+  if (stopped_) return kInf;
+  const bool horizon = cfg_.horizon_s > 0;
+  // Without a horizon, stop when no work is left: nothing to submit, nothing running, and no
+  // queued job that a future tranche could make room for. With one, run to the horizon.
+  const bool more = horizon || next_submit_ < requests_.size() || running_ > 0 ||
+                    (sched_->queue_length() > 0 && next_cap_ < timeline_.events.size());
+  if (!more) return kInf;
+  double t = horizon ? cfg_.horizon_s : kInf;
+  if (first_ && serving_) t = 0;  // initial replica requests
+  if (next_submit_ < requests_.size()) t = std::min(t, requests_[next_submit_].submit_s);
+  if (next_cap_ < timeline_.events.size()) t = std::min(t, timeline_.events[next_cap_].time_s);
+  if (!ends_.empty()) t = std::min(t, std::get<0>(*ends_.begin()));
+  if (serving_) t = std::min(t, serving_->next_tick_s());
+  return t;
+}
+
+void Controller::RunInstant(double now) {
+  first_ = false;
+  ++batches_;
+  if (serving_) serving_->AdvanceTo(now);
+  const bool at_horizon = cfg_.horizon_s > 0 && now >= cfg_.horizon_s;
+
+  // 1. Release every job whose work ends now, in start order.
+  std::vector<size_t> ended;
+  while (!ends_.empty() && std::get<0>(*ends_.begin()) <= now) {
+    ended.push_back(std::get<2>(*ends_.begin()));
+    ends_.erase(ends_.begin());
+  }
+  for (size_t j : ended) EndJob(j, now);
+
+  // 2. Serving tick.
+  std::vector<size_t> released;
+  const bool ticked = serving_ && (now >= serving_->next_tick_s() || at_horizon);
+  if (ticked) {
+    serving_->Tick(now, *occ_, *power_, site_cap_w_, &released);
+    for (size_t r : released) {
+      const int c = serving_->cluster_of(r);
+      const auto& p = serving_->placement_of(r);
+      for (auto [h, k] : p) serving_acc_[c] -= k;
+      ReleasePlacement(p, 0, 0.0, now);
+    }
+    for (int c = 0; c < num_clusters(); ++c) MarkDirty(c);  // shown serving power changed
+  }
+
+  // 3. Build-out: tranches coming online or retiring now.
+  bool capacity_changed = false;
+  for (; next_cap_ < timeline_.events.size() && timeline_.events[next_cap_].time_s <= now;
+       ++next_cap_) {
+    const auto& ev = timeline_.events[next_cap_];
+    const auto [begin, end] = tranche_hosts_[ev.cluster][ev.tranche];
+    for (int h = begin; h < end; ++h) {
+      if (ev.online) {
+        occ_->SetOnline(h, true);
+        power_->SetOnline(h, true, now);
+      } else {
+        occ_->SetRetiring(h);
+        if (occ_->held(h) == 0) {
+          occ_->SetOnline(h, false);
+          power_->SetOnline(h, false, now);
+        }
+      }
+    }
+    MarkDirty(ev.cluster);
+    capacity_changed = true;
+  }
+
+  // 4. Events in canonical order.
+  if (serving_) {
+    for (const auto& w : serving_->TakeWants()) {
+      if (replica_requests_.size() != w.replica) Internal("replica requests out of order");
+      const auto& dep = serving_->deployment(w.deployment);
+      sched::JobRequest req;
+      req.id = ReplicaJobId(w.replica);
+      req.kind = sched::RequestKind::kReplica;
+      req.seq = seq_++;
+      req.submit_s = now;
+      req.estimate_s = kInf;
+      req.accelerators = dep.tp;
+      req.eligible = serving_->eligible(w.deployment);
+      req.priority = dep.priority;
+      req.deployment = w.deployment;
+      replica_requests_.push_back(std::move(req));
+      Deliver(sched::Event{sched::EventKind::kJobSubmitted, now, &replica_requests_.back(), 0, {}},
+              now);
+    }
+  }
+  for (; next_submit_ < requests_.size() && requests_[next_submit_].submit_s <= now;
+       ++next_submit_) {
+    requests_[next_submit_].seq = seq_++;
+    Deliver(sched::Event{sched::EventKind::kJobSubmitted, now, &requests_[next_submit_], 0, {}},
+            now);
+  }
+  for (size_t j : ended) {
+    Deliver(sched::Event{sched::EventKind::kJobFinished, now, nullptr, records_[j].id, {}}, now);
+  }
+  for (size_t r : released) {
+    Deliver(sched::Event{sched::EventKind::kJobFinished, now, nullptr, ReplicaJobId(r), {}}, now);
+  }
+  // Kills (preemptions decided above, or while delivering these), in the order they happened.
+  for (size_t i = 0; i < kills_.size(); ++i) {
+    const size_t j = kills_[i];
+    sched::Event ev{sched::EventKind::kJobKilled, now, &requests_[j], records_[j].id, kill_info_[i]};
+    Deliver(ev, now);
+  }
+  kills_.clear();
+  kill_info_.clear();
+  if (capacity_changed) {
+    Deliver(sched::Event{sched::EventKind::kCapacityChanged, now, nullptr, 0, {}}, now);
+  }
+  if (ticked) {
+    Deliver(sched::Event{sched::EventKind::kPowerChanged, now, nullptr, 0, {}}, now);
+  }
+  // Preemptions decided at the last events of the instant are reported before it closes.
+  for (size_t i = 0; i < kills_.size(); ++i) {
+    const size_t j = kills_[i];
+    sched::Event ev{sched::EventKind::kJobKilled, now, &requests_[j], records_[j].id, kill_info_[i]};
+    Deliver(ev, now);
+  }
+  kills_.clear();
+  kill_info_.clear();
+
+  EmitSamples(now);
+  MaybeProgress(now, false);
+  if (at_horizon) stopped_ = true;
+}
+
+void Controller::Deliver(const sched::Event& ev, double now) {
+  ++events_;
+  sched_->OnEvent(ev, *this, &decisions_);
+  if (!decisions_.empty()) Apply(now);
+}
+
+void Controller::Apply(double now) {
+  // Preemptions, pstate changes, throttles, starts (sched/scheduler.h).
+  for (const auto& p : decisions_.preemptions) Preempt(JobIndex(p.job), now);
+  for (const auto& p : decisions_.pstates) ChangePstate(JobIndex(p.job), p.pstate, now);
+  for (const auto& t : decisions_.throttles) {
+    if (!serving_ || t.deployment < 0 || t.deployment >= serving_->num_deployments() ||
+        !(t.power_share > 0 && t.power_share <= 1)) {
+      Internal(absl::StrCat("scheduler throttled deployment ", t.deployment, " to share ",
+                            t.power_share));
+    }
+    serving_->Throttle(t.deployment, t.power_share);
+  }
+  for (const auto& d : decisions_.starts) {
+    if (d.cluster < 0 || d.cluster >= num_clusters() || d.pstate < 0 ||
+        d.pstate >= num_pstates(d.cluster)) {
+      Internal(absl::StrCat("scheduler started ", d.job, " on cluster ", d.cluster, " pstate ",
+                            d.pstate));
+    }
+    if (d.job < 0) {
+      PlaceReplica(ReplicaIndex(d.job), d.cluster, now);
+    } else {
+      StartJob(JobIndex(d.job), d.cluster, d.pstate, now);
+    }
+  }
+  decisions_.clear();
+}
+
+size_t Controller::JobIndex(sched::JobId id) const {
+  auto it = id_index_.find(id);
+  if (it == id_index_.end()) Internal(absl::StrCat("scheduler named unknown job ", id));
+  return it->second;
+}
+
+void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
+  auto& run = runs_[job];
+  auto& rec = records_[job];
+  if (run.start_seq >= 0 && rec.status == metrics::JobStatus::kRunning) {
+    Internal(absl::StrCat("scheduler started job ", rec.id, " twice"));
+  }
+  run.placement = occ_->Find(cluster, requests_[job].accelerators);
+  if (run.placement.empty()) {
+    Internal(absl::StrCat("scheduler started ", rec.id, " on cluster ",
+                          fleet_.clusters[cluster].name, " without room"));
+  }
+  run.energy0_j.clear();
+  for (auto [h, k] : run.placement) run.energy0_j.push_back(power_->HostEnergyJ(h, now));
+  occ_->Hold(run.placement);
+  power_->HoldAll(run.placement, pstate, 1.0, now);
+  run.pstate = pstate;
+  run.attempt_s = run.remaining_s;
+  run.last_s = now;
+  run.start_seq = start_seq_++;
+  const double speed = pstate_speed(cluster, pstate);
+  run.end_s = speed == 1.0 ? now + run.remaining_s : now + run.remaining_s / speed;
+  ends_.emplace(run.end_s, run.start_seq, job);
+  ++running_;
+  rec.start_s = now;
+  rec.cluster = cluster;
+  rec.hosts = static_cast<int>(run.placement.size());
+  rec.status = metrics::JobStatus::kRunning;
+  MarkDirty(cluster);
+}
+
+void Controller::ReleasePlacement(const placement::Placement& p, int pstate, double activity,
+                                  double now) {
+  occ_->Release(p);
+  power_->ReleaseAll(p, pstate, activity, now);
+  for (auto [h, k] : p) {
+    if (occ_->retiring(h) && occ_->held(h) == 0) {
+      occ_->SetOnline(h, false);
+      power_->SetOnline(h, false, now);
+    }
+    (void)k;
+  }
+  if (!p.empty()) MarkDirty(occ_->cluster_of(p[0].first));
+}
+
+double Controller::JobEnergyJ(size_t job, double now) const {
+  const auto& run = runs_[job];
+  double e = 0;
+  for (size_t i = 0; i < run.placement.size() && i < run.energy0_j.size(); ++i) {
+    auto [h, k] = run.placement[i];
+    e += (power_->HostEnergyJ(h, now) - run.energy0_j[i]) * k / occ_->cores(h);
+  }
+  return e;
+}
+
+void Controller::EndJob(size_t job, double now) {
+  auto& run = runs_[job];
+  auto& rec = records_[job];
+  rec.end_s = now;
+  rec.status = metrics::JobStatus::kCompleted;
+  rec.energy_j += JobEnergyJ(job, now);
+  ReleasePlacement(run.placement, run.pstate, 1.0, now);
+  run.remaining_s = 0;
+  --running_;
+  ++done_;
+}
+
+void Controller::ChangePstate(size_t job, int pstate, double now) {
+  auto& run = runs_[job];
+  auto& rec = records_[job];
+  if (rec.status != metrics::JobStatus::kRunning || pstate < 0 ||
+      pstate >= num_pstates(rec.cluster)) {
+    Internal(absl::StrCat("scheduler set job ", rec.id, " to pstate ", pstate));
+  }
+  if (pstate == run.pstate) return;
+  ends_.erase(EndKey{run.end_s, run.start_seq, job});
+  run.remaining_s = std::max(0.0, run.remaining_s - (now - run.last_s) *
+                                                        pstate_speed(rec.cluster, run.pstate));
+  run.last_s = now;
+  power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
+  run.pstate = pstate;
+  const double speed = pstate_speed(rec.cluster, pstate);
+  run.end_s = now + run.remaining_s / speed;
+  ends_.emplace(run.end_s, run.start_seq, job);
+  MarkDirty(rec.cluster);
+}
+
+void Controller::Preempt(size_t job, double now) {
+  auto& run = runs_[job];
+  auto& rec = records_[job];
+  if (rec.status != metrics::JobStatus::kRunning) {
+    Internal(absl::StrCat("scheduler preempted job ", rec.id, " which is not running"));
+  }
+  ends_.erase(EndKey{run.end_s, run.start_seq, job});
+  const double left = std::max(
+      0.0, run.remaining_s - (now - run.last_s) * pstate_speed(rec.cluster, run.pstate));
+  sched::KillInfo info;
+  info.reason = sched::KillReason::kPreempted;
+  info.done_s = run.attempt_s - left;
+  info.lost_s = info.done_s;  // no checkpoints yet: the attempt's work is lost
+  info.remaining_s = wl_.jobs[job].run_s;
+  rec.energy_j += JobEnergyJ(job, now);
+  ReleasePlacement(run.placement, run.pstate, 1.0, now);
+  run.placement.clear();
+  run.energy0_j.clear();
+  run.remaining_s = info.remaining_s;
+  rec.status = metrics::JobStatus::kQueued;
+  rec.preemptions += 1;
+  rec.lost_work_s += info.lost_s;
+  --running_;
+  kills_.push_back(job);
+  kill_info_.push_back(info);
+}
+
+void Controller::PlaceReplica(size_t r, int cluster, double now) {
+  const int64_t tp = replica_requests_[r].accelerators;
+  auto p = occ_->Find(cluster, tp, /*one_host=*/true);
+  if (p.empty()) {
+    Internal(absl::StrCat("scheduler placed replica ", r, " on cluster ",
+                          fleet_.clusters[cluster].name, " without room"));
+  }
+  occ_->Hold(p);
+  power_->HoldAll(p, 0, 0.0, now);  // dynamic energy comes from its measured load (ticks)
+  serving_acc_[cluster] += tp;
+  serving_->OnPlaced(r, cluster, p, now);
+  MarkDirty(cluster);
+}
+
+void Controller::MarkDirty(int c) {
+  if (!dirty_[c]) {
+    dirty_[c] = 1;
+    dirty_list_.push_back(c);
+  }
+}
+
+void Controller::EmitSamples(double now) {
+  std::sort(dirty_list_.begin(), dirty_list_.end());
+  std::vector<int> sites;
+  for (int c : dirty_list_) {
+    dirty_[c] = 0;
+    metrics::ClusterSample s{now, c, occ_->held_in(c), occ_->online(c), serving_acc_[c],
+                             power_->cluster_power_w(c)};
+    // One row per cluster and instant: a later state at the same instant replaces the earlier.
+    if (last_sample_[c] >= 0 && samples_[last_sample_[c]].time_s == now) {
+      samples_[last_sample_[c]] = s;
+    } else {
+      last_sample_[c] = static_cast<int64_t>(samples_.size());
+      samples_.push_back(s);
+    }
+    if (cluster_site_[c] >= 0) sites.push_back(cluster_site_[c]);
+  }
+  dirty_list_.clear();
+  std::sort(sites.begin(), sites.end());
+  sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
+  for (int s : sites) {
+    metrics::SiteSample x{now, s, power_->SiteItPowerW(s), power_->SiteFacilityPowerW(s),
+                          fleet_.sites[s].power_cap_w};
+    if (last_site_sample_[s] >= 0 && site_samples_[last_site_sample_[s]].time_s == now) {
+      site_samples_[last_site_sample_[s]] = x;
+    } else {
+      last_site_sample_[s] = static_cast<int64_t>(site_samples_.size());
+      site_samples_.push_back(x);
+    }
+  }
+}
+
+void Controller::MaybeProgress(double now, bool force) {
+  if (!cfg_.progress) return;
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0_).count();
+  if (!force && wall - last_progress_wall_ < 1.0) return;
+  last_progress_wall_ = wall;
+  double frac;
+  if (cfg_.horizon_s > 0) {
+    frac = std::min(1.0, now / cfg_.horizon_s);
+  } else {
+    frac = records_.empty() ? 1.0 : static_cast<double>(done_) / records_.size();
+  }
+  const double rate = wall > 0 ? events_ / wall : 0;
+  const double eta = frac > 0 ? wall * (1 - frac) / frac : 0;
+  std::fprintf(stderr,
+               "[fleetsim] sim t=%.0f s (%.2f d) %5.1f%% | jobs done %lld/%zu | %.0f events/s | "
+               "wall %.1f s | ETA %.1f s\n",
+               now, now / 86400, 100 * frac, static_cast<long long>(done_), records_.size(), rate,
+               wall, eta);
+}
+
+void Controller::Finish(double end_s, metrics::RunResult* out) {
+  MaybeProgress(end_s, true);
+  const int nc = num_clusters();
+  out->end_time_s = end_s;
+  out->cluster_energy_j.assign(nc, 0);
+  for (int h = 0; h < occ_->num_hosts(); ++h) {
+    out->cluster_energy_j[occ_->cluster_of(h)] += power_->HostEnergyJ(h, end_s);
+  }
+  out->cluster_serving_energy_j =
+      serving_ ? serving_->dynamic_energy_j() : std::vector<double>(nc, 0.0);
+  // Jobs still running: the accelerator share of their hosts' energy so far.
+  for (size_t j = 0; j < records_.size(); ++j) {
+    if (records_[j].status == metrics::JobStatus::kRunning) records_[j].energy_j += JobEnergyJ(j, end_s);
+  }
+  // Final rows at the end time close every step function.
+  for (int c = 0; c < nc; ++c) MarkDirty(c);
+  EmitSamples(end_s);
+  out->fleet = fleet_;
+  out->jobs = std::move(records_);
+  out->samples = std::move(samples_);
+  out->site_samples = std::move(site_samples_);
+  if (serving_) {
+    out->replicas = std::move(serving_->records());
+    out->serving_sites = std::move(serving_->site_samples());
+    out->serving_request_sample_rate = serving_->request_sample_rate();
+    out->serving = serving_->TakeServing();
+  }
+  out->events = events_;
+  out->batches = batches_;
+}
+
+}  // namespace fleetsim::engine

@@ -1,0 +1,150 @@
+// The controller: fleetsim's event loop, as plain C++ (no SimGrid). The SimGrid engine
+// (engine.h) only supplies the clock: it asks NextTime(), advances SimGrid's clock there, and
+// calls RunInstant(t). Tests drive a Controller directly (tests/engine/).
+//
+// One instant t, in order:
+//   1. serving advances to t; jobs whose work ends at t are released (start order);
+//   2. the serving tick at t: usage -> energy, drained replicas released, autoscaling;
+//   3. build-out: tranches coming online or retiring at t;
+//   4. events to the scheduler in canonical order (sched/scheduler.h), each answer applied
+//      before the next event: submissions, terminations, kills, capacity, power;
+//   5. one utilization row per changed cluster and one power row per changed site.
+//
+// Cost: a job start or end is O(log jobs running) for the end-time queue plus O(hosts it holds)
+// in Occupancy and PowerAccountant; nothing per host of the fleet, no SimGrid activity or actor.
+// Run time of a job at pstate p = remaining nominal work / speed(p); a pstate change re-times the
+// remaining work exactly. Jobs have no checkpoints yet: a killed job restarts from the beginning
+// (KillInfo::lost_s = done_s).
+#ifndef FLEETSIM_SIM_ENGINE_CONTROLLER_H_
+#define FLEETSIM_SIM_ENGINE_CONTROLLER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "sim/capacity/timeline.h"
+#include "sim/engine/config.h"
+#include "sim/engine/serving_wiring.h"
+#include "sim/metrics/records.h"
+#include "sim/placement/occupancy.h"
+#include "sim/platform/fleet.h"
+#include "sim/power/accountant.h"
+#include "sim/sched/scheduler.h"
+#include "sim/workload/job.h"
+
+namespace fleetsim::engine {
+
+class Controller : public sched::ClusterView {
+ public:
+  // Validates the workload and serving plan against `fleet` (errors: InvalidArgument naming the
+  // job, deployment or platform) and sets every cluster's state at t = 0.
+  static absl::StatusOr<std::unique_ptr<Controller>> Create(const EngineConfig& config,
+                                                            const workload::Workload& workload,
+                                                            platform::Fleet fleet);
+
+  // The next instant with something to do; +infinity when the run is over.
+  double NextTime() const;
+  // Processes instant `now_s` (>= every earlier instant).
+  void RunInstant(double now_s);
+  // Closes the run at `end_s` (the last instant) and moves every record into `out`.
+  void Finish(double end_s, metrics::RunResult* out);
+
+  const platform::Fleet& fleet() const { return fleet_; }
+  const power::PowerAccountant& power() const { return *power_; }
+  const placement::Occupancy& occupancy() const { return *occ_; }
+  const std::vector<metrics::JobRecord>& records() const { return records_; }
+
+  // sched::ClusterView
+  int num_clusters() const override { return static_cast<int>(fleet_.clusters.size()); }
+  int64_t capacity(int c) const override { return occ_->online(c); }
+  int64_t free(int c) const override { return occ_->free(c); }
+  int num_pstates(int c) const override {
+    return static_cast<int>(fleet_.clusters[c].pstates.size());
+  }
+  double pstate_speed(int c, int p) const override;
+  int num_sites() const override { return static_cast<int>(fleet_.sites.size()); }
+  int site_of(int c) const override { return cluster_site_[c]; }
+  double site_cap_w(int s) const override { return site_cap_w_[s]; }
+  double site_power_w(int s) const override { return power_->SiteFacilityPowerW(s); }
+  double added_power_w(int c, int64_t accelerators, int pstate) const override;
+
+ private:
+  Controller(const EngineConfig& config, const workload::Workload& workload,
+             platform::Fleet fleet);
+  absl::Status Setup();
+
+  struct JobRun {
+    placement::Placement placement;
+    std::vector<double> energy0_j;  // host energies at start, per placement entry
+    int pstate = 0;
+    double remaining_s = 0;  // nominal seconds of work left at last_s
+    double attempt_s = 0;    // nominal work at the start of this attempt
+    double last_s = 0;
+    double end_s = 0;
+    int64_t start_seq = -1;
+  };
+  using EndKey = std::tuple<double, int64_t, size_t>;  // end time, start seq, job
+
+  void Deliver(const sched::Event& ev, double now_s);
+  void Apply(double now_s);
+  void StartJob(size_t job, int cluster, int pstate, double now_s);
+  void EndJob(size_t job, double now_s);  // completed: release, record
+  void ChangePstate(size_t job, int pstate, double now_s);
+  void Preempt(size_t job, double now_s);
+  void ReleasePlacement(const placement::Placement& p, int pstate, double activity, double now_s);
+  void PlaceReplica(size_t r, int cluster, double now_s);
+  double JobEnergyJ(size_t job, double now_s) const;
+  size_t JobIndex(sched::JobId id) const;
+  void MarkDirty(int cluster);
+  void EmitSamples(double now_s);
+  void MaybeProgress(double now_s, bool force);
+
+  const EngineConfig& cfg_;
+  const workload::Workload& wl_;
+  platform::Fleet fleet_;
+  capacity::Timeline timeline_;
+  std::unique_ptr<placement::Occupancy> occ_;
+  std::unique_ptr<power::PowerAccountant> power_;
+  std::unique_ptr<sched::Scheduler> sched_;
+  std::unique_ptr<ServingWiring> serving_;
+  std::vector<int> cluster_site_;
+  std::vector<double> site_cap_w_;   // +infinity when uncapped
+  std::vector<std::vector<std::pair<int, int>>> tranche_hosts_;  // [cluster][tranche] -> [begin, end)
+
+  std::vector<sched::JobRequest> requests_;
+  std::vector<metrics::JobRecord> records_;
+  std::vector<JobRun> runs_;
+  std::set<EndKey> ends_;
+  absl::flat_hash_map<int64_t, size_t> id_index_;  // job id -> workload index
+  std::deque<sched::JobRequest> replica_requests_;  // by replica index (stable addresses)
+  std::vector<int64_t> serving_acc_;                // per cluster
+  std::vector<size_t> kills_;                       // preempted jobs to report at this instant
+  std::vector<sched::KillInfo> kill_info_;
+  sched::Decisions decisions_;
+
+  size_t next_submit_ = 0, next_cap_ = 0;
+  int64_t seq_ = 0, start_seq_ = 0, running_ = 0, done_ = 0;
+  bool first_ = true, stopped_ = false;
+
+  std::vector<char> dirty_;
+  std::vector<int> dirty_list_;
+  std::vector<metrics::ClusterSample> samples_;
+  std::vector<int64_t> last_sample_;
+  std::vector<metrics::SiteSample> site_samples_;
+  std::vector<int64_t> last_site_sample_;
+
+  int64_t events_ = 0, batches_ = 0;
+  std::chrono::steady_clock::time_point wall0_;
+  double last_progress_wall_ = 0;
+};
+
+}  // namespace fleetsim::engine
+
+#endif  // FLEETSIM_SIM_ENGINE_CONTROLLER_H_

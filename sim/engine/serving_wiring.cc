@@ -1,0 +1,247 @@
+#include "sim/engine/serving_wiring.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "sim/power/model.h"
+
+namespace fleetsim::engine {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+bool SystemAllowed(const std::vector<std::string>& allowed, const std::string& system) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), system) != allowed.end();
+}
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
+    const serve::ServingPlan* plan, uint64_t seed, const platform::Fleet& fleet,
+    const std::string& platform_path) {
+  if (plan == nullptr || plan->empty()) return std::unique_ptr<ServingWiring>();
+  std::unique_ptr<ServingWiring> w(new ServingWiring(*plan, fleet));
+  const int nc = static_cast<int>(fleet.clusters.size());
+  w->cluster_perf_.resize(nc);
+  w->cluster_site_.resize(nc);
+  w->dynamic_energy_j_.assign(nc, 0);
+  for (int c = 0; c < nc; ++c) {
+    const auto& cl = fleet.clusters[c];
+    w->cluster_site_[c] = fleet.FindSite(cl.site);
+    serve::CatalogSystem cs{cl.system,         cl.vendor,         cl.peak_flops_bf16,
+                            cl.peak_flops_fp8, cl.peak_flops_fp4, cl.mem_bytes,
+                            cl.mem_bw_bytes_per_s};
+    w->cluster_perf_[c] = serve::ServingPerfFor(cs, nullptr);
+  }
+  serve::ServingOptions opt = plan->options;
+  opt.seed = seed;
+  auto sim = serve::ServingSim::Create(plan->streams, opt);
+  if (!sim.ok()) return sim.status();
+  w->serving_ = std::move(*sim);
+  for (size_t d = 0; d < plan->deployments.size(); ++d) {
+    const auto& dep = plan->deployments[d];
+    const serve::ServedModel* model = nullptr;
+    for (const auto& st : plan->streams) {
+      if (st.model.name == dep.model) model = &st.model;
+    }
+    std::vector<int> eligible;
+    for (int c = 0; c < nc; ++c) {
+      const auto& cl = fleet.clusters[c];
+      if (!SystemAllowed(dep.systems, cl.system) || cl.num_accelerators() < dep.tp) continue;
+      if (!serve::ReplicaPerf(w->cluster_perf_[c], dep.tp, *model).fits()) continue;
+      eligible.push_back(c);
+    }
+    if (eligible.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "serving.deployments[", d, "] (model ", dep.model, ", tp ", dep.tp, "): no cluster of ",
+          platform_path,
+          dep.systems.empty() ? "" : absl::StrCat(" of system ", absl::StrJoin(dep.systems, "|")),
+          " has ", dep.tp, " accelerators whose memory holds the model's weights"));
+    }
+    w->dep_clusters_.push_back(std::move(eligible));
+    w->autoscale_.emplace_back();
+    w->throttle_.push_back(1.0);
+    for (int i = 0; i < dep.replicas; ++i) w->Request(static_cast<int>(d), 0, "initial");
+  }
+  w->next_tick_s_ = plan->tick_s;
+  return w;
+}
+
+std::vector<ServingWiring::Want> ServingWiring::TakeWants() {
+  std::vector<Want> out;
+  out.swap(wants_);
+  return out;
+}
+
+void ServingWiring::Request(int deployment, double now_s, const char* reason) {
+  const auto& dep = plan_.deployments[deployment];
+  const size_t r = records_.size();
+  metrics::ReplicaRecord rec;
+  rec.index = static_cast<int>(r);
+  rec.model = dep.model;
+  rec.tp = dep.tp;
+  rec.reason = reason;
+  rec.request_s = now_s;
+  records_.push_back(rec);
+  rt_.push_back(Runtime{deployment, {}, 0, false, false});
+  wants_.push_back(Want{r, deployment});
+  ++autoscale_[deployment].pending;
+}
+
+void ServingWiring::OnPlaced(size_t r, int cluster, const placement::Placement& p, double now_s) {
+  auto& rt = rt_[r];
+  auto& rec = records_[r];
+  rt.placement = p;
+  rec.hosts = static_cast<int>(p.size());
+  serve::ReplicaSpec spec{rec.model, cluster_perf_[cluster], rec.tp};
+  auto id = serving_->AddReplica(spec);
+  if (!id.ok()) {  // Create checked that the model fits every eligible cluster
+    std::fprintf(stderr, "internal error: %s\n", std::string(id.status().message()).c_str());
+    std::abort();
+  }
+  if (throttle_[rt.deployment] != 1.0) serving_->SetSpeedFactor(*id, throttle_[rt.deployment]);
+  rec.serve_id = *id;
+  rec.start_s = now_s;
+  rec.cluster = cluster;
+  live_.push_back(r);
+  --autoscale_[rt.deployment].pending;
+  serve_id_index_[*id] = r;
+}
+
+void ServingWiring::Throttle(int d, double share) {
+  throttle_[d] = share;
+  for (size_t r : live_) {
+    if (rt_[r].deployment == d && !rt_[r].ended) {
+      serving_->SetSpeedFactor(records_[r].serve_id, share);
+    }
+  }
+}
+
+double ServingWiring::ReplicaCapacity(size_t deployment, int c) {
+  auto& cache = autoscale_[deployment].capacity_per_s;
+  if (cache.empty()) cache.assign(fleet_.clusters.size(), -1);
+  if (cache[c] < 0) {
+    const auto& dep = plan_.deployments[deployment];
+    cache[c] =
+        serving_->ReplicaCapacityPerS(serve::ReplicaSpec{dep.model, cluster_perf_[c], dep.tp});
+  }
+  return cache[c];
+}
+
+double ServingWiring::SlopeW(int c) const {
+  const auto& cl = fleet_.clusters[c];
+  return power::AcceleratorSlopeW(cl.pstates[0], cl.accelerators_per_host);
+}
+
+void ServingWiring::Tick(double now_s, const placement::Occupancy& occ,
+                         power::PowerAccountant& power, const std::vector<double>& site_cap_w,
+                         std::vector<size_t>* released) {
+  const double dt = now_s - last_tick_s_;
+  // Per (cluster, deployment) sums for serving_sites.csv, in cluster then deployment order.
+  std::map<std::pair<int, int>, metrics::ServingSiteSample> site_rows;
+  for (const auto& u : serving_->TakeUsage()) {
+    const size_t r = serve_id_index_.at(u.id);
+    auto& rt = rt_[r];
+    auto& rec = records_[r];
+    const int c = rec.cluster;
+    // A throttled replica runs its clocks at `share`: its load is measured against the slower
+    // rate, and its dynamic power at full load is share x the unthrottled figure.
+    const double slope_w = SlopeW(c) * throttle_[rt.deployment];
+    const double energy_j = u.load_s * slope_w * rec.tp;
+    auto& row = site_rows[{c, rt.deployment}];
+    row.replicas += 1;
+    row.accelerators += rec.tp;
+    row.output_tokens += u.output_tokens;
+    row.load_s += u.load_s;
+    row.dynamic_energy_j += energy_j;
+    rec.load_s += u.load_s;
+    rec.output_tokens += u.output_tokens;
+    rec.energy_j += energy_j;
+    dynamic_energy_j_[c] += energy_j;
+    // The energy goes to the replica's hosts in proportion to its accelerators there.
+    for (auto [h, k] : rt.placement) power.AddEnergyJ(h, energy_j * k / rec.tp);
+    const double w = u.removed || dt <= 0 ? 0.0 : energy_j / dt;
+    power.AddShownPowerW(c, w - rt.shown_w);
+    rt.shown_w = w;
+    if (u.removed) {
+      rt.ended = true;
+      rec.end_s = now_s;
+      released->push_back(r);
+    }
+  }
+  std::sort(released->begin(), released->end());
+  for (auto& [key, row] : site_rows) {
+    row.time_s = now_s;
+    row.interval_s = dt;
+    row.cluster = key.first;
+    row.model = plan_.deployments[key.second].model;
+    site_samples_.push_back(std::move(row));
+  }
+
+  // Live replicas (placed, not gone), in request order; drop those that just left.
+  live_.erase(std::remove_if(live_.begin(), live_.end(), [this](size_t r) { return rt_[r].ended; }),
+              live_.end());
+  std::sort(live_.begin(), live_.end());
+
+  // Power headroom for power-aware routing: the site's cap minus its facility power now.
+  const auto& deps = plan_.deployments;
+  std::vector<std::vector<size_t>> active(deps.size());  // per deployment: serving, not draining
+  for (size_t r : live_) {
+    const int si = cluster_site_[records_[r].cluster];
+    serving_->SetPowerHeadroom(records_[r].serve_id, site_cap_w[si] - power.SiteFacilityPowerW(si));
+    if (!rt_[r].draining) active[rt_[r].deployment].push_back(r);
+  }
+
+  // Autoscaling: replicas requested or serving (not draining) follow PlanReplicas.
+  for (size_t d = 0; d < deps.size(); ++d) {
+    if (!deps[d].autoscale) continue;
+    const int pending = autoscale_[d].pending;
+    // Capacity-based plan: replicas may run on systems of different speed. Drain order: the
+    // slowest first, the newest among equals.
+    std::vector<size_t> order = active[d];
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const double ca = ReplicaCapacity(d, records_[a].cluster);
+      const double cb = ReplicaCapacity(d, records_[b].cluster);
+      return ca != cb ? ca < cb : a > b;
+    });
+    std::vector<double> caps;
+    for (size_t r : order) caps.push_back(ReplicaCapacity(d, records_[r].cluster));
+    // Where a new replica would land now: the first eligible cluster with room (the queue
+    // schedulers' rule for requests that fit now); without room anywhere, count it at the
+    // slowest eligible system.
+    double new_cap = kInf;
+    for (int c : dep_clusters_[d]) new_cap = std::min(new_cap, ReplicaCapacity(d, c));
+    for (int c : dep_clusters_[d]) {
+      if (occ.free(c) >= deps[d].tp) {
+        new_cap = ReplicaCapacity(d, c);
+        break;
+      }
+    }
+    auto& as = autoscale_[d];
+    const serve::ScalePlan plan = serve::PlanReplicas(
+        deps[d].policy, caps, pending, new_cap, serving_->TakeDemandRate(deps[d].model),
+        serving_->Backlog(deps[d].model), deps[d].drain_s);
+    if (plan.add > 0) {
+      for (int i = 0; i < plan.add; ++i) Request(static_cast<int>(d), now_s, "scale_up");
+      as.last_change_s = now_s;
+      continue;
+    }
+    // Scale down after a quiet period only (queued requests cannot be withdrawn).
+    if (plan.drain.empty() || now_s - as.last_change_s < deps[d].cooldown_s) continue;
+    as.last_change_s = now_s;
+    for (int i : plan.drain) {
+      const size_t r = order[i];
+      rt_[r].draining = true;
+      records_[r].drain_s = now_s;
+      serving_->RemoveReplica(records_[r].serve_id);
+    }
+  }
+  last_tick_s_ = now_s;
+  ++tick_index_;
+  next_tick_s_ = (tick_index_ + 1) * plan_.tick_s;
+}
+
+}  // namespace fleetsim::engine

@@ -1,0 +1,122 @@
+#include "sim/power/accountant.h"
+
+#include "sim/power/model.h"
+
+namespace fleetsim::power {
+
+PowerAccountant::PowerAccountant(const platform::Fleet& fleet, const std::vector<int>& host_cluster)
+    : fleet_(fleet), cluster_w_(fleet.clusters.size(), 0), shown_w_(fleet.clusters.size(), 0) {
+  hosts_.resize(host_cluster.size());
+  for (size_t h = 0; h < host_cluster.size(); ++h) {
+    Host& x = hosts_[h];
+    x.cluster = host_cluster[h];
+    x.cores = fleet.clusters[x.cluster].accelerators_per_host;
+    x.power_w = PowerOf(x);
+    cluster_w_[x.cluster] += x.power_w;
+  }
+}
+
+double PowerAccountant::PowerOf(const Host& h) const {
+  const auto& cl = fleet_.clusters[h.cluster];
+  if (!h.online) return cl.off_w;
+  if (h.held <= 0) return cl.pstates[0].idle_w;
+  return h.eps_sum_w / h.held + h.dyn_w;
+}
+
+void PowerAccountant::Settle(Host& h, double now_s) {
+  if (now_s > h.last_s) {
+    h.energy_j += h.power_w * (now_s - h.last_s);
+    h.last_s = now_s;
+  }
+}
+
+void PowerAccountant::Refresh(Host& h) {
+  if (h.held == 0) h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
+  const double w = PowerOf(h);
+  cluster_w_[h.cluster] += w - h.power_w;
+  h.power_w = w;
+}
+
+void PowerAccountant::Hold(int host, int k, int pstate, double activity, double now_s) {
+  Host& h = hosts_[host];
+  Settle(h, now_s);
+  const auto& p = fleet_.clusters[h.cluster].pstates[pstate];
+  h.held += k;
+  h.eps_sum_w += k * p.epsilon_w;
+  h.dyn_w += k * activity * AcceleratorSlopeW(p, h.cores);
+  Refresh(h);
+}
+
+void PowerAccountant::Release(int host, int k, int pstate, double activity, double now_s) {
+  Host& h = hosts_[host];
+  Settle(h, now_s);
+  const auto& p = fleet_.clusters[h.cluster].pstates[pstate];
+  h.held -= k;
+  h.eps_sum_w -= k * p.epsilon_w;
+  h.dyn_w -= k * activity * AcceleratorSlopeW(p, h.cores);
+  Refresh(h);
+}
+
+void PowerAccountant::HoldAll(const placement::Placement& pl, int pstate, double activity,
+                              double now_s) {
+  for (auto [h, k] : pl) Hold(h, k, pstate, activity, now_s);
+}
+
+void PowerAccountant::ReleaseAll(const placement::Placement& pl, int pstate, double activity,
+                                 double now_s) {
+  for (auto [h, k] : pl) Release(h, k, pstate, activity, now_s);
+}
+
+void PowerAccountant::Change(const placement::Placement& pl, int old_pstate, double old_activity,
+                             int new_pstate, double new_activity, double now_s) {
+  for (auto [host, k] : pl) {
+    Host& h = hosts_[host];
+    Settle(h, now_s);
+    const auto& cl = fleet_.clusters[h.cluster];
+    const auto& po = cl.pstates[old_pstate];
+    const auto& pn = cl.pstates[new_pstate];
+    h.eps_sum_w += k * (pn.epsilon_w - po.epsilon_w);
+    h.dyn_w += k * (new_activity * AcceleratorSlopeW(pn, h.cores) -
+                    old_activity * AcceleratorSlopeW(po, h.cores));
+    Refresh(h);
+  }
+}
+
+void PowerAccountant::SetOnline(int host, bool online, double now_s) {
+  Host& h = hosts_[host];
+  if (h.online == online) return;
+  Settle(h, now_s);
+  h.online = online;
+  Refresh(h);
+}
+
+void PowerAccountant::AddEnergyJ(int host, double energy_j) { hosts_[host].energy_j += energy_j; }
+
+void PowerAccountant::AddShownPowerW(int cluster, double delta_w) { shown_w_[cluster] += delta_w; }
+
+double PowerAccountant::HostEnergyJ(int host, double now_s) const {
+  const Host& h = hosts_[host];
+  return h.energy_j + (now_s > h.last_s ? h.power_w * (now_s - h.last_s) : 0.0);
+}
+
+double PowerAccountant::SiteItPowerW(int site) const {
+  double w = 0;
+  for (int c : fleet_.sites[site].clusters) w += cluster_power_w(c);
+  return w;
+}
+
+double PowerAccountant::AddedPowerW(const placement::Placement& pl, int pstate) const {
+  double added = 0;
+  for (auto [host, k] : pl) {
+    Host h = hosts_[host];
+    const double before = PowerOf(h);
+    const auto& p = fleet_.clusters[h.cluster].pstates[pstate];
+    h.held += k;
+    h.eps_sum_w += k * p.epsilon_w;
+    h.dyn_w += k * AcceleratorSlopeW(p, h.cores);
+    added += PowerOf(h) - before;
+  }
+  return added;
+}
+
+}  // namespace fleetsim::power
