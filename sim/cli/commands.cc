@@ -35,8 +35,12 @@ Usage:
   fleetsim replay-swf TRACE.swf --out DIR [--policy fcfs|easy] [--estimates user|exact]
                      [--processors N] [--accelerators-per-host K] [--quiet]
       Replay a Standard Workload Format trace on a homogeneous cluster of N processors
-      (default: the trace's MaxProcs header), K processors per SimGrid host (default 1).
-      Jobs are cleaned with the predictsim rules (see workloads/README.md).
+      (default: the trace's MaxProcs header), K processors per SimGrid host (default: the
+      largest divisor of N not above 64). Grouping never changes a schedule or an energy:
+      placement counts processors, power is linear in busy processors (100 W idle, 200 W busy
+      each, nominal) and a job's energy is its processors' share; only jobs.csv's hosts column
+      and the run time depend on K. Jobs are cleaned with the predictsim rules (see
+      workloads/README.md).
   fleetsim platform build|info ...
       Generate platform files from the catalogue / describe a platform (fleetsim platform --help).
 
@@ -49,7 +53,8 @@ Options:
   --estimates user|exact    replay-swf run-time estimates: the trace's requested times, or the
                             actual run times (clairvoyant); default user
   --processors N            replay-swf cluster size (default: MaxProcs from the trace header)
-  --accelerators-per-host K replay-swf processors per SimGrid host (default 1)
+  --accelerators-per-host K replay-swf processors per SimGrid host (default: the largest
+                            divisor of the cluster size not above 64)
   --quiet                   no progress lines on stderr
   --help, -h                this text
 
@@ -183,7 +188,9 @@ int ReplaySwfCommand(const Options& o) {
   if (o.estimates != "user" && o.estimates != "exact") {
     return Usage(absl::StrCat("--estimates: expected user or exact, got '", o.estimates, "'"));
   }
-  if (o.accelerators_per_host < 1) return Usage("--accelerators-per-host must be >= 1");
+  if (o.accelerators_per_host != kAutoPerHost && o.accelerators_per_host < 1) {
+    return Usage("--accelerators-per-host must be >= 1");
+  }
   if (o.processors < 0) return Usage("--processors must be >= 1");
   workload::SwfOptions opt;
   opt.estimates = o.estimates == "exact" ? workload::SwfEstimates::kExact : workload::SwfEstimates::kUser;
@@ -198,21 +205,33 @@ int ReplaySwfCommand(const Options& o) {
   if (trace->workload.jobs.empty()) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(o.positional[0], ": no jobs")));
   }
-  const int64_t k = o.accelerators_per_host;
+  // Default grouping: the largest divisor of the cluster size not above 64. Schedules never
+  // depend on it (placement counts accelerators, power is linear in busy processors and a job's
+  // energy is its processors' share), only the jobs.csv hosts column and the run time do.
+  int64_t k = o.accelerators_per_host;
+  if (k == kAutoPerHost) {
+    k = 1;
+    for (int64_t d = std::min<int64_t>(64, procs); d >= 1; --d) {
+      if (procs % d == 0) {
+        k = d;
+        break;
+      }
+    }
+  }
   const int64_t nhosts = procs / k;
   if (procs % k != 0) {
     return Usage(absl::StrCat("--accelerators-per-host ", k, " must divide the cluster size ", procs));
   }
   // A homogeneous cluster: speed 1 flop/s per processor keeps run times exact integers.
-  // Power: nominal 100 W idle / 200 W busy per processor (not a hardware figure; see
-  // platforms/SOURCES.md "Nominal values").
+  // Power: nominal 100 W idle / 200 W busy per processor, linear in busy processors
+  // (epsilon = idle; not a hardware figure; see platforms/SOURCES.md "Nominal values").
   std::string xml = absl::StrCat(
       "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
       "<platform version=\"4.1\">\n<zone id=\"swf\" routing=\"Full\">\n"
       "  <prop id=\"fleetsim.kind\" value=\"site\"/>\n"
       "  <cluster id=\"swf.cluster\" prefix=\"swf.cluster-\" suffix=\"\" radical=\"0-", nhosts - 1,
       "\" speed=\"1f\" core=\"", k, "\" bw=\"10GBps\" lat=\"0us\">\n",
-      "    <prop id=\"wattage_per_state\" value=\"", 100 * k, ":", 100 * k + 100, ":", 200 * k, "\"/>\n",
+      "    <prop id=\"wattage_per_state\" value=\"", 100 * k, ":", 100 * k, ":", 200 * k, "\"/>\n",
       "    <prop id=\"wattage_off\" value=\"0\"/>\n",
       "    <prop id=\"fleetsim.cluster\" value=\"swf\"/>\n",
       "    <prop id=\"fleetsim.site\" value=\"swf\"/>\n",

@@ -3,12 +3,16 @@
 #ifndef FLEETSIM_SIM_CLI_COMMANDS_H_
 #define FLEETSIM_SIM_CLI_COMMANDS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace fleetsim::cli {
 
 // Parsed common options (see kUsage in commands.cc).
+// replay-swf: --accelerators-per-host not given (group processors by the documented rule).
+inline constexpr int64_t kAutoPerHost = INT64_MIN;
+
 struct Options {
   std::string out_dir;
   bool has_seed = false;
@@ -18,7 +22,7 @@ struct Options {
   std::string policy = "easy";
   std::string estimates = "user";
   int64_t processors = 0;
-  int64_t accelerators_per_host = 1;
+  int64_t accelerators_per_host = kAutoPerHost;
   std::vector<std::string> positional;
   std::string command_line;
 };

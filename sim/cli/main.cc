@@ -17,7 +17,7 @@ ABSL_FLAG(bool, quiet, false, "no progress on stderr");
 ABSL_FLAG(std::string, policy, "easy", "replay-swf policy: fcfs|easy");
 ABSL_FLAG(std::string, estimates, "user", "replay-swf estimates: user|exact");
 ABSL_FLAG(int64_t, processors, 0, "replay-swf cluster size (0 = MaxProcs)");
-ABSL_FLAG(int64_t, accelerators_per_host, 1, "replay-swf processors per host");
+ABSL_FLAG(int64_t, accelerators_per_host, fleetsim::cli::kAutoPerHost, "replay-swf processors per host");
 
 namespace fleetsim::cli {
 

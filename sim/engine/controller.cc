@@ -324,8 +324,6 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
     Internal(absl::StrCat("scheduler started ", rec.id, " on cluster ",
                           fleet_.clusters[cluster].name, " without room"));
   }
-  run.energy0_j.clear();
-  for (auto [h, k] : run.placement) run.energy0_j.push_back(power_->HostEnergyJ(h, now));
   occ_->Hold(run.placement);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
@@ -358,13 +356,12 @@ void Controller::ReleasePlacement(const placement::Placement& p, int pstate, dou
 }
 
 double Controller::JobEnergyJ(size_t job, double now) const {
+  // Its accelerators' share of their hosts' power at full load in its pstate: with power linear
+  // in busy accelerators this is the job's own draw, whatever else shares its hosts.
   const auto& run = runs_[job];
-  double e = 0;
-  for (size_t i = 0; i < run.placement.size() && i < run.energy0_j.size(); ++i) {
-    auto [h, k] = run.placement[i];
-    e += (power_->HostEnergyJ(h, now) - run.energy0_j[i]) * k / occ_->cores(h);
-  }
-  return e;
+  const auto& cl = fleet_.clusters[records_[job].cluster];
+  return (now - run.last_s) * static_cast<double>(requests_[job].accelerators) *
+         cl.pstates[run.pstate].full_w / cl.accelerators_per_host;
 }
 
 void Controller::EndJob(size_t job, double now) {
@@ -390,6 +387,7 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   ends_.erase(EndKey{run.end_s, run.start_seq, job});
   run.remaining_s = std::max(0.0, run.remaining_s - (now - run.last_s) *
                                                         pstate_speed(rec.cluster, run.pstate));
+  rec.energy_j += JobEnergyJ(job, now);
   run.last_s = now;
   power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
   run.pstate = pstate;
@@ -416,7 +414,6 @@ void Controller::Preempt(size_t job, double now) {
   rec.energy_j += JobEnergyJ(job, now);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
   run.placement.clear();
-  run.energy0_j.clear();
   run.remaining_s = info.remaining_s;
   rec.status = metrics::JobStatus::kQueued;
   rec.preemptions += 1;

@@ -82,11 +82,10 @@ class Controller : public sched::ClusterView {
 
   struct JobRun {
     placement::Placement placement;
-    std::vector<double> energy0_j;  // host energies at start, per placement entry
     int pstate = 0;
     double remaining_s = 0;  // nominal seconds of work left at last_s
     double attempt_s = 0;    // nominal work at the start of this attempt
-    double last_s = 0;
+    double last_s = 0;       // start, or last pstate change
     double end_s = 0;
     int64_t start_seq = -1;
   };

@@ -27,7 +27,8 @@ struct JobRecord {
   int cluster = -1;
   int hosts = 0;
   JobStatus status = JobStatus::kQueued;
-  double energy_j = 0;  // accelerator share of its hosts' energy while it ran (all attempts)
+  double energy_j = 0;  // its accelerators x full_w / accelerators per host x time, per pstate
+                        // (its own draw when power is linear in busy accelerators), all attempts
   int preemptions = 0;  // times it was stopped and put back in the queue
   double lost_work_s = 0;  // nominal seconds of work lost to preemptions (not checkpointed)
 };
