@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "gtest/gtest.h"
 #include "sim/sched/scheduler.h"
 #include "tests/sched/driver.h"
@@ -110,6 +112,62 @@ TEST(PriorityQueue, HigherPriorityStartsFirstFifoWithin) {
     EXPECT_EQ(st[2], 150) << policy;
     EXPECT_EQ(st[3], 200) << policy;
   }
+}
+
+}  // namespace
+}  // namespace fleetsim::sched
+
+namespace fleetsim::sched {
+namespace {
+
+// A killed job goes back to its original place in the queue (by priority, then submission
+// order), not behind jobs submitted after it: FCFS restarts it before B and C.
+TEST(Scheduler, KilledJobReturnsToItsPlaceInTheQueue) {
+  for (const char* policy : {"fcfs", "easy"}) {
+    auto s = *MakeScheduler(policy);
+    FakeClusterView view({10});
+    Decisions d;
+    JobRequest a = Job(1, 0, 100, 10), b = Job(2, 1, 100, 10), c = Job(3, 2, 100, 10);
+    a.seq = 0, b.seq = 1, c.seq = 2;
+    s->OnEvent(Event{EventKind::kJobSubmitted, 0, &a, 0, {}}, view, &d);
+    ASSERT_EQ(d.starts.size(), 1u);
+    view.Take(0, 10);
+    d.clear();
+    s->OnEvent(Event{EventKind::kJobSubmitted, 1, &b, 0, {}}, view, &d);
+    s->OnEvent(Event{EventKind::kJobSubmitted, 2, &c, 0, {}}, view, &d);
+    EXPECT_TRUE(d.empty());
+    // A is killed at t = 5 (a host failure): its accelerators are free again.
+    view.Give(0, 10);
+    KillInfo k{KillReason::kHostFailure, 5, 5, 100};
+    s->OnEvent(Event{EventKind::kJobKilled, 5, &a, 1, k}, view, &d);
+    ASSERT_EQ(d.starts.size(), 1u) << policy;
+    EXPECT_EQ(d.starts[0].job, 1) << policy;
+    EXPECT_EQ(s->queue_length(), 2u);
+  }
+}
+
+// Replicas hold their accelerators until released: EASY never counts them as free in the
+// future, so a reservation behind a replica is not made on an invented end time.
+TEST(Scheduler, EasyCountsReplicasAsHeldForever) {
+  auto s = *MakeScheduler("easy");
+  FakeClusterView view({10});
+  Decisions d;
+  JobRequest rep = Job(-1, 0, 1, 6);
+  rep.kind = RequestKind::kReplica;
+  rep.estimate_s = std::numeric_limits<double>::infinity();
+  rep.seq = 0;
+  s->OnEvent(Event{EventKind::kJobSubmitted, 0, &rep, 0, {}}, view, &d);
+  ASSERT_EQ(d.starts.size(), 1u);
+  view.Take(0, 6);
+  d.clear();
+  // Head needs 8: never fits while the replica holds 6, so no reservation can be honoured;
+  // a 4-accelerator job of any length backfills (it cannot delay a start that never comes).
+  JobRequest head = Job(1, 1, 100, 8), small = Job(2, 2, 1e6, 4);
+  head.seq = 1, small.seq = 2;
+  s->OnEvent(Event{EventKind::kJobSubmitted, 1, &head, 0, {}}, view, &d);
+  s->OnEvent(Event{EventKind::kJobSubmitted, 2, &small, 0, {}}, view, &d);
+  ASSERT_EQ(d.starts.size(), 1u);
+  EXPECT_EQ(d.starts[0].job, 2);
 }
 
 }  // namespace
