@@ -28,7 +28,7 @@ const platform::Cluster& ClusterOf(const RunResult& r, int c) { return r.fleet.c
 std::string JobsCsv(const RunResult& r) {
   CsvWriter w({"job_id", "submit_s", "start_s", "end_s", "wait_s", "run_s", "estimate_s",
                "accelerators", "hosts", "site", "cluster", "system", "vendor", "status",
-               "energy_j"});
+               "energy_j", "preemptions", "lost_work_s"});
   for (const auto& j : r.jobs) {
     w.Add(j.id).Add(j.submit_s);
     if (j.start_s >= 0) {
@@ -53,7 +53,7 @@ std::string JobsCsv(const RunResult& r) {
     } else {
       w.Add("").Add("").Add("").Add("");
     }
-    w.Add(JobStatusName(j.status)).Add(j.energy_j);
+    w.Add(JobStatusName(j.status)).Add(j.energy_j).Add(j.preemptions).Add(j.lost_work_s);
     w.EndRow();
   }
   return w.str();

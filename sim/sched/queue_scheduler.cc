@@ -1,6 +1,7 @@
 #include "sim/sched/queue_scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
@@ -119,6 +120,7 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
     double when = now_s;
     for (auto it = ends_[c].begin(); free < head.accelerators && it != ends_[c].end(); ++it) {
       if (it->first <= now_s) continue;  // already counted free by FreeNow
+      if (std::isinf(it->first)) break;  // replicas: held until released, never planned free
       when = it->first;
       free += it->second;
       // Include every job ending at the same instant.
