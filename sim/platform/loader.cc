@@ -233,10 +233,10 @@ absl::StatusOr<double> NumProp(const sg::Host* h, const std::string& path, const
   return d;
 }
 
-int64_t HostIndex(const std::string& name) {
+int64_t HostIndex(absl::string_view name) {
   size_t dash = name.rfind('-');
   int64_t i = 0;
-  if (dash != std::string::npos && absl::SimpleAtoi(name.substr(dash + 1), &i)) return i;
+  if (dash != absl::string_view::npos && absl::SimpleAtoi(name.substr(dash + 1), &i)) return i;
   return 0;
 }
 
@@ -280,9 +280,13 @@ absl::StatusOr<Fleet> ReadFleet(const sg::Engine& engine, const std::string& pat
   for (auto& [cname, zones] : groups) {
     std::vector<TrancheHosts> tranches;
     for (auto& [zone, hosts] : zones) {
-      std::sort(hosts.begin(), hosts.end(), [](sg::Host* a, sg::Host* b) {
-        return HostIndex(a->get_name()) < HostIndex(b->get_name());
-      });
+      // Host order by the index in the name, each name read once (decorate, sort, undecorate).
+      std::vector<std::pair<int64_t, sg::Host*>> keyed;
+      keyed.reserve(hosts.size());
+      for (sg::Host* h : hosts) keyed.emplace_back(HostIndex(h->get_name()), h);
+      std::stable_sort(keyed.begin(), keyed.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (size_t i = 0; i < keyed.size(); ++i) hosts[i] = keyed[i].second;
       std::string online = Prop(hosts.front(), "fleetsim.online");
       tranches.push_back({zone, std::move(hosts), std::move(online), TrailingNumber(zone)});
     }
