@@ -307,6 +307,10 @@ void Controller::Apply(double now) {
   decisions_.clear();
 }
 
+bool Controller::EndedNow(size_t job, double now) const {
+  return records_[job].status == metrics::JobStatus::kCompleted && records_[job].end_s == now;
+}
+
 size_t Controller::JobIndex(sched::JobId id) const {
   auto it = id_index_.find(id);
   if (it == id_index_.end()) Internal(absl::StrCat("scheduler named unknown job ", id));
@@ -379,6 +383,7 @@ void Controller::EndJob(size_t job, double now) {
 void Controller::ChangePstate(size_t job, int pstate, double now) {
   auto& run = runs_[job];
   auto& rec = records_[job];
+  if (EndedNow(job, now)) return;
   if (rec.status != metrics::JobStatus::kRunning || pstate < 0 ||
       pstate >= num_pstates(rec.cluster)) {
     Internal(absl::StrCat("scheduler set job ", rec.id, " to pstate ", pstate));
@@ -400,6 +405,7 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
 void Controller::Preempt(size_t job, double now) {
   auto& run = runs_[job];
   auto& rec = records_[job];
+  if (EndedNow(job, now)) return;
   if (rec.status != metrics::JobStatus::kRunning) {
     Internal(absl::StrCat("scheduler preempted job ", rec.id, " which is not running"));
   }

@@ -101,6 +101,10 @@ class Controller : public sched::ClusterView {
   void PlaceReplica(size_t r, int cluster, double now_s);
   double JobEnergyJ(size_t job, double now_s) const;
   size_t JobIndex(sched::JobId id) const;
+  // True if `job` completed at `now`: its end is physically done but the scheduler may not have
+  // been told yet (terminations come after submissions), so a pstate change or preemption of
+  // it at `now` is ignored.
+  bool EndedNow(size_t job, double now) const;
   void MarkDirty(int cluster);
   void EmitSamples(double now_s);
   void MaybeProgress(double now_s, bool force);

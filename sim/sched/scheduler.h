@@ -19,6 +19,8 @@
 // So a scheduler may preempt a job and start another in its place in one answer. Every decision
 // must be valid for the view it was made with plus the earlier decisions of the same answer;
 // the engine aborts with an internal error otherwise (a scheduler bug, never an input error).
+// One exception: a pstate change or preemption of a job whose work ended at this very instant
+// (its kJobFinished is still to come, after the submissions) is ignored.
 //
 // Work and time. A job's run_s (JobRequest::nominal_run_s, unknown to trace-replay schedulers,
 // who plan with estimate_s) is its duration at pstate 0. At pstate p it progresses at
