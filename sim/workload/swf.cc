@@ -80,9 +80,10 @@ absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& fi
     const int64_t cap = options.max_procs_override > 0 ? options.max_procs_override
                                                        : trace.max_procs;
 
-    if (run <= 0 || requested <= 0 || submit < 0) {
+    // The run field itself (not truncated) decides: 0 < run < 1 is a valid 1-second run.
+    if (f[3] <= 0 || requested <= 0 || submit < 0) {
       if (options.cleaning == SwfCleaning::kStrict) {
-        int field = run <= 0 ? 3 : (requested <= 0 ? 7 : 1);
+        int field = f[3] <= 0 ? 3 : (requested <= 0 ? 7 : 1);
         return LineError(file, line_no, field, "must be positive (strict cleaning)");
       }
       job.submit_s = std::max(submit, 1.0);
@@ -90,8 +91,10 @@ absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& fi
       job.estimate_s = 1;
       job.accelerators = std::max<int64_t>(1, allocated);
     } else {
-      double est = std::max({req_time, run, 1.0});
-      double r = std::max(std::min(run, est), 1.0);
+      const double est = std::max({req_time, run, 1.0});
+      // Lowered to the requested time as given (not to `est`, which is never below `run`);
+      // a missing request (<= 0) leaves the run as it is: see swf.h.
+      const double r = std::max(req_time > 0 ? std::min(run, req_time) : run, 1.0);
       int64_t procs = requested;
       if (cap > 0 && procs > cap) {
         if (options.cleaning == SwfCleaning::kStrict) {

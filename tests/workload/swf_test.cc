@@ -1,5 +1,9 @@
 #include "sim/workload/swf.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace fleetsim::workload {
@@ -8,7 +12,7 @@ namespace {
 constexpr char kTrace[] =
     "; MaxProcs: 8\n"
     // id submit wait run alloc cpu mem reqproc reqtime ...
-    "1 10 -1 100 4 -1 -1 4 50 -1 1 1 1 -1 -1 -1 -1 -1\n"     // run > requested: estimate raised
+    "1 10 -1 100 4 -1 -1 4 50 -1 1 1 1 -1 -1 -1 -1 -1\n"     // run > requested: run lowered
     "2 20 -1 0 4 -1 -1 4 50 -1 1 1 1 -1 -1 -1 -1 -1\n"       // run 0: 1-second job
     "3 30 -1 60.7 4 -1 -1 -1 300 -1 1 1 1 -1 -1 -1 -1 -1\n"  // reqproc -1: allocated; run truncated
     "4 5 -1 60 16 -1 -1 16 300 -1 1 1 1 -1 -1 -1 -1 -1\n";   // capped at MaxProcs, sorted first
@@ -22,8 +26,8 @@ TEST(Swf, PredictsimCleaningRules) {
   EXPECT_EQ(j[0].id, 4);  // submit 5 sorts first
   EXPECT_EQ(j[0].accelerators, 8);
   EXPECT_EQ(j[1].id, 1);
-  EXPECT_EQ(j[1].estimate_s, 100);
-  EXPECT_EQ(j[1].run_s, 100);
+  EXPECT_EQ(j[1].estimate_s, 100);  // raised to the recorded run
+  EXPECT_EQ(j[1].run_s, 50);        // lowered to the request
   EXPECT_EQ(j[2].id, 2);
   EXPECT_EQ(j[2].run_s, 1);
   EXPECT_EQ(j[2].estimate_s, 1);
@@ -31,6 +35,60 @@ TEST(Swf, PredictsimCleaningRules) {
   EXPECT_EQ(j[3].accelerators, 4);
   EXPECT_EQ(j[3].run_s, 60);
   EXPECT_EQ(j[3].estimate_s, 300);
+}
+
+// One job per line, submit = line number; returns {run_s, estimate_s} in file order.
+std::vector<std::pair<double, double>> RunsAndEstimates(const std::string& text,
+                                                        const SwfOptions& o = {}) {
+  auto t = ParseSwf(text, "r.swf", o);
+  EXPECT_TRUE(t.ok()) << t.status();
+  std::vector<std::pair<double, double>> out;
+  if (t.ok()) {
+    for (const auto& j : t->workload.jobs) out.emplace_back(j.run_s, j.estimate_s);
+  }
+  return out;
+}
+
+TEST(Swf, RunPastRequestIsLoweredToTheRequest) {
+  constexpr char kOver[] =
+      "; MaxProcs: 8\n"
+      // id submit wait run alloc cpu mem reqproc reqtime ...
+      "1 1 -1 100.9 1 -1 -1 1 50 -1 1 1 1 -1 -1 -1 -1 -1\n"   // truncated 100 > 50: run 50
+      "2 2 -1 100.9 1 -1 -1 1 200 -1 1 1 1 -1 -1 -1 -1 -1\n"  // within the request: run 100
+      "3 3 -1 50.7 1 -1 -1 1 50 -1 1 1 1 -1 -1 -1 -1 -1\n"    // truncated 50 = request: run 50
+      "4 4 -1 3601 1 -1 -1 1 3600 -1 1 1 1 -1 -1 -1 -1 -1\n"  // one second over: run 3600
+      "5 5 -1 100 1 -1 -1 1 -1 -1 1 1 1 -1 -1 -1 -1 -1\n"     // no request: run kept
+      "6 6 -1 100 1 -1 -1 1 0 -1 1 1 1 -1 -1 -1 -1 -1\n"      // request 0: run kept
+      "7 7 -1 0.5 1 -1 -1 1 300 -1 1 1 1 -1 -1 -1 -1 -1\n"    // 0 < run < 1: a valid 1 s run
+      "8 8 -1 5 1 -1 -1 1 0.5 -1 1 1 1 -1 -1 -1 -1 -1\n";     // request truncates to 0: kept
+  using P = std::pair<double, double>;
+  EXPECT_EQ(RunsAndEstimates(kOver), (std::vector<P>{{50, 100},
+                                                     {100, 200},
+                                                     {50, 50},
+                                                     {3600, 3601},
+                                                     {100, 100},
+                                                     {100, 100},
+                                                     {1, 300},
+                                                     {5, 5}}));
+  SwfOptions exact;
+  exact.estimates = SwfEstimates::kExact;
+  EXPECT_EQ(
+      RunsAndEstimates(kOver, exact),
+      (std::vector<P>{
+          {50, 50}, {100, 100}, {50, 50}, {3600, 3600}, {100, 100}, {100, 100}, {1, 1}, {5, 5}}));
+  // Strict cleaning applies the same rule (it only rejects what must be repaired).
+  SwfOptions strict;
+  strict.cleaning = SwfCleaning::kStrict;
+  EXPECT_EQ(RunsAndEstimates(kOver, strict)[0], (P{50, 100}));
+}
+
+TEST(Swf, SubSecondRunKeepsItsSubmitTime) {
+  // Not a 1-second repair job (those get submit max(submit, 1)): the run field is positive.
+  auto t = ParseSwf("1 0 -1 0.5 1 -1 -1 1 300 -1 1 1 1 -1 -1 -1 -1 -1\n", "s.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->workload.jobs[0].submit_s, 0);
+  EXPECT_EQ(t->workload.jobs[0].run_s, 1);
+  EXPECT_EQ(t->workload.jobs[0].estimate_s, 300);
 }
 
 TEST(Swf, ExactEstimates) {
