@@ -26,6 +26,9 @@ absl::Status LineError(const std::string& file, int line, int field, const std::
   return InputError(pos, absl::StrCat("field ", field + 1, " (", kFieldNames[field], ")"), msg);
 }
 
+// 2^53: every integer of at most this magnitude is exact in a double and fits int64_t.
+constexpr double kMaxExactInteger = 9007199254740992.0;
+
 bool HeaderInt(absl::string_view line, absl::string_view key, int64_t* out) {
   // "; MaxProcs: 100"
   absl::string_view s = absl::StripLeadingAsciiWhitespace(line.substr(1));
@@ -65,9 +68,17 @@ absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& fi
         return LineError(file, line_no, i, absl::StrCat("not a number: '", parts[i], "'"));
       }
     }
+    // The fields used: job id and processor counts (converted to int64_t, undefined beyond
+    // 2^63) and times (integer seconds). Beyond 2^53 a double no longer holds every integer.
+    for (int i : {0, 1, 3, 4, 7, 8}) {
+      if (std::fabs(f[i]) > kMaxExactInteger) {
+        return LineError(file, line_no, i,
+                         absl::StrCat("out of range: '", parts[i], "' (magnitude above 2^53)"));
+      }
+    }
+    if (f[0] != std::floor(f[0])) return LineError(file, line_no, 0, "must be an integer");
     JobSpec job;
     job.id = static_cast<int64_t>(f[0]);
-    if (f[0] != std::floor(f[0])) return LineError(file, line_no, 0, "must be an integer");
     if (!ids.insert(job.id).second) {
       return LineError(file, line_no, 0, absl::StrCat("duplicate job id ", job.id));
     }

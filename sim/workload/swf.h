@@ -45,8 +45,11 @@ struct SwfOptions {
   int64_t max_procs_override = 0;  // > 0: cap processors here instead of the header's MaxProcs
 };
 
-// Parses SWF text (`file` names it in errors). Malformed lines (not 18 numeric fields, duplicate
-// ids) are errors "file:line: field N (name): ...".
+// Parses SWF text (`file` names it in errors). Malformed lines are errors
+// "file:line: field N (name): ...": not 18 fields, a field that is not a finite number, a
+// non-integer or duplicate job id, or a job id, submit time, run time, processor count or
+// requested time of magnitude above 2^53 (9007199254740992; such values are not exact integers
+// in a double, and the id and processor counts are converted to int64_t).
 absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& file,
                                   const SwfOptions& options);
 // Reads a .swf file (or .swf.gz is not supported: decompress first).

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace fleetsim::workload {
@@ -119,6 +121,73 @@ TEST(Swf, MalformedLines) {
   auto c = LoadSwf("/no/such.swf", SwfOptions{});
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("/no/such.swf"), std::string::npos);
+}
+
+// A valid line with field `field` (1-based) replaced by `value`.
+std::string LineWith(int field, const std::string& value) {
+  std::vector<std::string> f = {"7",  "10", "-1", "100", "4",  "-1", "-1", "4",  "200",
+                                "-1", "1",  "1",  "1",   "-1", "-1", "-1", "-1", "-1"};
+  f[field - 1] = value;
+  std::string line = "; MaxProcs: 8\n";
+  for (const auto& v : f) line += v + " ";
+  return line + "\n";
+}
+
+TEST(Swf, HugeAndNonFiniteFieldsAreErrors) {
+  const char* kNames[] = {"",
+                          "job_number",
+                          "submit_time",
+                          "wait_time",
+                          "run_time",
+                          "allocated_processors",
+                          "average_cpu_time",
+                          "used_memory",
+                          "requested_processors",
+                          "requested_time"};
+  for (SwfCleaning cleaning : {SwfCleaning::kPredictsim, SwfCleaning::kStrict}) {
+    SwfOptions o;
+    o.cleaning = cleaning;
+    // Fields that are converted to integers: beyond 2^53 in magnitude is out of range.
+    for (int field : {1, 2, 4, 5, 8, 9}) {
+      for (const std::string v :
+           {"1e30", "-1e30", "1e300", "-9007199254740994", "9223372036854775808", "1e19"}) {
+        SCOPED_TRACE(absl::StrCat("field ", field, " = ", v));
+        auto t = ParseSwf(LineWith(field, v), "h.swf", o);
+        ASSERT_FALSE(t.ok());
+        EXPECT_EQ(t.status().message(),
+                  absl::StrCat("h.swf:2: field ", field, " (", kNames[field], "): out of range: '",
+                               v, "' (magnitude above 2^53)"));
+      }
+    }
+    // Every field: not finite is not a number (1e400 overflows to infinity).
+    for (int field = 1; field <= 18; ++field) {
+      for (const std::string v :
+           {"nan", "-nan", "inf", "-inf", "infinity", "NaN", "1e400", "-1e400"}) {
+        SCOPED_TRACE(absl::StrCat("field ", field, " = ", v));
+        auto t = ParseSwf(LineWith(field, v), "n.swf", o);
+        ASSERT_FALSE(t.ok());
+        const std::string prefix = absl::StrCat("n.swf:2: field ", field, " (");
+        EXPECT_EQ(t.status().message().substr(0, prefix.size()), prefix);
+        EXPECT_TRUE(
+            absl::EndsWith(t.status().message(), absl::StrCat("): not a number: '", v, "'")))
+            << t.status().message();
+      }
+    }
+  }
+  // Fields not used by the cleaning may hold any finite number.
+  auto t = ParseSwf(LineWith(10, "1e30"), "u.swf", SwfOptions{});
+  EXPECT_TRUE(t.ok()) << t.status();
+  // The bound itself is accepted: 2^53 processors are capped at MaxProcs.
+  t = ParseSwf(LineWith(5, "9007199254740992"), "b.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->workload.jobs[0].accelerators, 4);  // field 8 (requested) wins
+  t = ParseSwf(LineWith(8, "-9007199254740992"), "b.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->workload.jobs[0].accelerators, 4);  // requested <= 0: allocated
+  // Tiny values underflow to (nearly) zero and are accepted, as before.
+  t = ParseSwf(LineWith(4, "1e-400"), "t.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->workload.jobs[0].run_s, 1);  // run <= 0: a 1-second job
 }
 
 }  // namespace
