@@ -190,5 +190,40 @@ TEST(Swf, HugeAndNonFiniteFieldsAreErrors) {
   EXPECT_EQ(t->workload.jobs[0].run_s, 1);  // run <= 0: a 1-second job
 }
 
+TEST(Swf, NumberForms) {
+  // Accepted as absl::SimpleAtod accepts them; tabs and runs of blanks separate fields.
+  auto t = ParseSwf(
+      "+7\t 1.0e1 -1 0100.9 4. -1 -1 .4e1 2E2 -0 1 1 1 -1 -1 -1 -1 -1 \r\n"
+      "8 -0 -1 1234567890.000001 4 -1 -1 4 123456789012345 -1 1 1 1 -1 -1 -1 -1 -1",
+      "f.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_EQ(t->workload.jobs.size(), 2u);
+  const JobSpec& a = t->workload.jobs[1];
+  EXPECT_EQ(a.id, 7);
+  EXPECT_EQ(a.submit_s, 10);
+  EXPECT_EQ(a.run_s, 100);
+  EXPECT_EQ(a.estimate_s, 200);
+  EXPECT_EQ(a.accelerators, 4);
+  const JobSpec& b = t->workload.jobs[0];
+  EXPECT_EQ(b.id, 8);
+  EXPECT_EQ(b.run_s, 1234567890);
+  EXPECT_EQ(b.estimate_s, 123456789012345);
+  auto h = ParseSwf(LineWith(5, "0x10"), "f.swf", SwfOptions{});  // hex, as SimpleAtod reads it
+  ASSERT_TRUE(h.ok()) << h.status();
+  t = ParseSwf(LineWith(8, "0x3"), "f.swf", SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->workload.jobs[0].accelerators, 3);
+  for (const std::string v : {"1_0", "+-1", "--1", "-", "+", "1e", "abc", "1,5"}) {
+    SCOPED_TRACE(v);
+    auto e = ParseSwf(LineWith(5, v), "f.swf", SwfOptions{});
+    ASSERT_FALSE(e.ok());
+    EXPECT_EQ(e.status().message(),
+              absl::StrCat("f.swf:2: field 5 (allocated_processors): not a number: '", v, "'"));
+  }
+  auto e = ParseSwf(LineWith(18, "1 2"), "f.swf", SwfOptions{});
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().message(), "f.swf:2: expected 18 whitespace-separated fields, got 19");
+}
+
 }  // namespace
 }  // namespace fleetsim::workload
