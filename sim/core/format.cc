@@ -1,28 +1,100 @@
 #include "sim/core/format.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 
 namespace fleetsim {
 
-std::string FormatDouble(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+namespace {
+
+// Appends `n` as decimal digits at `p`; returns the end.
+char* AppendInt(char* p, int64_t n) { return std::to_chars(p, p + 20, n).ptr; }
+
+// %.*g of `v` for precisions from `first` on, the first that reads back as `v` (17 always does).
+char* FormatByRoundTrip(double v, int first, char* buf) {
+  for (int prec = first;; ++prec) {
+    char* end =
+        std::to_chars(buf, buf + kFormatDoubleBufferSize, v, std::chars_format::general, prec).ptr;
+    double back = 0;
+    std::from_chars(buf, end, back);
+    if (back == v || prec >= 17) return end;
+  }
+}
+
+}  // namespace
+
+// The result is what printf("%.*g", p, v) gives for the least p in 6..17 that round-trips, but
+// found without trying each p. Let D be the shortest round-trip digits of v (std::to_chars), q
+// their count and E the decimal exponent. For a normal double, |v - D| <= ulp(v) / 2 <= v 2^-53,
+// which is under half a unit of the p-th digit for every p <= 15; so for q <= 15 the p-digit
+// rounding of v is D itself for every p >= q (it round-trips), no p < q round-trips (D is
+// shortest), and the answer is D printed in %g style with p = max(q, 6): fixed notation when
+// -4 <= E < p, else d.ddde+XX, trailing zeros dropped. The other cases (q of 16 or 17,
+// subnormals) ask std::to_chars for %.16g / %.17g (from %.6g for subnormals), which the standard
+// defines as printf's output, and check the round trip with std::from_chars.
+size_t FormatDoubleTo(double v, char* buf) {
+  char* p = buf;
+  if (std::isnan(v)) return std::memcpy(buf, "nan", 3), 3;
+  if (std::isinf(v)) {
+    if (v > 0) return std::memcpy(buf, "inf", 3), 3;
+    return std::memcpy(buf, "-inf", 4), 4;
+  }
   if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-    if (std::string(buf) == "-0") return "0";
-    return buf;
+    return static_cast<size_t>(AppendInt(p, static_cast<int64_t>(v)) - buf);  // -0 prints "0"
   }
-  char buf[40];
-  for (int prec = 6; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v) break;
+  if (std::fabs(v) < std::numeric_limits<double>::min()) {
+    return static_cast<size_t>(FormatByRoundTrip(v, 6, buf) - buf);
   }
-  return buf;
+  // Shortest digits in scientific form: [-]d[.ddd]e(+|-)XX.
+  char sci[kFormatDoubleBufferSize];
+  char* sci_end = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific).ptr;
+  const char* s = sci;
+  if (*s == '-') *p++ = *s++;
+  char digits[20];
+  int q = 0;
+  for (; *s != 'e'; ++s) {
+    if (*s != '.') digits[q++] = *s;
+  }
+  if (q >= 16) return static_cast<size_t>(FormatByRoundTrip(v, 16, buf) - buf);
+  int e = 0;
+  std::from_chars(s + (s[1] == '+' ? 2 : 1), sci_end, e);  // from_chars takes '-' but not '+'
+  const int prec = std::max(q, 6);
+  if (e < -4 || e >= prec) {
+    *p++ = digits[0];
+    if (q > 1) {
+      *p++ = '.';
+      p = std::copy(digits + 1, digits + q, p);
+    }
+    *p++ = 'e';
+    *p++ = e < 0 ? '-' : '+';
+    const int abs_e = e < 0 ? -e : e;
+    if (abs_e < 10) *p++ = '0';
+    p = AppendInt(p, abs_e);
+  } else if (e >= 0) {
+    for (int i = 0; i <= e; ++i) *p++ = i < q ? digits[i] : '0';
+    if (q > e + 1) {
+      *p++ = '.';
+      p = std::copy(digits + e + 1, digits + q, p);
+    }
+  } else {
+    *p++ = '0';
+    *p++ = '.';
+    for (int i = -1; i > e; --i) *p++ = '0';
+    p = std::copy(digits, digits + q, p);
+  }
+  return static_cast<size_t>(p - buf);
+}
+
+std::string FormatDouble(double v) {
+  char buf[kFormatDoubleBufferSize];
+  return std::string(buf, FormatDoubleTo(v, buf));
 }
 
 CsvWriter::CsvWriter(const std::vector<std::string>& header) : columns_(header.size()) {
@@ -48,8 +120,25 @@ CsvWriter& CsvWriter::Add(absl::string_view s) {
   return *this;
 }
 
-CsvWriter& CsvWriter::Add(double v) { return Add(absl::string_view(FormatDouble(v))); }
-CsvWriter& CsvWriter::Add(int64_t v) { return Add(absl::string_view(absl::StrCat(v))); }
+// Numbers never need quoting: their text goes straight into the buffer.
+CsvWriter& CsvWriter::Add(double v) {
+  char buf[kFormatDoubleBufferSize + 1];
+  size_t n = 0;
+  if (fields_in_row_ > 0) buf[n++] = ',';
+  n += FormatDoubleTo(v, buf + n);
+  out_.append(buf, n);
+  ++fields_in_row_;
+  return *this;
+}
+CsvWriter& CsvWriter::Add(int64_t v) {
+  char buf[24];
+  char* p = buf;
+  if (fields_in_row_ > 0) *p++ = ',';
+  p = AppendInt(p, v);
+  out_.append(buf, static_cast<size_t>(p - buf));
+  ++fields_in_row_;
+  return *this;
+}
 
 void CsvWriter::EndRow() {
   if (fields_in_row_ != columns_) {
@@ -130,7 +219,12 @@ JsonWriter& JsonWriter::Value(absl::string_view s) {
 }
 JsonWriter& JsonWriter::Value(double v) {
   Prefix();
-  out_ += std::isfinite(v) ? FormatDouble(v) : "null";
+  if (std::isfinite(v)) {
+    char buf[kFormatDoubleBufferSize];
+    out_.append(buf, FormatDoubleTo(v, buf));
+  } else {
+    out_ += "null";
+  }
   return *this;
 }
 JsonWriter& JsonWriter::Value(int64_t v) {

@@ -13,6 +13,11 @@ namespace fleetsim {
 // integers print without a fraction; NaN prints "nan" (only ever for undefined statistics).
 std::string FormatDouble(double v);
 
+// FormatDouble(v) written to `buf`, which holds at least kFormatDoubleBufferSize chars (no
+// terminating NUL); returns the length. For appending numbers without a temporary string.
+inline constexpr size_t kFormatDoubleBufferSize = 32;
+size_t FormatDoubleTo(double v, char* buf);
+
 // Builds a CSV file in memory. Fields are quoted only when they contain , " or newline.
 class CsvWriter {
  public:

@@ -25,7 +25,8 @@ constexpr char kTrace[] =
 struct Case {
   const char* name;
   // Arguments after "replay-swf": {trace} = a valid trace, {out} = the output directory,
-  // {nomax} / {empty} / {missing} = a trace without a MaxProcs header / without jobs / absent.
+  // {nomax} / {empty} / {missing} = a trace without a MaxProcs header / without jobs / absent;
+  // {huge} / {nan} = a trace with a field of 1e30 / nan.
   const char* args;
   const char* message;  // the whole stderr line after "fleetsim: " (same placeholders)
 };
@@ -40,12 +41,19 @@ class ReplaySwfErrors : public testing::TestWithParam<Case> {
     std::ofstream(dir_ + "/t.swf") << kTrace;
     std::ofstream(dir_ + "/nomax.swf") << "1 0 -1 10 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n";
     std::ofstream(dir_ + "/empty.swf") << "; MaxProcs: 8\n";
+    std::ofstream(dir_ + "/huge.swf")
+        << "; MaxProcs: 8\n1 0 -1 10 1e30 -1 -1 -1 20 -1 1 1 1 -1 -1 -1 -1 -1\n";
+    std::ofstream(dir_ + "/nan.swf")
+        << "; MaxProcs: 8\n1 0 -1 10 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n"
+           "2 nan -1 10 4 -1 -1 4 20 -1 1 1 1 -1 -1 -1 -1 -1\n";
   }
   std::string Fill(const std::string& s) const {
     return absl::StrReplaceAll(s, {{"{trace}", dir_ + "/t.swf"},
                                    {"{nomax}", dir_ + "/nomax.swf"},
                                    {"{empty}", dir_ + "/empty.swf"},
                                    {"{missing}", dir_ + "/missing.swf"},
+                                   {"{huge}", dir_ + "/huge.swf"},
+                                   {"{nan}", dir_ + "/nan.swf"},
                                    {"{out}", dir_ + "/out"}});
   }
   std::string dir_;
@@ -121,6 +129,9 @@ const Case kCases[] = {
     {"no_maxprocs_header", "{nomax} --out {out}",
      "{nomax}: no '; MaxProcs:' header; give --processors N"},
     {"no_jobs", "{empty} --out {out}", "{empty}: no jobs"},
+    {"huge_field", "{huge} --out {out}",
+     "{huge}:2: field 5 (allocated_processors): out of range: '1e30' (magnitude above 2^53)"},
+    {"nan_field", "{nan} --out {out}", "{nan}:3: field 2 (submit_time): not a number: 'nan'"},
 };
 
 INSTANTIATE_TEST_SUITE_P(All, ReplaySwfErrors, testing::ValuesIn(kCases),
