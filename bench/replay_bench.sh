@@ -20,9 +20,15 @@ echo "| run | wall | peak RSS |"
 echo "|---|---|---|"
 for f in "$SWF"/*.swf "$SWF"/*.swf.gz; do
   [ -e "$f" ] || continue
-  in=$f
-  if [[ $f == *.gz ]]; then in=$tmp/$(basename "${f%.gz}"); gunzip -c "$f" > "$in"; fi
-  for p in easy fcfs; do run "$(basename "$in") $p" "$in" --policy "$p"; done
+  # fleetsim reads .gz itself; grep and awk below need the text.
+  txt=$f
+  if [[ $f == *.gz ]]; then txt=$tmp/plain.swf; gunzip -c "$f" > "$txt"; fi
+  extra=()
+  # A trace without a MaxProcs/MaxNodes header (the accasim fixture) runs on its largest job.
+  if ! grep -qE '^; *(MaxProcs|MaxNodes):' "$txt"; then
+    extra=(--processors "$(awk '!/^;/ {m = ($5 > m ? $5 : m); m = ($8 > m ? $8 : m)} END {print m}' "$txt")")
+  fi
+  for p in easy fcfs; do run "$(basename "$f") $p ${extra[*]}" "$f" --policy "$p" "${extra[@]}"; done
 done
 curie=$SWF/CEA-Curie-sample.predictsim.swf
 run "CEA-Curie easy, 1 processor per host" "$curie" --policy easy --accelerators-per-host 1

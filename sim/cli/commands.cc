@@ -197,10 +197,12 @@ int ReplaySwfCommand(const Options& o) {
   opt.max_procs_override = o.processors;
   auto trace = workload::LoadSwf(o.positional[0], opt);
   if (!trace.ok()) return Fail(trace.status());
-  int64_t procs = o.processors > 0 ? o.processors : trace->max_procs;
+  int64_t procs = o.processors > 0    ? o.processors
+                  : trace->max_procs > 0 ? trace->max_procs
+                                         : trace->max_nodes;
   if (procs <= 0) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(
-        o.positional[0], ": no '; MaxProcs:' header; give --processors N")));
+        o.positional[0], ": no '; MaxProcs:' or '; MaxNodes:' header; give --processors N")));
   }
   if (trace->workload.jobs.empty()) {
     return Fail(absl::InvalidArgumentError(absl::StrCat(o.positional[0], ": no jobs")));

@@ -1,5 +1,7 @@
 #include "sim/workload/swf.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -8,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "sim/core/io.h"
@@ -147,8 +150,11 @@ absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& fi
     int64_t requested = static_cast<int64_t>(f[7]);
     if (requested <= 0) requested = allocated;
     const double req_time = std::trunc(f[8]);
+    // MaxProcs, else MaxNodes (Lublin's synthetic traces give only MaxNodes, one processor
+    // per node).
     const int64_t cap = options.max_procs_override > 0 ? options.max_procs_override
-                                                       : trace.max_procs;
+                        : trace.max_procs > 0          ? trace.max_procs
+                                                       : trace.max_nodes;
 
     // The run field itself (not truncated) decides: 0 < run < 1 is a valid 1-second run.
     if (f[3] <= 0 || requested <= 0 || submit < 0) {
@@ -191,8 +197,32 @@ absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& fi
   return trace;
 }
 
+namespace {
+
+// The file's text; a name ending in .gz is gunzipped (the Parallel Workloads Archive ships
+// traces that way).
+absl::StatusOr<std::string> ReadTrace(const std::string& path) {
+  if (!absl::EndsWith(path, ".gz")) return ReadFile(path);
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (f == nullptr) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open"));
+  std::string out;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, n);
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  const std::string why = msg ? msg : "";
+  gzclose(f);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": not a readable gzip file (", why, ")"));
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<SwfTrace> LoadSwf(const std::string& path, const SwfOptions& options) {
-  auto text = ReadFile(path);
+  auto text = ReadTrace(path);
   if (!text.ok()) return absl::InvalidArgumentError(std::string(text.status().message()));
   return ParseSwf(*text, path, options);
 }

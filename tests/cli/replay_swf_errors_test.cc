@@ -127,7 +127,7 @@ const Case kCases[] = {
     // The trace itself.
     {"missing_trace", "{missing} --out {out}", "{missing}: cannot open: No such file or directory"},
     {"no_maxprocs_header", "{nomax} --out {out}",
-     "{nomax}: no '; MaxProcs:' header; give --processors N"},
+     "{nomax}: no '; MaxProcs:' or '; MaxNodes:' header; give --processors N"},
     {"no_jobs", "{empty} --out {out}", "{empty}: no jobs"},
     {"huge_field", "{huge} --out {out}",
      "{huge}:2: field 5 (allocated_processors): out of range: '1e30' (magnitude above 2^53)"},

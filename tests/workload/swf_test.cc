@@ -6,6 +6,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include <zlib.h>
+
+#include <cstdio>
+
 #include "gtest/gtest.h"
 
 namespace fleetsim::workload {
@@ -223,6 +227,42 @@ TEST(Swf, NumberForms) {
   auto e = ParseSwf(LineWith(18, "1 2"), "f.swf", SwfOptions{});
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().message(), "f.swf:2: expected 18 whitespace-separated fields, got 19");
+}
+
+}  // namespace
+}  // namespace fleetsim::workload
+
+namespace fleetsim::workload {
+namespace {
+
+// A .gz trace is read through zlib (the archive ships traces gzipped); MaxNodes stands in for
+// a missing MaxProcs (Lublin's synthetic traces), capping processors as MaxProcs would.
+TEST(Swf, GzipAndMaxNodes) {
+  const std::string path = ::testing::TempDir() + "/tiny.swf.gz";
+  const std::string text =
+      "; MaxNodes: 8\n"
+      "1 0 -1 100 4 -1 -1 4 200 -1 1 1 1 -1 -1 -1 -1 -1\n"
+      "2 5 -1 50 16 -1 -1 16 60 -1 1 1 1 -1 -1 -1 -1 -1\n";
+  gzFile f = gzopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(gzwrite(f, text.data(), static_cast<unsigned>(text.size())),
+            static_cast<int>(text.size()));
+  gzclose(f);
+  auto t = LoadSwf(path, SwfOptions{});
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->max_procs, 0);
+  EXPECT_EQ(t->max_nodes, 8);
+  ASSERT_EQ(t->workload.jobs.size(), 2u);
+  EXPECT_EQ(t->workload.jobs[1].accelerators, 8);  // capped at MaxNodes
+  // A corrupt .gz is an input error naming the file.
+  const std::string bad = ::testing::TempDir() + "/bad.swf.gz";
+  FILE* b = std::fopen(bad.c_str(), "wb");
+  ASSERT_NE(b, nullptr);
+  std::fputs("\x1f\x8b\x08garbage", b);
+  std::fclose(b);
+  auto e = LoadSwf(bad, SwfOptions{});
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(std::string(e.status().message()).find(bad), std::string::npos);
 }
 
 }  // namespace
