@@ -33,5 +33,5 @@ done
 curie=$SWF/CEA-Curie-sample.predictsim.swf
 run "CEA-Curie easy, 1 processor per host" "$curie" --policy easy --accelerators-per-host 1
 # Platform load alone: the first job line of the trace only, same 93,312 hosts.
-{ grep '^;' "$curie"; grep -v '^;' "$curie" | head -1; } > "$tmp/one.swf"
+{ grep '^;' "$curie"; awk '!/^;/ {print; exit}' "$curie"; } > "$tmp/one.swf"
 run "CEA-Curie platform load (1 job), 1 processor per host" "$tmp/one.swf" --accelerators-per-host 1
