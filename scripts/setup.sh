@@ -3,7 +3,7 @@
 # fleetsim in build/ (Release). Usage: scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKGS=(build-essential cmake pkg-config libsimgrid-dev libyaml-cpp-dev libabsl-dev libgtest-dev
+PKGS=(build-essential cmake pkg-config libsimgrid-dev libyaml-cpp-dev libabsl-dev libgtest-dev nlohmann-json3-dev
       python3-pandas python3-matplotlib)
 missing=()
 for p in "${PKGS[@]}"; do
