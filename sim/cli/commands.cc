@@ -41,6 +41,21 @@ Usage:
       Replay a Standard Workload Format trace on a homogeneous cluster of N processors
       (default: the trace's MaxProcs header), K processors per SimGrid host (default 1).
       Jobs are cleaned with the predictsim rules (see workloads/README.md).
+  fleetsim sweep plan SWEEP.yaml --out DIR
+      Expand a sweep file (base scenario, axes over --set paths: grid, zip, random, lhs; seeds)
+      into DIR: one resolved, validated scenario per run and index.csv. Schema: workloads/README.md.
+  fleetsim sweep run DIR [--jobs N] [--runs A-B] [--quiet]
+      Run the plan's runs that are not done, N at a time (child fleetsim processes); progress on
+      stderr; re-running resumes (finished runs are skipped, failed ones retried).
+  fleetsim sweep status DIR
+      Done, failed (with exit status and stderr tail), interrupted, running and not-run counts.
+  fleetsim sweep collect DIR [--out FILE.csv]
+      One row per run (parameters, seed, status, flat summary.json metrics) in DIR/results.csv,
+      and mean/sd/95% CI across seeds per parameter point in DIR/results_summary.csv.
+  fleetsim sweep slurm DIR [--chunk K] [--max-concurrent M] [--partition P] [--time T]
+                       [--mem M] [--account A] [--submit]
+      Write DIR/sweep.sbatch, a job array of ceil(runs/K) tasks (each runs `sweep run --runs`),
+      and with --submit pass it to sbatch.
   fleetsim platform build|info ...
       Generate platform files from the catalogue / describe a platform (fleetsim platform --help).
 
@@ -54,10 +69,16 @@ Options:
                             actual run times (clairvoyant); default user
   --processors N            replay-swf cluster size (default: MaxProcs from the trace header)
   --accelerators-per-host K replay-swf processors per SimGrid host (default 1)
+  --run-id ID               run id recorded in manifest.json (default: from the scenario hash)
+  --jobs N, --runs A-B      sweep run: runs at once; positions A..B (0-based) of index.csv
+  --chunk K, --max-concurrent M, --partition P, --time T, --mem M, --account A, --submit
+                            sweep slurm: runs per array task, array tasks at once, sbatch options
   --quiet                   no progress lines on stderr
   --help, -h                this text
 
-Exit status: 0 success, 2 bad input (one line naming file:line:column and field), 1 internal error.
+Exit status: 0 success, 2 bad input (one line naming file:line:column and field), 1 internal or
+I/O error (sweep run: some runs failed), 130/143 stopped by SIGINT/SIGTERM (manifest.json says
+"interrupted"; nothing else of the run is left in DIR).
 )";
 
 namespace {

@@ -100,6 +100,23 @@ TEST(Sweep, PlanRunStatusCollect) {
     EXPECT_EQ(r.at("sd"), "0");
   }
   EXPECT_EQ(n_wait, 4);  // 2 policies x 2 zipped points
+
+  // scripts/plot_sweep.py reads results.csv: one PNG; bad input is one line, exit 2, no plot.
+  auto py = [&](const std::string& args) {
+    const std::string so = d + "/py.out", se = d + "/py.err";
+    int rc = std::system(("/usr/bin/python3 " + Src("scripts/plot_sweep.py") + " " + args + " >" + so + " 2>" + se).c_str());
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(so) + Slurp(se));
+  };
+  auto ok = py(d + " --x workload.jobs.0.run_s --metric jobs.wait_mean_s --hue scheduler.policy");
+  EXPECT_EQ(ok.first, 0) << ok.second;
+  EXPECT_GT(fs::file_size(d + "/jobs.wait_mean_s_vs_workload.jobs.0.run_s.png"), 10000u);
+  auto bad = py(d + " --x nosuch --metric jobs.wait_mean_s --out " + d + "/bad.png");
+  EXPECT_EQ(bad.first, 2);
+  EXPECT_EQ(bad.second, "plot_sweep.py: " + d + "/results.csv: line 1: no column nosuch\n");
+  EXPECT_FALSE(fs::exists(d + "/bad.png"));
+  auto missing = py(d + "/absent --x a --metric b");
+  EXPECT_EQ(missing.first, 2);
+  EXPECT_NE(missing.second.find("file not found"), std::string::npos) << missing.second;
 }
 
 TEST(Sweep, FailedRunIsListedAndRetried) {

@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Plots a metric of a fleetsim sweep against one parameter, with replicate error bars.
+
+Usage: /usr/bin/python3 scripts/plot_sweep.py SWEEP_DIR --x PARAM --metric METRIC
+                                              [--hue PARAM] [--out FILE.png]
+Reads SWEEP_DIR/results.csv (written by `fleetsim sweep collect`; schema: results/README.md).
+For every value of PARAM (and of --hue, one line each) it draws the mean of METRIC over the done
+runs (replicates across seeds and any other parameter) with a 95% confidence interval
+(Student t) as error bars, and the individual runs as faint dots. Writes SWEEP_DIR/<METRIC>_vs_<PARAM>.png
+(or --out) atomically and prints its path. Bad input (missing file, unknown column, no done
+runs): one line on stderr, exit status 2, no plot.
+"""
+import argparse
+import math
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+# Two-sided 95% Student t critical values for 1..30 degrees of freedom (as `sweep collect`).
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+class InputError(Exception):
+    """Bad or missing input: reported as one line, exit status 2."""
+
+
+def ci95(values):
+    n = len(values)
+    if n < 2:
+        return 0.0
+    t = T975[n - 2] if n - 1 <= 30 else 1.96
+    return t * values.std(ddof=1) / math.sqrt(n)
+
+
+def label(name):
+    """Axis label: the column name with its unit suffix spelled out."""
+    for suffix, unit in (("_per_s", "1/s"), ("_s", "s"), ("_j", "J"), ("_w", "W")):
+        if name.endswith(suffix):
+            return "%s [%s]" % (name, unit)
+    return name
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="plot_sweep.py", description=__doc__.splitlines()[0])
+    ap.add_argument("sweep_dir")
+    ap.add_argument("--x", required=True, help="parameter column (an index.csv --set path)")
+    ap.add_argument("--metric", required=True, help="metric column of results.csv")
+    ap.add_argument("--hue", help="second parameter: one line per value")
+    ap.add_argument("--out", help="PNG path (default: SWEEP_DIR/<metric>_vs_<x>.png)")
+    a = ap.parse_args(argv)
+    path = os.path.join(a.sweep_dir, "results.csv")
+    try:
+        df = pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError("%s: file not found (run fleetsim sweep collect first)" % path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise InputError("%s: malformed CSV: %s" % (path, str(e).strip().splitlines()[0]))
+    for col in ["status", a.x, a.metric] + ([a.hue] if a.hue else []):
+        if col not in df.columns:
+            raise InputError("%s: line 1: no column %s" % (path, col))
+    done = df[df["status"] == "done"].copy()
+    if done.empty:
+        raise InputError("%s: no done runs" % path)
+    done[a.metric] = pd.to_numeric(done[a.metric], errors="coerce")
+    if done[a.metric].isna().all():
+        raise InputError("%s: column %s has no numeric values" % (path, a.metric))
+    numeric_x = pd.api.types.is_numeric_dtype(done[a.x])
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    groups = done.groupby(a.hue, sort=True) if a.hue else [(None, done)]
+    categories = sorted(done[a.x].unique(), key=str) if not numeric_x else None
+    for i, (hue, g) in enumerate(groups):
+        color = "C%d" % (i % 10)
+        stats = g.groupby(a.x)[a.metric].agg(["mean", "count", ci95]).reset_index()
+        stats = stats.sort_values(a.x)
+        xs = stats[a.x] if numeric_x else [categories.index(v) for v in stats[a.x]]
+        name = "%s = %s" % (a.hue, hue) if a.hue else "mean"
+        ax.errorbar(xs, stats["mean"], yerr=stats["ci95"], color=color, marker="o", capsize=4,
+                    label="%s (95%% CI, n = %d per point)" % (name, stats["count"].min()))
+        gx = g[a.x] if numeric_x else [categories.index(v) for v in g[a.x]]
+        ax.scatter(gx, g[a.metric], color=color, alpha=0.3, s=12)
+    if not numeric_x:
+        ax.set_xticks(range(len(categories)))
+        ax.set_xticklabels([str(c) for c in categories])
+    ax.set_xlabel(label(a.x))
+    ax.set_ylabel(label(a.metric))
+    ax.set_title("%s vs %s (%d runs)" % (a.metric, a.x, len(done)))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    out = a.out or os.path.join(a.sweep_dir, "%s_vs_%s.png" % (a.metric, a.x))
+    tmp = os.path.join(os.path.dirname(out) or ".", ".%s.tmp.png" % os.path.basename(out))
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, out)
+    print(out)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except InputError as e:
+        sys.stderr.write("plot_sweep.py: %s\n" % e)
+        sys.exit(2)
