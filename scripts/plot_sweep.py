@@ -15,11 +15,8 @@ import math
 import os
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+# pandas and matplotlib are imported once the arguments are parsed (pandas) and the input is
+# checked (matplotlib): bad input is reported fast.
 
 # Two-sided 95% Student t critical values for 1..30 degrees of freedom (as `sweep collect`).
 T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
@@ -56,6 +53,9 @@ def main(argv):
     ap.add_argument("--out", help="PNG path (default: SWEEP_DIR/<metric>_vs_<x>.png)")
     a = ap.parse_args(argv)
     path = os.path.join(a.sweep_dir, "results.csv")
+    if not os.path.isfile(path):
+        raise InputError("%s: file not found (run fleetsim sweep collect first)" % path)
+    import pandas as pd
     try:
         df = pd.read_csv(path)
     except FileNotFoundError:
@@ -72,6 +72,9 @@ def main(argv):
     if done[a.metric].isna().all():
         raise InputError("%s: column %s has no numeric values" % (path, a.metric))
     numeric_x = pd.api.types.is_numeric_dtype(done[a.x])
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     groups = done.groupby(a.hue, sort=True) if a.hue else [(None, done)]

@@ -101,7 +101,14 @@ TEST(Sweep, PlanRunStatusCollect) {
   }
   EXPECT_EQ(n_wait, 4);  // 2 policies x 2 zipped points
 
-  // scripts/plot_sweep.py reads results.csv: one PNG; bad input is one line, exit 2, no plot.
+}
+
+// scripts/plot_sweep.py reads results.csv: one PNG; bad input is one line, exit 2, no plot.
+TEST(Sweep, PlotSweep) {
+  const std::string d = Tmp("sweep_plot");
+  ASSERT_EQ(Fleetsim("sweep plan " + Data("small.yaml") + " --out " + d).status, 0);
+  ASSERT_EQ(Fleetsim("sweep run " + d + " --jobs 2 --quiet --runs 0-3").status, 0);
+  ASSERT_EQ(Fleetsim("sweep collect " + d).status, 0);
   auto py = [&](const std::string& args) {
     const std::string so = d + "/py.out", se = d + "/py.err";
     int rc = std::system(("/usr/bin/python3 " + Src("scripts/plot_sweep.py") + " " + args + " >" + so + " 2>" + se).c_str());
