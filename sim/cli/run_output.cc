@@ -1,7 +1,10 @@
 #include "sim/cli/run_output.h"
 
-#include <xbt/base.h>  // SG_BEGIN_DECL, needed by version.h
+// version.h needs xbt/base.h (SG_BEGIN_DECL, XBT_PUBLIC) first.
+// clang-format off
+#include <xbt/base.h>
 #include <simgrid/version.h>
+// clang-format on
 
 #include <cstdio>
 #include <filesystem>
@@ -39,14 +42,16 @@ absl::Status ClaimDir(const std::string& dir, const std::string& claim_manifest)
   if (!ours) {
     if (fs::exists(manifest, ec)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          dir, ": --out: holds a manifest.json that fleetsim did not write; refusing to replace it "
+          dir,
+          ": --out: holds a manifest.json that fleetsim did not write; refusing to replace it "
           "(choose another directory)"));
     }
     for (const auto& name : KnownOutputNames()) {
       if (fs::exists(dir + "/" + name, ec)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            dir, ": --out: holds ", name, " but no fleetsim manifest.json; refusing to replace "
-            "files fleetsim did not write (choose another directory)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(dir, ": --out: holds ", name,
+                         " but no fleetsim manifest.json; refusing to replace "
+                         "files fleetsim did not write (choose another directory)"));
       }
     }
   }
@@ -73,9 +78,8 @@ absl::Status ClaimDir(const std::string& dir, const std::string& claim_manifest)
 
 const std::vector<std::string>& KnownOutputNames() {
   static const std::vector<std::string> kNames = {
-      "jobs.csv",           "utilization.csv",     "summary.json",
-      "replicas.csv",       "serving_series.csv",  "serving_sites.csv",
-      "serving_latency.csv", "requests.csv"};
+      "jobs.csv",           "utilization.csv",   "summary.json",        "replicas.csv",
+      "serving_series.csv", "serving_sites.csv", "serving_latency.csv", "requests.csv"};
   return kNames;
 }
 
@@ -105,7 +109,8 @@ std::string ManifestJson(const ManifestInfo& m, const std::vector<std::string>& 
   for (const auto& s : m.overrides) j.Value(s);
   j.EndArray();
   j.Key("inputs").BeginArray();
-  for (const auto& [p, h] : m.inputs) j.BeginObject().Key("path").Value(p).Key("sha256").Value(h).EndObject();
+  for (const auto& [p, h] : m.inputs)
+    j.BeginObject().Key("path").Value(p).Key("sha256").Value(h).EndObject();
   j.EndArray();
   j.Key("outputs").BeginArray();
   for (const auto& f : outputs) j.Value(f);
@@ -126,12 +131,14 @@ absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
   }
   // WriteFileAtomic synced the directory after each rename: every output is durable before the
   // complete manifest lands.
-  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/manifest.json", ManifestJson(m, names, "complete")));
+  FLEETSIM_RETURN_IF_ERROR(
+      WriteFileAtomic(dir + "/manifest.json", ManifestJson(m, names, "complete")));
   g_committed = true;
   return absl::OkStatus();
 }
 
-void ArmInterrupt(const std::string& dir, const ManifestInfo& m, std::vector<std::string> temp_files) {
+void ArmInterrupt(const std::string& dir, const ManifestInfo& m,
+                  std::vector<std::string> temp_files) {
   SetInterruptAction([dir, m, temp_files](int) {
     std::lock_guard<std::mutex> l(g_out_mu);  // waits for a write in progress
     for (const auto& t : temp_files) std::remove(t.c_str());

@@ -24,15 +24,15 @@ namespace fleetsim::cli {
 // What manifest.json records. Nothing here depends on the output path, the host or the wall
 // clock: two runs of one configuration get byte-identical manifests.
 struct ManifestInfo {
-  std::string command;          // "run" or "replay-swf"
-  std::string run_id;           // --run-id, else the first 16 hex digits of config_sha256
-  std::string scenario;         // scenario name (replay-swf: trace stem)
-  std::string scenario_file;    // as given on the command line
-  std::string config_sha256;    // effective scenario after --set/--seed (replay-swf: trace + options)
+  std::string command;        // "run" or "replay-swf"
+  std::string run_id;         // --run-id, else the first 16 hex digits of config_sha256
+  std::string scenario;       // scenario name (replay-swf: trace stem)
+  std::string scenario_file;  // as given on the command line
+  std::string config_sha256;  // effective scenario after --set/--seed (replay-swf: trace + options)
   uint64_t seed = 0;
   std::vector<std::pair<std::string, std::string>> parameters;
-  std::vector<std::string> overrides;                          // --set arguments, in order
-  std::vector<std::pair<std::string, std::string>> inputs;     // path as given, sha256
+  std::vector<std::string> overrides;                       // --set arguments, in order
+  std::vector<std::pair<std::string, std::string>> inputs;  // path as given, sha256
   std::string simgrid_version;  // runtime version once known, else the headers' version
 };
 
@@ -49,7 +49,8 @@ absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
 
 // From now until WriteRunOutputs returns, a SIGINT/SIGTERM leaves `dir` claimed with an
 // "interrupted" manifest and removes `temp_files` (e.g. a generated platform) before exiting.
-void ArmInterrupt(const std::string& dir, const ManifestInfo& m, std::vector<std::string> temp_files);
+void ArmInterrupt(const std::string& dir, const ManifestInfo& m,
+                  std::vector<std::string> temp_files);
 
 }  // namespace fleetsim::cli
 

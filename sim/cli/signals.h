@@ -4,8 +4,8 @@
 // inherits the blocked mask; StartSignalThread() then starts one thread that waits for the
 // signals with sigwait(). A command starts it once its interrupt action (or polling mode) is in
 // place: a signal that came earlier (even before exec) stays pending until then, so the
-// reaction never depends on how early the signal came. Nothing runs in an asynchronous signal handler, so the reaction may
-// take locks, write files and call exit paths safely.
+// reaction never depends on how early the signal came. Nothing runs in an asynchronous signal
+// handler, so the reaction may take locks, write files and call exit paths safely.
 //
 // Two modes:
 //  - exit mode (default, `fleetsim run` / `replay-swf`): on a signal the registered interrupt

@@ -20,7 +20,8 @@ namespace {
 
 int SweepFail(const absl::Status& st) {
   const bool input = absl::IsInvalidArgument(st) || absl::IsNotFound(st);
-  std::fprintf(stderr, "fleetsim: %s%s\n", input ? "" : "internal/io error: ", std::string(st.message()).c_str());
+  std::fprintf(stderr, "fleetsim: %s%s\n",
+               input ? "" : "internal/io error: ", std::string(st.message()).c_str());
   return input ? 2 : 1;
 }
 
@@ -39,10 +40,12 @@ std::string SelfExe() {
 
 int SweepCommand(const Options& o) {
   if (o.positional.empty() || o.positional[0] != "run") StartSignalThread();
-  if (o.positional.empty()) return SweepUsage("needs a subcommand: plan, run, status, collect or slurm");
+  if (o.positional.empty())
+    return SweepUsage("needs a subcommand: plan, run, status, collect or slurm");
   const std::string sub = o.positional[0];
   if (o.positional.size() != 2) {
-    return SweepUsage(absl::StrCat(sub, " needs exactly one ", sub == "plan" ? "SWEEP.yaml" : "DIR"));
+    return SweepUsage(
+        absl::StrCat(sub, " needs exactly one ", sub == "plan" ? "SWEEP.yaml" : "DIR"));
   }
   const std::string arg = o.positional[1];
   if (sub == "plan") {
@@ -76,7 +79,8 @@ int SweepCommand(const Options& o) {
   if (sub == "collect") {
     std::string results = o.out_dir.empty() ? arg + "/results.csv" : o.out_dir;
     std::filesystem::path rp(results);
-    std::string summary = (rp.parent_path() / (rp.stem().string() + "_summary" + rp.extension().string())).string();
+    std::string summary =
+        (rp.parent_path() / (rp.stem().string() + "_summary" + rp.extension().string())).string();
     auto n = sweep::Collect(arg, results, summary);
     if (!n.ok()) return SweepFail(n.status());
     std::printf("collect: %s (%zu rows), %s\n", results.c_str(), *n, summary.c_str());
@@ -108,11 +112,13 @@ int SweepCommand(const Options& o) {
     if (pid == 0) {
       UnblockTerminationSignals();
       ::execlp("sbatch", "sbatch", path.c_str(), static_cast<char*>(nullptr));
-      std::fprintf(stderr, "fleetsim: sweep slurm --submit: cannot run sbatch: %s\n", std::strerror(errno));
+      std::fprintf(stderr, "fleetsim: sweep slurm --submit: cannot run sbatch: %s\n",
+                   std::strerror(errno));
       ::_exit(127);
     }
     int status = 0;
-    if (pid < 0 || ::waitpid(pid, &status, 0) < 0) return SweepFail(IoError("sbatch", "fork failed", errno));
+    if (pid < 0 || ::waitpid(pid, &status, 0) < 0)
+      return SweepFail(IoError("sbatch", "fork failed", errno));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       std::fprintf(stderr, "fleetsim: sweep slurm --submit: sbatch failed (status %d)\n",
                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -120,7 +126,8 @@ int SweepCommand(const Options& o) {
     }
     return 0;
   }
-  return SweepUsage(absl::StrCat("unknown subcommand '", sub, "' (plan, run, status, collect, slurm)"));
+  return SweepUsage(
+      absl::StrCat("unknown subcommand '", sub, "' (plan, run, status, collect, slurm)"));
 }
 
 }  // namespace fleetsim::cli

@@ -122,11 +122,14 @@ absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o) {
       const double per_run = wall_sum / finished;
       eta = Duration(per_run * (pending.size() + running.size() * 0.5) / o.jobs);
     }
-    std::fprintf(stderr, "[sweep] %zu/%zu done, %zu failed, %zu running, %zu pending | %s elapsed, ETA %s\n",
-                 done, total, failed.size(), running.size(), pending.size(), Duration(elapsed).c_str(),
-                 eta.c_str());
+    std::fprintf(
+        stderr, "[sweep] %zu/%zu done, %zu failed, %zu running, %zu pending | %s elapsed, ETA %s\n",
+        done, total, failed.size(), running.size(), pending.size(), Duration(elapsed).c_str(),
+        eta.c_str());
   };
+  size_t reaped = 0;  // children reaped by the last reap() call
   auto reap = [&](bool block) -> absl::Status {
+    reaped = 0;
     for (;;) {
       int status = 0;
       struct rusage ru {};
@@ -153,6 +156,7 @@ absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o) {
         failed.push_back(c.run_id);
       }
       wall_sum += s.wall_s;
+      ++reaped;
       FLEETSIM_RETURN_IF_ERROR(WriteRunState(dir, c.run_id, s));
       if (block) return absl::OkStatus();
     }
@@ -161,8 +165,10 @@ absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o) {
     if (int sig = o.interrupted ? o.interrupted() : 0; sig != 0) {
       for (const auto& [pid, c] : running) ::kill(pid, SIGTERM);
       while (!running.empty()) FLEETSIM_RETURN_IF_ERROR(reap(true));
-      std::fprintf(stderr, "[sweep] interrupted: %zu done, %zu failed or interrupted, %zu not started; "
-                   "run the same command again to resume\n", done, failed.size(), pending.size());
+      std::fprintf(stderr,
+                   "[sweep] interrupted: %zu done, %zu failed or interrupted, %zu not started; "
+                   "run the same command again to resume\n",
+                   done, failed.size(), pending.size());
       return 128 + sig;
     }
     while (static_cast<int>(running.size()) < o.jobs && !pending.empty()) {
@@ -178,15 +184,19 @@ absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o) {
     }
     FLEETSIM_RETURN_IF_ERROR(reap(false));
     progress(false);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // A slot just freed: start the next run at once. Otherwise poll again in 5 ms (the cost
+    // per run of the machinery stays small against the ~0.15 s start-up of a fleetsim process).
+    if (reaped == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  progress(true);
+  if (total > 0) progress(true);
   if (!failed.empty()) {
-    std::fprintf(stderr, "[sweep] %zu run(s) failed (details: fleetsim sweep status %s):\n", failed.size(), dir.c_str());
+    std::fprintf(stderr, "[sweep] %zu run(s) failed (details: fleetsim sweep status %s):\n",
+                 failed.size(), dir.c_str());
     for (const auto& id : failed) {
       auto s = ReadRunState(dir, id);
-      std::fprintf(stderr, "  %s %s (exit status %d): %s\n", id.c_str(), s.ok() ? s->status.c_str() : "?",
-                   s.ok() ? s->exit_status : -1, StderrTail(dir, id, 1).c_str());
+      std::fprintf(stderr, "  %s %s (exit status %d): %s\n", id.c_str(),
+                   s.ok() ? s->status.c_str() : "?", s.ok() ? s->exit_status : -1,
+                   StderrTail(dir, id, 1).c_str());
     }
     return 1;
   }

@@ -11,9 +11,9 @@
 namespace fleetsim::sweep {
 
 struct RunnerOptions {
-  int jobs = 1;                  // runs at once
-  std::string range;             // --runs "A-B" (0-based positions in index.csv); "" = all
-  bool quiet = false;            // no progress lines
+  int jobs = 1;        // runs at once
+  std::string range;   // --runs "A-B" (0-based positions in index.csv); "" = all
+  bool quiet = false;  // no progress lines
   std::string exe = "/proc/self/exe";
   std::function<int()> interrupted;  // a received SIGINT/SIGTERM, else 0 (polled)
 };

@@ -37,7 +37,8 @@ absl::StatusOr<std::vector<std::string>> ScalarList(const YAML::Node& n, const s
   std::vector<std::string> out;
   for (size_t i = 0; i < n.size(); ++i) {
     if (!n[i].IsScalar()) {
-      return InputError(PosOf(n[i], file), absl::StrCat(field, "[", i, "]"), "must be a scalar value");
+      return InputError(PosOf(n[i], file), absl::StrCat(field, "[", i, "]"),
+                        "must be a scalar value");
     }
     out.push_back(n[i].Scalar());
   }
@@ -55,8 +56,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Co
   std::vector<std::pair<std::string, std::vector<std::string>>> cols;
   for (auto it = m.begin(); it != m.end(); ++it) {
     const std::string path = it->first.as<std::string>();
-    FLEETSIM_ASSIGN_OR_RETURN(auto values, ScalarList(it->second, axis.file(),
-                                                      absl::StrCat(field, ".", path)));
+    FLEETSIM_ASSIGN_OR_RETURN(auto values,
+                              ScalarList(it->second, axis.file(), absl::StrCat(field, ".", path)));
     cols.emplace_back(path, std::move(values));
   }
   return cols;
@@ -103,8 +104,8 @@ absl::StatusOr<std::vector<Point>> SamplePoints(YamlMap& axis, const std::string
   FLEETSIM_ASSIGN_OR_RETURN(int64_t seed, s.Int("seed", 0, int64_t{1} << 62, 1));
   YAML::Node params = s.Child("params");
   if (!params.IsMap() || params.size() == 0) {
-    return InputError(PosOf(params.IsDefined() ? params : s.node(), s.file()), s.FieldPath("params"),
-                      "must map --set paths to {min, max} ranges");
+    return InputError(PosOf(params.IsDefined() ? params : s.node(), s.file()),
+                      s.FieldPath("params"), "must map --set paths to {min, max} ranges");
   }
   struct Range {
     std::string path;
@@ -114,8 +115,9 @@ absl::StatusOr<std::vector<Point>> SamplePoints(YamlMap& axis, const std::string
   std::vector<Range> ranges;
   for (auto it = params.begin(); it != params.end(); ++it) {
     const std::string path = it->first.as<std::string>();
-    FLEETSIM_ASSIGN_OR_RETURN(YamlMap r, YamlMap::Make(it->second, s.file(),
-                                                       absl::StrCat(s.FieldPath("params"), ".", path)));
+    FLEETSIM_ASSIGN_OR_RETURN(
+        YamlMap r,
+        YamlMap::Make(it->second, s.file(), absl::StrCat(s.FieldPath("params"), ".", path)));
     Range g{path, 0, 0, false, false};
     FLEETSIM_ASSIGN_OR_RETURN(g.min, r.Double("min", -1e300, 1e300));
     FLEETSIM_ASSIGN_OR_RETURN(g.max, r.Double("max", -1e300, 1e300));
@@ -226,11 +228,13 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
     YAML::Node an = top.Child("axes");
     if (!an.IsSequence()) return InputError(PosOf(an, sweep_file), "axes", "must be a list");
     for (size_t i = 0; i < an.size(); ++i) {
-      FLEETSIM_ASSIGN_OR_RETURN(YamlMap axis, YamlMap::Make(an[i], sweep_file, absl::StrCat("axes[", i, "]")));
+      FLEETSIM_ASSIGN_OR_RETURN(YamlMap axis,
+                                YamlMap::Make(an[i], sweep_file, absl::StrCat("axes[", i, "]")));
       int kinds = 0;
       for (const char* k : {"grid", "zip", "random", "lhs"}) kinds += axis.Has(k) ? 1 : 0;
       if (kinds != 1) {
-        return InputError(axis.Pos(), axis.path(), "must have exactly one of grid, zip, random, lhs");
+        return InputError(axis.Pos(), axis.path(),
+                          "must have exactly one of grid, zip, random, lhs");
       }
       std::vector<Point> pts;
       if (axis.Has("grid")) {
@@ -245,10 +249,13 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
       FLEETSIM_RETURN_IF_ERROR(axis.Finish());
       for (const auto& [path, v] : pts[0]) {
         if (path == "seed") {
-          return InputError(axis.Pos(), axis.path(), "'seed' is not an axis; use the top-level seeds: list");
+          return InputError(axis.Pos(), axis.path(),
+                            "'seed' is not an axis; use the top-level seeds: list");
         }
-        if (std::find(plan.param_names.begin(), plan.param_names.end(), path) != plan.param_names.end()) {
-          return InputError(axis.Pos(), axis.path(), absl::StrCat("'", path, "' is already set by an earlier axis"));
+        if (std::find(plan.param_names.begin(), plan.param_names.end(), path) !=
+            plan.param_names.end()) {
+          return InputError(axis.Pos(), axis.path(),
+                            absl::StrCat("'", path, "' is already set by an earlier axis"));
         }
         plan.param_names.push_back(path);
       }
@@ -270,7 +277,8 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
     points = std::move(next);
   }
   const size_t nruns = points.size() * std::max<size_t>(1, seeds.size());
-  if (nruns > 1000000) return top.ErrorAt("axes", absl::StrCat("expands to ", nruns, " runs (limit 1000000)"));
+  if (nruns > 1000000)
+    return top.ErrorAt("axes", absl::StrCat("expands to ", nruns, " runs (limit 1000000)"));
   const int width = std::max<int>(4, static_cast<int>(std::to_string(nruns - 1).size()));
   const std::string scen_dir = (fs::path(out_dir) / "scenarios").string();
   for (const auto& p : points) {
@@ -284,14 +292,17 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
       if (!seeds.empty()) overrides.push_back(absl::StrCat("seed=", seeds[k]));
       std::vector<std::string> shown;
       for (const auto& o : overrides) shown.push_back(o);
-      const std::string label = absl::StrCat(sweep_file, ": run ", run.run_id, " (",
-                                             shown.empty() ? "base scenario" : absl::StrJoin(shown, ", "), ")");
+      const std::string label =
+          absl::StrCat(sweep_file, ": run ", run.run_id, " (",
+                       shown.empty() ? "base scenario" : absl::StrJoin(shown, ", "), ")");
       auto s = scenario::LoadScenario(base, overrides);
-      if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(label, ": ", s.status().message()));
+      if (!s.ok())
+        return absl::InvalidArgumentError(absl::StrCat(label, ": ", s.status().message()));
       run.has_seed = true;
       run.seed = s->seed;
       auto text = scenario::ResolvedScenarioYaml(base, overrides, scen_dir);
-      if (!text.ok()) return absl::InvalidArgumentError(absl::StrCat(label, ": ", text.status().message()));
+      if (!text.ok())
+        return absl::InvalidArgumentError(absl::StrCat(label, ": ", text.status().message()));
       run.scenario_yaml = *text;
       run.scenario_sha256 = Sha256Hex(run.scenario_yaml);
       plan.runs.push_back(std::move(run));
@@ -333,17 +344,20 @@ absl::Status WritePlan(const Plan& plan, const std::string& out_dir) {
       auto old = ReadFile(out_dir + "/index.csv");
       if (old.ok() && *old == index) return absl::OkStatus();  // same plan: nothing to do
       return absl::InvalidArgumentError(absl::StrCat(
-          out_dir, ": --out: holds a different sweep plan (index.csv differs); choose another directory"));
+          out_dir,
+          ": --out: holds a different sweep plan (index.csv differs); choose another directory"));
     }
     if (!fs::is_empty(out_dir, ec)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          out_dir, ": --out: exists, is not empty and holds no sweep plan; choose another directory"));
+          out_dir,
+          ": --out: exists, is not empty and holds no sweep plan; choose another directory"));
     }
   }
   FLEETSIM_RETURN_IF_ERROR(MakeDirs(out_dir + "/scenarios"));
   FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/sweep.yaml", plan.sweep_text));
   for (const auto& r : plan.runs) {
-    FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(out_dir + "/scenarios/" + r.run_id + ".yaml", r.scenario_yaml));
+    FLEETSIM_RETURN_IF_ERROR(
+        WriteFileAtomic(out_dir + "/scenarios/" + r.run_id + ".yaml", r.scenario_yaml));
   }
   return WriteFileAtomic(out_dir + "/index.csv", index);
 }
@@ -352,20 +366,23 @@ absl::StatusOr<Index> ReadIndex(const std::string& dir) {
   const std::string path = dir + "/index.csv";
   auto text = ReadFile(path);
   if (!text.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(dir, ": not a sweep plan directory (no index.csv; run fleetsim sweep plan)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(dir, ": not a sweep plan directory (no index.csv; run fleetsim sweep plan)"));
   }
   Index idx;
   std::vector<std::string> lines = absl::StrSplit(*text, '\n', absl::SkipEmpty());
   if (lines.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ":1: empty index"));
   auto header = SplitCsvLine(lines[0]);
   if (header.size() < 3 || header.front() != "run_id" || header.back() != "scenario_sha256") {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":1: header must start with run_id and end with scenario_sha256"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":1: header must start with run_id and end with scenario_sha256"));
   }
   idx.columns.assign(header.begin() + 1, header.end() - 1);
   for (size_t i = 1; i < lines.size(); ++i) {
     auto f = SplitCsvLine(lines[i]);
     if (f.size() != header.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ":", i + 1, ": expected ", header.size(), " fields, got ", f.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", i + 1, ": expected ", header.size(), " fields, got ", f.size()));
     }
     IndexRow row;
     row.run_id = f.front();
@@ -383,7 +400,8 @@ absl::StatusOr<RunState> ReadRunState(const std::string& dir, const std::string&
   if (!fs::exists(path, ec)) return s;
   FLEETSIM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return absl::InvalidArgumentError(absl::StrCat(path, ": malformed state file"));
+  if (j.is_discarded() || !j.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(path, ": malformed state file"));
   s.status = j.value("status", "");
   s.exit_status = j.value("exit_status", 0);
   s.wall_s = j.value("wall_s", 0.0);
@@ -428,7 +446,8 @@ absl::StatusOr<std::string> StatusReport(const std::string& dir) {
       absl::StrAppend(&details, row.run_id, " ", s.status, " (exit status ", s.exit_status, ")");
       std::string tail = StderrTail(dir, row.run_id, 3);
       if (!tail.empty()) {
-        for (absl::string_view l : absl::StrSplit(tail, '\n')) absl::StrAppend(&details, "\n    ", l);
+        for (absl::string_view l : absl::StrSplit(tail, '\n'))
+          absl::StrAppend(&details, "\n    ", l);
       }
       absl::StrAppend(&details, "\n");
     } else if (s.status == "running") {
@@ -436,9 +455,10 @@ absl::StatusOr<std::string> StatusReport(const std::string& dir) {
                       "; or died without a trace if that process is gone)\n");
     }
   }
-  std::string out = absl::StrCat(dir, ": ", idx.rows.size(), " runs: ", count["done"], " done, ",
-                                 count["failed"], " failed, ", count["interrupted"], " interrupted, ",
-                                 count["running"], " running, ", count["not run"], " not run\n");
+  std::string out =
+      absl::StrCat(dir, ": ", idx.rows.size(), " runs: ", count["done"], " done, ", count["failed"],
+                   " failed, ", count["interrupted"], " interrupted, ", count["running"],
+                   " running, ", count["not run"], " not run\n");
   return out + details;
 }
 
@@ -490,9 +510,10 @@ void Flatten(const nlohmann::json& j, const std::string& prefix,
 
 // Two-sided 95% Student t critical values for 1..30 degrees of freedom; 1.96 beyond.
 double T975(size_t df) {
-  static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                              2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                              2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  static const double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
+                              2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
+                              2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+                              2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
   return df >= 1 && df <= 30 ? kT[df - 1] : 1.96;
 }
 
@@ -518,7 +539,8 @@ absl::StatusOr<size_t> Collect(const std::string& dir, const std::string& result
       const std::string path = absl::StrCat(dir, "/runs/", row.run_id, "/summary.json");
       FLEETSIM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
       auto j = nlohmann::json::parse(text, nullptr, false);
-      if (j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(path, ": malformed JSON"));
+      if (j.is_discarded())
+        return absl::InvalidArgumentError(absl::StrCat(path, ": malformed JSON"));
       std::vector<std::pair<std::string, std::string>> flat;
       Flatten(j, "", &flat);
       for (auto& [k, v] : flat) {
@@ -550,7 +572,8 @@ absl::StatusOr<size_t> Collect(const std::string& dir, const std::string& result
   for (const char* c : {"metric", "n", "mean", "sd", "ci95_low", "ci95_high"}) sh.push_back(c);
   CsvWriter sw(sh);
   std::vector<std::vector<std::string>> groups;  // first-seen order
-  std::map<std::vector<std::string>, std::vector<const std::map<std::string, std::string>*>> members;
+  std::map<std::vector<std::string>, std::vector<const std::map<std::string, std::string>*>>
+      members;
   for (const auto& r : rows) {
     if (r.at("status") != "done") continue;
     std::vector<std::string> g;
@@ -612,15 +635,18 @@ std::string ShellQuote(const std::string& s) {
 // Slurm option values go on #SBATCH lines, which are not shell-parsed: keep them plain.
 absl::Status CheckSlurmValue(const std::string& flag, const std::string& v) {
   for (char c : v) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string("-_:.,+@%=").find(c) != std::string::npos)) {
-      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": unexpected character in '", v, "'"));
+    if (!(std::isalnum(static_cast<unsigned char>(c)) ||
+          std::string("-_:.,+@%=").find(c) != std::string::npos)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": unexpected character in '", v, "'"));
     }
   }
   return absl::OkStatus();
 }
 }  // namespace
 
-absl::StatusOr<std::string> SlurmScript(const std::string& dir, size_t nruns, const SlurmOptions& o) {
+absl::StatusOr<std::string> SlurmScript(const std::string& dir, size_t nruns,
+                                        const SlurmOptions& o) {
   if (o.chunk < 1) return absl::InvalidArgumentError("--chunk must be >= 1");
   if (o.max_concurrent < 0) return absl::InvalidArgumentError("--max-concurrent must be >= 0");
   if (nruns == 0) return absl::InvalidArgumentError(absl::StrCat(dir, ": the plan has no runs"));
@@ -631,10 +657,11 @@ absl::StatusOr<std::string> SlurmScript(const std::string& dir, size_t nruns, co
   const std::string abs_dir = fs::absolute(dir).lexically_normal().string();
   const size_t ntasks = (nruns + o.chunk - 1) / o.chunk;
   std::string s = "#!/bin/bash\n";
-  absl::StrAppend(&s, "# Written by `fleetsim sweep slurm`: one array task per ", o.chunk,
-                  " run(s) of the plan in ", abs_dir, ".\n",
-                  "# Each task runs `fleetsim sweep run --runs A-B`: finished runs are skipped, so\n"
-                  "# resubmitting this script after a failure or a time limit resumes the sweep.\n");
+  absl::StrAppend(
+      &s, "# Written by `fleetsim sweep slurm`: one array task per ", o.chunk,
+      " run(s) of the plan in ", abs_dir, ".\n",
+      "# Each task runs `fleetsim sweep run --runs A-B`: finished runs are skipped, so\n"
+      "# resubmitting this script after a failure or a time limit resumes the sweep.\n");
   absl::StrAppend(&s, "#SBATCH --job-name=fleetsim-sweep\n");
   absl::StrAppend(&s, "#SBATCH --array=0-", ntasks - 1,
                   o.max_concurrent > 0 ? absl::StrCat("%", o.max_concurrent) : "", "\n");
@@ -648,13 +675,14 @@ absl::StatusOr<std::string> SlurmScript(const std::string& dir, size_t nruns, co
   absl::StrAppend(&s, "FLEETSIM=", ShellQuote(o.fleetsim_binary), "\n");
   absl::StrAppend(&s, "DIR=", ShellQuote(abs_dir), "\n");
   absl::StrAppend(&s, "CHUNK=", o.chunk, "\nNRUNS=", nruns, "\n");
-  absl::StrAppend(&s,
-                  "first=$(( SLURM_ARRAY_TASK_ID * CHUNK ))\n"
-                  "last=$(( first + CHUNK - 1 ))\n"
-                  "if (( last >= NRUNS )); then last=$(( NRUNS - 1 )); fi\n"
-                  "# exec: Slurm's SIGTERM (time limit, scancel) reaches fleetsim, which stops its run\n"
-                  "# and marks it interrupted.\n"
-                  "exec \"$FLEETSIM\" sweep run \"$DIR\" --runs \"$first-$last\" --jobs 1 --quiet\n");
+  absl::StrAppend(
+      &s,
+      "first=$(( SLURM_ARRAY_TASK_ID * CHUNK ))\n"
+      "last=$(( first + CHUNK - 1 ))\n"
+      "if (( last >= NRUNS )); then last=$(( NRUNS - 1 )); fi\n"
+      "# exec: Slurm's SIGTERM (time limit, scancel) reaches fleetsim, which stops its run\n"
+      "# and marks it interrupted.\n"
+      "exec \"$FLEETSIM\" sweep run \"$DIR\" --runs \"$first-$last\" --jobs 1 --quiet\n");
   return s;
 }
 
@@ -664,8 +692,10 @@ absl::StatusOr<std::pair<size_t, size_t>> ParseRunRange(const std::string& spec,
   size_t a, b;
   if (parts.size() == 1 && absl::SimpleAtoi(parts[0], &a)) {
     b = a;
-  } else if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &a) || !absl::SimpleAtoi(parts[1], &b)) {
-    return absl::InvalidArgumentError(absl::StrCat("--runs: expected A-B or A (0-based positions), got '", spec, "'"));
+  } else if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &a) ||
+             !absl::SimpleAtoi(parts[1], &b)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--runs: expected A-B or A (0-based positions), got '", spec, "'"));
   }
   if (a > b || b >= nruns) {
     return absl::InvalidArgumentError(absl::StrCat("--runs ", spec, ": outside 0-", nruns - 1));

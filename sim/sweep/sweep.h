@@ -17,8 +17,8 @@
 //   scenarios/<run_id>.yaml    one resolved scenario per run (overrides and seed applied)
 //   index.csv                  run_id, one column per parameter, seed, scenario_sha256 (last)
 //   runs/<run_id>/             a run's outputs (fleetsim run --out)
-//   state/<run_id>.json        a run's state, replaced atomically: running, done, failed, interrupted
-//   logs/<run_id>.stderr       a run's stderr
+//   state/<run_id>.json        a run's state, replaced atomically: running, done, failed,
+//   interrupted logs/<run_id>.stderr       a run's stderr
 #ifndef FLEETSIM_SIM_SWEEP_SWEEP_H_
 #define FLEETSIM_SIM_SWEEP_SWEEP_H_
 
@@ -77,7 +77,7 @@ absl::StatusOr<Index> ReadIndex(const std::string& dir);
 
 // State of one run (state/<run_id>.json).
 struct RunState {
-  std::string status;  // "", "running", "done", "failed", "interrupted"
+  std::string status;   // "", "running", "done", "failed", "interrupted"
   int exit_status = 0;  // process exit status (128 + signal when killed)
   double wall_s = 0;
   int64_t max_rss_kb = 0;
@@ -106,7 +106,8 @@ struct SlurmOptions {
   std::string partition, time, mem, account;
   std::string fleetsim_binary;  // absolute path of the binary the tasks run
 };
-absl::StatusOr<std::string> SlurmScript(const std::string& dir, size_t nruns, const SlurmOptions& o);
+absl::StatusOr<std::string> SlurmScript(const std::string& dir, size_t nruns,
+                                        const SlurmOptions& o);
 
 // Parses a --runs selection "A-B" or "A" (0-based positions in index.csv); empty = all.
 absl::StatusOr<std::pair<size_t, size_t>> ParseRunRange(const std::string& spec, size_t nruns);

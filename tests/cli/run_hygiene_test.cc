@@ -24,25 +24,33 @@ const char kScenario[] = "tests/data/valid/hand_schedule.yaml";
 
 TEST(RunHygiene, ManifestIsReproducibleAndComplete) {
   const std::string a = Tmp("hyg_a"), b = Tmp("hyg_b_longer_name");
-  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + a + " --set seed=5").status, 0);
-  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + b + " --set seed=5").status, 0);
+  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + a + " --set seed=5")
+                .status,
+            0);
+  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + b + " --set seed=5")
+                .status,
+            0);
   const std::string m = Slurp(a + "/manifest.json");
   EXPECT_EQ(m, Slurp(b + "/manifest.json"));
   EXPECT_EQ(m.find(a), std::string::npos) << "manifest names the output path";
-  for (const char* k : {"\"source_commit\"", "\"source_modified\"", "\"build_type\"", "\"simgrid_version\"",
-                        "\"run_id\"", "\"scenario_sha256\"", "\"overrides\"", "\"status\": \"complete\"",
-                        "\"seed\": 5"}) {
+  for (const char* k : {"\"source_commit\"", "\"source_modified\"", "\"build_type\"",
+                        "\"simgrid_version\"", "\"run_id\"", "\"scenario_sha256\"", "\"overrides\"",
+                        "\"status\": \"complete\"", "\"seed\": 5"}) {
     EXPECT_NE(m.find(k), std::string::npos) << k << "\n" << m;
   }
   // A different effective scenario has a different hash; --seed N equals --set seed=N.
   const std::string c = Tmp("hyg_c");
-  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + c + " --seed 5").status, 0);
+  ASSERT_EQ(
+      Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + c + " --seed 5").status,
+      0);
   auto hash = [](const std::string& t) {
     size_t p = t.find("\"scenario_sha256\": \"");
     return t.substr(p + 20, 64);
   };
   EXPECT_EQ(hash(Slurp(c + "/manifest.json")), hash(m));
-  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + c + " --seed 6").status, 0);
+  ASSERT_EQ(
+      Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + c + " --seed 6").status,
+      0);
   EXPECT_NE(hash(Slurp(c + "/manifest.json")), hash(m));
   // No temporary file is left behind.
   for (const auto& e : fs::directory_iterator(a)) {
@@ -78,8 +86,9 @@ TEST(RunHygiene, IoFailureExitsOneNotTwo) {
   // A write that fails part-way (file size limit; SIGXFSZ ignored so write returns EFBIG): no
   // complete manifest, exit 1.
   const std::string d = Tmp("hyg_efbig");
-  std::string cmd = "bash -c \"trap '' XFSZ; ulimit -f 4; exec " + std::string(FLEETSIM_BINARY) + " run " +
-                    Src("workloads/examples/two-site-training.yaml") + " --quiet --out " + d + "\" 2>" + d + ".err";
+  std::string cmd = "bash -c \"trap '' XFSZ; ulimit -f 4; exec " + std::string(FLEETSIM_BINARY) +
+                    " run " + Src("workloads/examples/two-site-training.yaml") + " --quiet --out " +
+                    d + "\" 2>" + d + ".err";
   int rc = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 1) << Slurp(d + ".err");
@@ -112,15 +121,18 @@ TEST(RunHygiene, SigtermLeavesInterruptedManifestAndNoOutputs) {
 }
 
 TEST(RunHygiene, ReplaySwfLeavesNothingInTmpdir) {
-  const std::string trace = std::string(FLEETSIM_SHARED_DIR) + "/data/swf/KTH-SP2.predictsim-strongfiltered.swf";
+  const std::string trace =
+      std::string(FLEETSIM_SHARED_DIR) + "/data/swf/KTH-SP2.predictsim-strongfiltered.swf";
   if (!fs::exists(trace)) GTEST_SKIP() << "no shared data";
   const std::string tmpdir = Tmp("hyg_tmpdir"), out = Tmp("hyg_swf");
   fs::create_directories(tmpdir);
   // Two at once into one $TMPDIR: private platform names, nothing left afterwards.
-  std::string cmd = "export TMPDIR=" + tmpdir + "; head -n 400 " + trace + " > " + tmpdir + "/../hyg_small.swf; " +
-                    FLEETSIM_BINARY + " replay-swf " + tmpdir + "/../hyg_small.swf --processors 100 --quiet --out " + out +
-                    "a >/dev/null & " + FLEETSIM_BINARY + " replay-swf " + tmpdir + "/../hyg_small.swf --processors 100 --quiet --out " +
-                    out + "b >/dev/null; wait $!";
+  std::string cmd = "export TMPDIR=" + tmpdir + "; head -n 400 " + trace + " > " + tmpdir +
+                    "/../hyg_small.swf; " + FLEETSIM_BINARY + " replay-swf " + tmpdir +
+                    "/../hyg_small.swf --processors 100 --quiet --out " + out + "a >/dev/null & " +
+                    FLEETSIM_BINARY + " replay-swf " + tmpdir +
+                    "/../hyg_small.swf --processors 100 --quiet --out " + out +
+                    "b >/dev/null; wait $!";
   int rc = std::system(("bash -c '" + cmd + "'").c_str());
   ASSERT_TRUE(WIFEXITED(rc));
   EXPECT_EQ(WEXITSTATUS(rc), 0);

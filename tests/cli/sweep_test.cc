@@ -51,11 +51,15 @@ TEST(Sweep, PlanRunStatusCollect) {
   EXPECT_EQ(idx[2].at("workload.jobs.0.run_s"), "200");
   EXPECT_EQ(idx[2].at("workload.jobs.1.run_s"), "60");
   EXPECT_EQ(idx[7].at("scheduler.policy"), "easy");
-  EXPECT_EQ(fleetsim::cli_test::Slurp(d + "/scenarios/r0003.yaml").find("run_s: 200") != std::string::npos, true);
+  EXPECT_EQ(fleetsim::cli_test::Slurp(d + "/scenarios/r0003.yaml").find("run_s: 200") !=
+                std::string::npos,
+            true);
 
   auto st0 = Fleetsim("sweep status " + d);
   EXPECT_EQ(st0.status, 0);
-  EXPECT_NE(st0.out.find("8 runs: 0 done, 0 failed, 0 interrupted, 0 running, 8 not run"), std::string::npos) << st0.out;
+  EXPECT_NE(st0.out.find("8 runs: 0 done, 0 failed, 0 interrupted, 0 running, 8 not run"),
+            std::string::npos)
+      << st0.out;
 
   // Part of the sweep first (positions 0-2), then the rest: finished runs are skipped.
   auto r1 = Fleetsim("sweep run " + d + " --runs 0-2 --jobs 2");
@@ -100,7 +104,6 @@ TEST(Sweep, PlanRunStatusCollect) {
     EXPECT_EQ(r.at("sd"), "0");
   }
   EXPECT_EQ(n_wait, 4);  // 2 policies x 2 zipped points
-
 }
 
 // scripts/plot_sweep.py reads results.csv: one PNG; bad input is one line, exit 2, no plot.
@@ -111,7 +114,9 @@ TEST(Sweep, PlotSweep) {
   ASSERT_EQ(Fleetsim("sweep collect " + d).status, 0);
   auto py = [&](const std::string& args) {
     const std::string so = d + "/py.out", se = d + "/py.err";
-    int rc = std::system(("/usr/bin/python3 " + Src("scripts/plot_sweep.py") + " " + args + " >" + so + " 2>" + se).c_str());
+    int rc = std::system(
+        ("/usr/bin/python3 " + Src("scripts/plot_sweep.py") + " " + args + " >" + so + " 2>" + se)
+            .c_str());
     return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(so) + Slurp(se));
   };
   auto ok = py(d + " --x workload.jobs.0.run_s --metric jobs.wait_mean_s --hue scheduler.policy");
@@ -176,7 +181,8 @@ TEST(Sweep, BadSweepFilesExitTwoWithOneLine) {
     std::string file, expect;
   } cases[] = {
       {"unknown_key.yaml", "unknown_key.yaml:5:5: axes[0].extra: unknown key"},
-      {"bad_value.yaml", "run r0002 (scheduler.policy=nosuch, seed=1): --set scheduler.policy=nosuch"},
+      {"bad_value.yaml",
+       "run r0002 (scheduler.policy=nosuch, seed=1): --set scheduler.policy=nosuch"},
       {"zip_lengths.yaml", "zip_lengths.yaml:4:7: axes[0].zip: lists must have equal lengths"},
       {"missing.yaml", "missing.yaml"},
   };
@@ -202,12 +208,15 @@ TEST(Sweep, BadSweepFilesExitTwoWithOneLine) {
 TEST(Sweep, SlurmScriptContentAndOneTaskByHand) {
   const std::string d = Tmp("sweep_slurm");
   ASSERT_EQ(Fleetsim("sweep plan " + Data("small.yaml") + " --out " + d).status, 0);
-  auto r = Fleetsim("sweep slurm " + d + " --chunk 3 --max-concurrent 2 --partition debug --time 00:10:00 --mem 1G --account proj");
+  auto r = Fleetsim(
+      "sweep slurm " + d +
+      " --chunk 3 --max-concurrent 2 --partition debug --time 00:10:00 --mem 1G --account proj");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string s = Slurp(d + "/sweep.sbatch");
-  for (const char* want : {"#!/bin/bash", "#SBATCH --array=0-2%2", "#SBATCH --partition=debug",
-                           "#SBATCH --time=00:10:00", "#SBATCH --mem=1G", "#SBATCH --account=proj",
-                           "CHUNK=3", "NRUNS=8", "logs/slurm-%A_%a.out", "exec \"$FLEETSIM\" sweep run"}) {
+  for (const char* want :
+       {"#!/bin/bash", "#SBATCH --array=0-2%2", "#SBATCH --partition=debug",
+        "#SBATCH --time=00:10:00", "#SBATCH --mem=1G", "#SBATCH --account=proj", "CHUNK=3",
+        "NRUNS=8", "logs/slurm-%A_%a.out", "exec \"$FLEETSIM\" sweep run"}) {
     EXPECT_NE(s.find(want), std::string::npos) << want << "\n" << s;
   }
   // Task 2 of 3 holds positions 6-7 (the last, short chunk).
