@@ -92,10 +92,16 @@ absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o) {
   const std::string host = HostName();
   std::deque<std::string> pending;
   size_t skipped = 0;
+  std::vector<std::string> busy;  // running in another live process on this host
   for (size_t i = range.first; i <= range.second && i < idx.rows.size(); ++i) {
     FLEETSIM_ASSIGN_OR_RETURN(RunState s, ReadRunState(dir, idx.rows[i].run_id));
     if (s.status == "done" && ManifestComplete(dir, idx.rows[i].run_id)) {
       ++skipped;
+    } else if (s.status == "running" && s.host == host && s.pid > 0 &&
+               ::kill(static_cast<pid_t>(s.pid), 0) == 0) {
+      // Another `sweep run` on this host is running it (its child is alive): running it twice
+      // would race on the run's directory. Runs on other hosts cannot be checked this way.
+      busy.push_back(idx.rows[i].run_id);
     } else {
       pending.push_back(idx.rows[i].run_id);
     }
@@ -110,6 +116,10 @@ absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o) {
   if (!o.quiet) {
     std::fprintf(stderr, "[sweep] %zu runs selected: %zu already done, %zu to run, %d at a time\n",
                  range.second - range.first + 1, skipped, total, o.jobs);
+  }
+  for (const auto& id : busy) {
+    std::fprintf(stderr, "[sweep] %s skipped: running in another process on this host\n",
+                 id.c_str());
   }
   auto progress = [&](bool force) {
     auto now = Clock::now();

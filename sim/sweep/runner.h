@@ -23,8 +23,11 @@ struct RunnerOptions {
 // and its manifest says "complete"; its state file (sweep.h) is then replaced atomically, so
 // a second call skips it. Progress (done, failed, running, pending, ETA) goes to stderr once a
 // second; failed runs are listed at the end with their exit status and stderr tail.
+// A run whose state says "running" on this host with a live process is skipped (another
+// `sweep run` has it); a run "running" on another host is re-run, so give concurrent runners
+// (Slurm array tasks) disjoint --runs ranges.
 // On an interrupt the children get SIGTERM, are waited for and marked interrupted.
-// Returns the exit status: 0 all selected runs done, 1 some failed, 128 + signal if interrupted.
+// Returns the exit status: 0 no run failed, 1 some failed, 128 + signal if interrupted.
 absl::StatusOr<int> RunSweep(const std::string& dir, const RunnerOptions& o);
 
 }  // namespace fleetsim::sweep

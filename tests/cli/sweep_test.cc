@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 
@@ -150,6 +151,23 @@ TEST(Sweep, FailedRunIsListedAndRetried) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[1].at("status"), "failed");
   EXPECT_EQ(rows[1].at("jobs.total"), "");
+}
+
+TEST(Sweep, RunHeldByAnotherLiveProcessIsSkipped) {
+  const std::string d = Tmp("sweep_busy_run");
+  ASSERT_EQ(Fleetsim("sweep plan " + Data("small.yaml") + " --out " + d).status, 0);
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  fs::create_directories(d + "/state");
+  // This test process stands in for another runner's live child.
+  std::ofstream(d + "/state/r0000.json")
+      << "{\"status\": \"running\", \"host\": \"" << host << "\", \"pid\": " << getpid() << "}\n";
+  auto r = Fleetsim("sweep run " + d + " --runs 0-1");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("r0000 skipped: running in another process on this host"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("1/1 done"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d + "/runs/r0000"));
 }
 
 TEST(Sweep, SamplesAreDeterministicAndStratified) {
