@@ -2,13 +2,14 @@
 """Plots a metric of a fleetsim sweep against one parameter, with replicate error bars.
 
 Usage: /usr/bin/python3 scripts/plot_sweep.py SWEEP_DIR --x PARAM --metric METRIC
-                                              [--hue PARAM] [--out FILE.png]
+                                              [--hue PARAM | --y PARAM] [--out FILE.png]
 Reads SWEEP_DIR/results.csv (written by `fleetsim sweep collect`; schema: results/README.md).
 For every value of PARAM (and of --hue, one line each) it draws the mean of METRIC over the done
 runs (replicates across seeds and any other parameter) with a 95% confidence interval
-(Student t) as error bars, and the individual runs as faint dots. Writes SWEEP_DIR/<METRIC>_vs_<PARAM>.png
-(or --out) atomically and prints its path. Bad input (missing file, unknown column, no done
-runs): one line on stderr, exit status 2, no plot.
+(Student t) as error bars, and the individual runs as faint dots. With --y instead, a heatmap of
+the mean of METRIC over the two parameters (each cell annotated with the mean and the run count).
+Writes SWEEP_DIR/<METRIC>_vs_<PARAM>[_<Y>].png (or --out) atomically and prints its path. Bad
+input (missing file, unknown column, no done runs): one line on stderr, exit status 2, no plot.
 """
 import argparse
 import math
@@ -50,6 +51,7 @@ def main(argv):
     ap.add_argument("--x", required=True, help="parameter column (an index.csv --set path)")
     ap.add_argument("--metric", required=True, help="metric column of results.csv")
     ap.add_argument("--hue", help="second parameter: one line per value")
+    ap.add_argument("--y", help="second parameter: heatmap of the mean over x and y")
     ap.add_argument("--out", help="PNG path (default: SWEEP_DIR/<metric>_vs_<x>.png)")
     a = ap.parse_args(argv)
     path = os.path.join(a.sweep_dir, "results.csv")
@@ -62,7 +64,9 @@ def main(argv):
         raise InputError("%s: file not found (run fleetsim sweep collect first)" % path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
         raise InputError("%s: malformed CSV: %s" % (path, str(e).strip().splitlines()[0]))
-    for col in ["status", a.x, a.metric] + ([a.hue] if a.hue else []):
+    if a.hue and a.y:
+        raise InputError("give --hue or --y, not both")
+    for col in ["status", a.x, a.metric] + ([a.hue] if a.hue else []) + ([a.y] if a.y else []):
         if col not in df.columns:
             raise InputError("%s: line 1: no column %s" % (path, col))
     done = df[df["status"] == "done"].copy()
@@ -76,6 +80,11 @@ def main(argv):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    if a.y:
+        out = a.out or os.path.join(a.sweep_dir, "%s_vs_%s_%s.png" % (a.metric, a.x, a.y))
+        heatmap(plt, done, a, out)
+        print(out)
+        return
     fig, ax = plt.subplots(figsize=(7, 4.5))
     groups = done.groupby(a.hue, sort=True) if a.hue else [(None, done)]
     categories = sorted(done[a.x].unique(), key=str) if not numeric_x else None
@@ -97,13 +106,44 @@ def main(argv):
     ax.set_title("%s vs %s (%d runs)" % (a.metric, a.x, len(done)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")
-    fig.tight_layout()
     out = a.out or os.path.join(a.sweep_dir, "%s_vs_%s.png" % (a.metric, a.x))
+    save(plt, fig, out)
+    print(out)
+
+
+def save(plt, fig, out):
+    """Writes fig as PNG atomically (temporary file + rename) and closes it."""
+    fig.tight_layout()
     tmp = os.path.join(os.path.dirname(out) or ".", ".%s.tmp.png" % os.path.basename(out))
     fig.savefig(tmp, dpi=110)
     plt.close(fig)
     os.replace(tmp, out)
-    print(out)
+
+
+def heatmap(plt, done, a, out):
+    """Mean of a.metric over a.x (columns) and a.y (rows)."""
+    mean = done.pivot_table(index=a.y, columns=a.x, values=a.metric, aggfunc="mean")
+    count = done.pivot_table(index=a.y, columns=a.x, values=a.metric, aggfunc="count")
+    fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(mean.columns) + 2), max(3, 0.8 * len(mean.index) + 1.5)))
+    im = ax.imshow(mean.values, aspect="auto", cmap="viridis", origin="lower")
+    ax.set_xticks(range(len(mean.columns)))
+    ax.set_xticklabels([str(c) for c in mean.columns])
+    ax.set_yticks(range(len(mean.index)))
+    ax.set_yticklabels([str(r) for r in mean.index])
+    lo, hi = mean.values.min(), mean.values.max()
+    for i in range(len(mean.index)):
+        for j in range(len(mean.columns)):
+            v = mean.values[i, j]
+            if v != v:  # NaN: no done run for this cell
+                continue
+            dark = hi > lo and (v - lo) / (hi - lo) < 0.5
+            ax.text(j, i, "%.4g\nn=%d" % (v, count.values[i, j]), ha="center", va="center",
+                    fontsize="small", color="white" if dark else "black")
+    ax.set_xlabel(label(a.x))
+    ax.set_ylabel(label(a.y))
+    fig.colorbar(im, ax=ax, label="mean " + label(a.metric))
+    ax.set_title("mean %s (%d runs)" % (a.metric, len(done)))
+    save(plt, fig, out)
 
 
 if __name__ == "__main__":

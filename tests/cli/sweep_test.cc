@@ -123,6 +123,10 @@ TEST(Sweep, PlotSweep) {
   auto ok = py(d + " --x workload.jobs.0.run_s --metric jobs.wait_mean_s --hue scheduler.policy");
   EXPECT_EQ(ok.first, 0) << ok.second;
   EXPECT_GT(fs::file_size(d + "/jobs.wait_mean_s_vs_workload.jobs.0.run_s.png"), 10000u);
+  auto heat = py(d + " --x workload.jobs.0.run_s --y workload.jobs.1.run_s --metric jobs.wait_mean_s");
+  EXPECT_EQ(heat.first, 0) << heat.second;
+  EXPECT_GT(fs::file_size(d + "/jobs.wait_mean_s_vs_workload.jobs.0.run_s_workload.jobs.1.run_s.png"), 10000u);
+  EXPECT_EQ(py(d + " --x a --y b --hue c --metric m").first, 2);
   auto bad = py(d + " --x nosuch --metric jobs.wait_mean_s --out " + d + "/bad.png");
   EXPECT_EQ(bad.first, 2);
   EXPECT_EQ(bad.second, "plot_sweep.py: " + d + "/results.csv: line 1: no column nosuch\n");
