@@ -2,13 +2,17 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/cli/run_output.h"
+#include "sim/cli/signals.h"
 #include "sim/core/format.h"
 #include "sim/core/io.h"
 #include "sim/core/status.h"
@@ -35,12 +39,27 @@ Usage:
   fleetsim replay-swf TRACE.swf --out DIR [--policy fcfs|easy] [--estimates user|exact]
                      [--processors N] [--accelerators-per-host K] [--quiet]
       Replay a Standard Workload Format trace on a homogeneous cluster of N processors
-      (default: the trace's MaxProcs header), K processors per SimGrid host (default: the
+      (default: the trace's MaxProcs header, else MaxNodes), K processors per SimGrid host (default: the
       largest divisor of N not above 64). Grouping never changes a schedule or an energy:
       placement counts processors, power is linear in busy processors (100 W idle, 200 W busy
       each, nominal) and a job's energy is its processors' share; only jobs.csv's hosts column
       and the run time depend on K. Jobs are cleaned with the predictsim rules (see
       workloads/README.md).
+  fleetsim sweep plan SWEEP.yaml --out DIR
+      Expand a sweep file (base scenario, axes over --set paths: grid, zip, random, lhs; seeds)
+      into DIR: one resolved, validated scenario per run and index.csv. Schema: workloads/README.md.
+  fleetsim sweep run DIR [--jobs N] [--runs A-B] [--quiet]
+      Run the plan's runs that are not done, N at a time (child fleetsim processes); progress on
+      stderr; re-running resumes (finished runs are skipped, failed ones retried).
+  fleetsim sweep status DIR
+      Done, failed (with exit status and stderr tail), interrupted, running and not-run counts.
+  fleetsim sweep collect DIR [--out FILE.csv]
+      One row per run (parameters, seed, status, flat summary.json metrics) in DIR/results.csv,
+      and mean/sd/95% CI across seeds per parameter point in DIR/results_summary.csv.
+  fleetsim sweep slurm DIR [--chunk K] [--max-concurrent M] [--partition P] [--time T]
+                       [--mem M] [--account A] [--submit]
+      Write DIR/sweep.sbatch, a job array of ceil(runs/K) tasks (each runs `sweep run --runs`),
+      and with --submit pass it to sbatch.
   fleetsim platform build|info ...
       Generate platform files from the catalogue / describe a platform (fleetsim platform --help).
 
@@ -52,20 +71,31 @@ Options:
   --policy NAME             replay-swf scheduling policy: fcfs or easy (default easy)
   --estimates user|exact    replay-swf run-time estimates: the trace's requested times, or the
                             actual run times (clairvoyant); default user
-  --processors N            replay-swf cluster size (default: MaxProcs from the trace header)
+  --processors N            replay-swf cluster size (default: MaxProcs, else MaxNodes, from the
+                            trace header)
   --accelerators-per-host K replay-swf processors per SimGrid host (default: the largest
                             divisor of the cluster size not above 64)
+  --run-id ID               run id recorded in manifest.json (default: from the scenario hash)
+  --jobs N, --runs A-B      sweep run: runs at once; positions A..B (0-based) of index.csv
+  --chunk K, --max-concurrent M, --partition P, --time T, --mem M, --account A, --submit
+                            sweep slurm: runs per array task, array tasks at once, sbatch options
   --quiet                   no progress lines on stderr
   --help, -h                this text
 
-Exit status: 0 success, 2 bad input (one line naming file:line:column and field), 1 internal error.
+Exit status: 0 success, 2 bad input (one line naming file:line:column and field), 1 internal or
+I/O error (sweep run: some runs failed), 130/143 stopped by SIGINT/SIGTERM (manifest.json says
+"interrupted"; nothing else of the run is left in DIR).
 )";
 
 namespace {
 
+// Bad input (InvalidArgument, NotFound) exits 2; anything else, including I/O failures while
+// writing (Unavailable, sim/core/io.h), exits 1 so that retry logic can tell them apart.
 int Fail(const absl::Status& st) {
-  std::fprintf(stderr, "fleetsim: %s\n", std::string(st.message()).c_str());
-  return absl::IsInvalidArgument(st) || absl::IsNotFound(st) ? 2 : 1;
+  const bool input = absl::IsInvalidArgument(st) || absl::IsNotFound(st);
+  std::fprintf(stderr, "fleetsim: %s%s\n", input ? "" : "internal/io error: ",
+               std::string(st.message()).c_str());
+  return input ? 2 : 1;
 }
 
 int Usage(const std::string& msg) {
@@ -73,31 +103,9 @@ int Usage(const std::string& msg) {
   return 2;
 }
 
-// Writes every output file atomically; returns their names (manifest last).
-absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir, const metrics::RunResult& r,
-                          const metrics::RunInfo& info, const std::vector<std::string>& inputs,
-                          const Options& o, const std::vector<std::pair<std::string, std::string>>& params) {
-  FLEETSIM_RETURN_IF_ERROR(MakeDirs(dir));
-  // Manifest first in memory: hashing inputs can fail; then write every file atomically.
-  JsonWriter m;
-  m.BeginObject();
-  m.Key("fleetsim_version").Value(FLEETSIM_VERSION);
-  m.Key("simgrid_version").Value(r.simgrid_version);
-  m.Key("command_line").Value(o.command_line);
-  m.Key("seed").Value(static_cast<int64_t>(info.seed));
-  m.Key("parameters").BeginObject();
-  for (const auto& [k, v] : params) m.Key(k).Value(v);
-  m.EndObject();
-  m.Key("overrides").BeginArray();
-  for (const auto& s : o.sets) m.Value(s);
-  m.EndArray();
-  m.Key("inputs").BeginArray();
-  for (const auto& p : inputs) {
-    auto h = Sha256File(p);
-    if (!h.ok()) return h.status();
-    m.BeginObject().Key("path").Value(p).Key("sha256").Value(*h).EndObject();
-  }
-  m.EndArray();
+// The output files of a run, in memory (manifest excluded).
+std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunResult& r,
+                                                             const metrics::RunInfo& info) {
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("jobs.csv", metrics::JobsCsv(r));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
@@ -110,16 +118,30 @@ absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir, co
     files.emplace_back("serving_latency.csv", r.serving->LatencyCsv());
     if (r.serving_request_sample_rate > 0) files.emplace_back("requests.csv", r.serving->RequestCsv());
   }
-  m.Key("outputs").BeginArray();
-  for (const auto& f : files) m.Value(f.first);
-  m.EndArray();
-  m.EndObject();
-  files.emplace_back("manifest.json", m.str());
-  std::vector<std::string> names;
-  for (const auto& [name, text] : files) {
-    FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + name, text));
-    names.push_back(name);
+  return files;
+}
+
+// Hashes every input (an unreadable input is an error before anything is simulated).
+absl::Status HashInputs(const std::vector<std::string>& paths, ManifestInfo* m) {
+  for (const auto& p : paths) {
+    auto h = Sha256File(p);
+    if (!h.ok()) return h.status();
+    m->inputs.emplace_back(p, *h);
   }
+  return absl::OkStatus();
+}
+
+// Writes the outputs and the manifest (sim/cli/run_output.h); returns the file names.
+absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir,
+                                                      const metrics::RunResult& r,
+                                                      const metrics::RunInfo& info,
+                                                      ManifestInfo m) {
+  m.simgrid_version = r.simgrid_version;
+  auto files = OutputFiles(r, info);
+  FLEETSIM_RETURN_IF_ERROR(WriteRunOutputs(dir, m, files));
+  std::vector<std::string> names;
+  for (const auto& f : files) names.push_back(f.first);
+  names.push_back("manifest.json");
   return names;
 }
 
@@ -157,12 +179,36 @@ int ValidateCommand(const Options& o) {
 
 int RunCommand(const Options& o) {
   if (o.positional.size() != 1) return Usage("run needs exactly one SCENARIO.yaml");
-  auto s = scenario::LoadScenario(o.positional[0], o.sets);
+  // --seed is one more override, so the effective-scenario hash covers it.
+  std::vector<std::string> sets = o.sets;
+  if (o.has_seed) sets.push_back(absl::StrCat("seed=", o.seed));
+  if (!o.out_dir.empty()) {
+    // A signal while loading still marks the directory interrupted (and removes an earlier
+    // run's outputs), so the outcome does not depend on when the signal came.
+    ManifestInfo early;
+    early.command = "run";
+    early.run_id = o.run_id;
+    early.scenario_file = o.positional[0];
+    early.overrides = sets;
+    ArmInterrupt(o.out_dir, early, {});
+  }
+  StartSignalThread();
+  auto s = scenario::LoadScenario(o.positional[0], sets);
   if (!s.ok()) return Fail(s.status());
-  if (o.has_seed) s->seed = o.seed;
   std::string dir = !o.out_dir.empty() ? o.out_dir
                     : !s->out_dir.empty() ? s->out_dir
                                           : absl::StrCat("results/", s->name);
+  ManifestInfo m;
+  m.command = "run";
+  m.scenario = s->name;
+  m.scenario_file = s->file;
+  m.config_sha256 = s->effective_sha256;
+  m.run_id = !o.run_id.empty() ? o.run_id : m.config_sha256.substr(0, 16);
+  m.seed = s->seed;
+  m.overrides = sets;
+  auto st = HashInputs(s->inputs, &m);
+  if (!st.ok()) return Fail(st);
+  ArmInterrupt(dir, m, {});
   engine::EngineConfig cfg;
   cfg.platform_path = s->platform_path;
   cfg.scheduler = s->policy;
@@ -174,7 +220,7 @@ int RunCommand(const Options& o) {
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};
-  auto files = WriteOutputs(dir, *r, info, s->inputs, o, {{"scenario", s->file}});
+  auto files = WriteOutputs(dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(dir, *r, *files, o.quiet);
   return 0;
@@ -183,6 +229,12 @@ int RunCommand(const Options& o) {
 int ReplaySwfCommand(const Options& o) {
   if (o.positional.size() != 1) return Usage("replay-swf needs exactly one TRACE.swf");
   if (o.out_dir.empty()) return Usage("replay-swf needs --out DIR");
+  ManifestInfo early;
+  early.command = "replay-swf";
+  early.run_id = o.run_id;
+  early.scenario_file = o.positional[0];
+  ArmInterrupt(o.out_dir, early, {});
+  StartSignalThread();
   auto policy = sched::MakeScheduler(o.policy);
   if (!policy.ok()) return Usage(absl::StrCat("--policy: ", policy.status().message()));
   if (o.estimates != "user" && o.estimates != "exact") {
@@ -241,9 +293,34 @@ int ReplaySwfCommand(const Options& o) {
       "    <prop id=\"fleetsim.vendor\" value=\"trace\"/>\n",
       "    <prop id=\"fleetsim.system\" value=\"swf_processor\"/>\n",
       "  </cluster>\n</zone>\n</platform>\n");
-  std::string tmp = absl::StrCat(fs::temp_directory_path().string(), "/fleetsim-swf-", ::getpid(), ".xml");
+  // A private file (mkstemps: O_EXCL, random name), removed on every exit path including a signal.
+  std::string tmp = absl::StrCat(fs::temp_directory_path().string(), "/fleetsim-swf-XXXXXX.xml");
+  int fd = ::mkstemps(tmp.data(), 4);
+  if (fd < 0) return Fail(IoError(tmp, "cannot create temporary platform", errno));
+  ::close(fd);
+  ArmInterrupt(o.out_dir, early, {tmp});
   auto st = WriteFileAtomic(tmp, xml);
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) {
+    std::remove(tmp.c_str());
+    return Fail(st);
+  }
+  ManifestInfo m;
+  m.command = "replay-swf";
+  m.scenario = fs::path(o.positional[0]).stem().string();
+  m.scenario_file = o.positional[0];
+  m.parameters = {{"policy", o.policy}, {"estimates", o.estimates},
+                  {"processors", absl::StrCat(procs)},
+                  {"accelerators_per_host", absl::StrCat(k)}, {"cleaning", "predictsim"}};
+  st = HashInputs({o.positional[0]}, &m);
+  if (!st.ok()) {
+    std::remove(tmp.c_str());
+    return Fail(st);
+  }
+  std::string config = absl::StrCat("replay-swf\ntrace_sha256=", m.inputs[0].second, "\n");
+  for (const auto& [key, v] : m.parameters) absl::StrAppend(&config, key, "=", v, "\n");
+  m.config_sha256 = Sha256Hex(config);
+  m.run_id = !o.run_id.empty() ? o.run_id : m.config_sha256.substr(0, 16);
+  ArmInterrupt(o.out_dir, m, {tmp});
   engine::EngineConfig cfg;
   cfg.platform_path = tmp;
   cfg.scheduler = o.policy;
@@ -251,11 +328,8 @@ int ReplaySwfCommand(const Options& o) {
   auto r = engine::RunSimulation(cfg, trace->workload);
   std::remove(tmp.c_str());
   if (!r.ok()) return Fail(r.status());
-  metrics::RunInfo info{fs::path(o.positional[0]).stem().string(), o.policy, 0, 0};
-  auto files = WriteOutputs(o.out_dir, *r, info, {o.positional[0]}, o,
-                            {{"policy", o.policy}, {"estimates", o.estimates},
-                             {"processors", absl::StrCat(procs)},
-                             {"accelerators_per_host", absl::StrCat(k)}, {"cleaning", "predictsim"}});
+  metrics::RunInfo info{m.scenario, o.policy, 0, 0};
+  auto files = WriteOutputs(o.out_dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(o.out_dir, *r, *files, o.quiet);
   return 0;

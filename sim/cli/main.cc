@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/platform_cmd.h"
+#include "sim/cli/signals.h"
 
 ABSL_FLAG(std::string, out, "", "output directory");
 ABSL_FLAG(uint64_t, seed, 0, "override the scenario seed");
@@ -18,14 +19,26 @@ ABSL_FLAG(std::string, policy, "easy", "replay-swf policy: fcfs|easy");
 ABSL_FLAG(std::string, estimates, "user", "replay-swf estimates: user|exact");
 ABSL_FLAG(int64_t, processors, 0, "replay-swf cluster size (0 = MaxProcs)");
 ABSL_FLAG(int64_t, accelerators_per_host, fleetsim::cli::kAutoPerHost, "replay-swf processors per host");
+ABSL_FLAG(std::string, run_id, "", "run id recorded in manifest.json");
+ABSL_FLAG(int64_t, jobs, 1, "sweep run: runs at once");
+ABSL_FLAG(std::string, runs, "", "sweep run: positions A-B of index.csv");
+ABSL_FLAG(int64_t, chunk, 1, "sweep slurm: runs per array task");
+ABSL_FLAG(int64_t, max_concurrent, 0, "sweep slurm: array tasks at once (0 = no limit)");
+ABSL_FLAG(std::string, partition, "", "sweep slurm: partition");
+ABSL_FLAG(std::string, time, "", "sweep slurm: time limit per array task");
+ABSL_FLAG(std::string, mem, "", "sweep slurm: memory per array task");
+ABSL_FLAG(std::string, account, "", "sweep slurm: account");
+ABSL_FLAG(bool, submit, false, "sweep slurm: submit with sbatch");
 
 namespace fleetsim::cli {
 
 int Main(int argc, char** argv) {
+  if (argc < 2 || (std::string(argv[1]) != "run" && std::string(argv[1]) != "replay-swf" &&
+                   std::string(argv[1]) != "sweep")) {
+    StartSignalThread();  // nothing to clean up: the default reaction (exit 128 + signal)
+  }
   if (argc >= 2 && std::string(argv[1]) == "platform") return RunPlatformCommand(argc - 1, argv + 1);
   Options o;
-  std::vector<std::string> all(argv, argv + argc);
-  o.command_line = absl::StrJoin(all, " ");
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0 ||
         std::strcmp(argv[i], "help") == 0) {
@@ -69,7 +82,7 @@ int Main(int argc, char** argv) {
       return 2;
     }
     if (!has_value) {
-      if (name == "quiet") {
+      if (name == "quiet" || name == "submit") {
         value = "true";
       } else if (i + 1 < argc) {
         value = argv[++i];
@@ -98,9 +111,20 @@ int Main(int argc, char** argv) {
   o.estimates = absl::GetFlag(FLAGS_estimates);
   o.processors = absl::GetFlag(FLAGS_processors);
   o.accelerators_per_host = absl::GetFlag(FLAGS_accelerators_per_host);
+  o.run_id = absl::GetFlag(FLAGS_run_id);
+  o.jobs = absl::GetFlag(FLAGS_jobs);
+  o.runs = absl::GetFlag(FLAGS_runs);
+  o.chunk = absl::GetFlag(FLAGS_chunk);
+  o.max_concurrent = absl::GetFlag(FLAGS_max_concurrent);
+  o.partition = absl::GetFlag(FLAGS_partition);
+  o.time = absl::GetFlag(FLAGS_time);
+  o.mem = absl::GetFlag(FLAGS_mem);
+  o.account = absl::GetFlag(FLAGS_account);
+  o.submit = absl::GetFlag(FLAGS_submit);
   if (cmd == "run") return RunCommand(o);
   if (cmd == "validate") return ValidateCommand(o);
   if (cmd == "replay-swf") return ReplaySwfCommand(o);
+  if (cmd == "sweep") return SweepCommand(o);
   std::fprintf(stderr, "fleetsim: unknown command '%s' (see fleetsim --help)\n", cmd.c_str());
   return 2;
 }
@@ -108,6 +132,9 @@ int Main(int argc, char** argv) {
 }  // namespace fleetsim::cli
 
 int main(int argc, char** argv) {
+  // Before any thread exists: SIGINT/SIGTERM are then taken by the signal thread only.
+  // Each command starts the signal thread once its reaction is set (sim/cli/signals.h).
+  fleetsim::cli::BlockTerminationSignals();
   try {
     return fleetsim::cli::Main(argc, argv);
   } catch (const std::exception& e) {

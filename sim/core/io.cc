@@ -1,15 +1,18 @@
 #include "sim/core/io.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -25,37 +28,83 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
+absl::Status IoError(const std::string& path, absl::string_view what, int err) {
+  return absl::UnavailableError(absl::StrCat(path, ": ", what, ": ", std::strerror(err)));
+}
+
 absl::Status MakeDirs(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": cannot create directory: ", ec.message()));
+  if (ec) return absl::UnavailableError(absl::StrCat(dir, ": cannot create directory: ", ec.message()));
+  return absl::OkStatus();
+}
+
+std::string UniqueTempName(const std::string& path) {
+  // Host name + pid separate processes across nodes of a shared file system; the counter
+  // separates files of one process; the random part covers pid reuse and identical host names
+  // (containers). Leading dot: `ls` and globbing readers skip it.
+  static std::atomic<uint64_t> counter{0};
+  char host[256] = "host";
+  if (::gethostname(host, sizeof(host) - 1) != 0) std::strcpy(host, "host");
+  host[sizeof(host) - 1] = '\0';
+  for (char* c = host; *c; ++c) {
+    if (*c == '/' || *c == '.') *c = '_';
+  }
+  uint32_t rnd = 0;
+  if (::getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+    rnd = static_cast<uint32_t>(std::random_device{}());
+  }
+  std::filesystem::path p(path);
+  std::string dir = p.parent_path().string();
+  return absl::StrCat(dir.empty() ? "" : dir + "/", ".", p.filename().string(), ".tmp.", host, ".",
+                      ::getpid(), ".", counter.fetch_add(1), ".", absl::Hex(rnd, absl::kZeroPad8));
+}
+
+absl::Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError(dir, "cannot open directory to sync", errno);
+  // Some file systems (e.g. some FUSE and NFS set-ups) refuse fsync on a directory with EINVAL:
+  // nothing more can be done there, so that is not an error.
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    int e = errno;
+    ::close(fd);
+    return IoError(dir, "fsync of directory failed", e);
+  }
+  if (::close(fd) != 0) return IoError(dir, "close of directory failed", errno);
+  return absl::OkStatus();
+}
+
+absl::Status RemoveFileIfExists(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return IoError(path, "cannot remove", errno);
   return absl::OkStatus();
 }
 
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view content) {
-  std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot write: ", std::strerror(errno)));
+  const std::string tmp = UniqueTempName(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(path, "cannot write", errno);
+  auto fail = [&](absl::string_view what, int e) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return IoError(path, what, e);
+  };
   size_t off = 0;
   while (off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return absl::InternalError(absl::StrCat(path, ": write failed: ", std::strerror(e)));
+      return fail("write failed", errno);
     }
     off += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": rename failed: ", std::strerror(e)));
-  }
-  return absl::OkStatus();
+  // On NFS/Lustre a quota or space error may only show at fsync or close: both are checked so a
+  // truncated file is never renamed into place.
+  if (::fsync(fd) != 0) return fail("fsync failed", errno);
+  int rc = ::close(fd);
+  fd = -1;
+  if (rc != 0) return fail("close failed", errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename failed", errno);
+  return SyncDir(std::filesystem::path(path).parent_path().string());
 }
 
 namespace {

@@ -1,4 +1,8 @@
 // File helpers: whole-file reads, atomic writes, SHA-256 of files.
+//
+// Error codes: a file the user named that cannot be read is NotFound/InvalidArgument (bad input,
+// exit 2); a failure of the file system while writing (open, write, fsync, close, rename, mkdir)
+// is Unavailable ("I/O error", exit 1), so retry logic can tell the two apart.
 #ifndef FLEETSIM_SIM_CORE_IO_H_
 #define FLEETSIM_SIM_CORE_IO_H_
 
@@ -13,9 +17,25 @@ namespace fleetsim {
 // Reads a whole file. NotFound / InvalidArgument naming the path on failure.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// Writes `content` to `path` atomically: a temporary file in the same directory, fsync, rename.
-// Readers see either the old file or the whole new one, never a partial file.
+// Writes `content` to `path` atomically: a temporary file in the same directory with a name
+// unique across hosts (see UniqueTempName), every write/fsync/close result checked, rename, then
+// the directory fsynced so the rename itself is durable. Readers see either the old file or the
+// whole new one, never a partial file; on any failure the temporary file is removed and the old
+// file (if any) is untouched. Errors are Unavailable and name the path.
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view content);
+
+// "<dir>/.<file name>.tmp.<host>.<pid>.<counter>.<8 random hex>" for `path`: two processes on
+// two nodes writing into one shared directory never pick the same name.
+std::string UniqueTempName(const std::string& path);
+
+// fsync of a directory (makes renames and unlinks in it durable). Unavailable on failure.
+absl::Status SyncDir(const std::string& dir);
+
+// Removes a file; OK if it does not exist. Unavailable on other failures.
+absl::Status RemoveFileIfExists(const std::string& path);
+
+// Unavailable status "<path>: <what>: <strerror(err)>".
+absl::Status IoError(const std::string& path, absl::string_view what, int err);
 
 // Lowercase hex SHA-256 (FIPS 180-4) of `data`.
 std::string Sha256Hex(absl::string_view data);
@@ -23,7 +43,7 @@ std::string Sha256Hex(absl::string_view data);
 // SHA-256 of a file's bytes; error if it cannot be read.
 absl::StatusOr<std::string> Sha256File(const std::string& path);
 
-// Creates `dir` and its parents (like mkdir -p).
+// Creates `dir` and its parents (like mkdir -p). Unavailable on failure.
 absl::Status MakeDirs(const std::string& dir);
 
 }  // namespace fleetsim

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "sim/core/date.h"
+#include "sim/core/io.h"
 #include "sim/core/status.h"
 #include "sim/core/yaml_reader.h"
 #include "sim/sched/scheduler.h"
@@ -159,6 +160,8 @@ absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
   }
   FLEETSIM_ASSIGN_OR_RETURN(YamlMap top, YamlMap::Make(root, path, ""));
   Scenario s;
+  s.effective_yaml = YAML::Dump(root) + "\n";
+  s.effective_sha256 = Sha256Hex(s.effective_yaml);
   s.file = path;
   s.overrides = overrides;
   s.inputs.push_back(path);
@@ -258,5 +261,52 @@ absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
 }
 
 }  // namespace
+
+namespace {
+
+// Rewrites relative file references under `n` (keys named "path") from `from_dir` to `to_dir`.
+void RebasePaths(YAML::Node n, const fs::path& from_dir, const fs::path& to_dir) {
+  if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i) RebasePaths(n[i], from_dir, to_dir);
+    return;
+  }
+  if (!n.IsMap()) return;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == "path" && it->second.IsScalar()) {
+      fs::path p(it->second.Scalar());
+      if (p.is_relative()) {
+        it->second = (from_dir / p).lexically_normal().lexically_relative(to_dir).string();
+      }
+    } else {
+      RebasePaths(it->second, from_dir, to_dir);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ResolvedScenarioYaml(const std::string& path,
+                                                 const std::vector<std::string>& overrides,
+                                                 const std::string& dest_dir) {
+  FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
+  if (!root.IsMap()) return InputError(PosOf(root, path), "<document>", "must be a mapping");
+  FLEETSIM_RETURN_IF_ERROR(ApplyOverrides(overrides, &root));
+  std::error_code ec;
+  const fs::path from = fs::absolute(fs::path(path).parent_path(), ec).lexically_normal();
+  const fs::path to = fs::absolute(fs::path(dest_dir), ec).lexically_normal();
+  try {
+    const YAML::Node& croot = root;  // const lookups never insert keys
+    if (croot["platform"] && croot["platform"].IsScalar()) {
+      fs::path p(croot["platform"].Scalar());
+      if (p.is_relative()) {
+        root["platform"] = (from / p).lexically_normal().lexically_relative(to).string();
+      }
+    }
+    if (croot["workload"]) RebasePaths(root["workload"], from, to);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.msg));
+  }
+  return YAML::Dump(root) + "\n";
+}
 
 }  // namespace fleetsim::scenario

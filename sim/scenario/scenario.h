@@ -30,6 +30,11 @@ struct Scenario {
   std::string out_dir;        // resolved; "" = results/<name>
   std::vector<std::string> inputs;     // every file read (for the manifest)
   std::vector<std::string> overrides;  // the --set arguments applied
+  // The scenario document after the overrides, as yaml-cpp emits it (comments and layout of
+  // the file dropped), and its SHA-256: two runs with equal hashes ran the same configuration
+  // (referenced files are hashed separately, in `inputs`).
+  std::string effective_yaml;
+  std::string effective_sha256;
 };
 
 // Applies "a.b.c=value" overrides (value parsed as YAML; list elements addressed by index,
@@ -38,6 +43,15 @@ absl::Status ApplyOverrides(const std::vector<std::string>& overrides, void* yam
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& path,
                                       const std::vector<std::string>& overrides);
+
+// The scenario document `path` with `overrides` applied, emitted as YAML meant to be saved in
+// directory `dest_dir`: file references (top-level `platform` and every `path` key under
+// `workload`) are rewritten relative to `dest_dir`, so the saved file loads exactly like the
+// original with its overrides. Loading the result gives effective_yaml == the result.
+// Does not validate (call LoadScenario for that).
+absl::StatusOr<std::string> ResolvedScenarioYaml(const std::string& path,
+                                                 const std::vector<std::string>& overrides,
+                                                 const std::string& dest_dir);
 
 }  // namespace fleetsim::scenario
 

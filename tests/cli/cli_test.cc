@@ -28,7 +28,9 @@ TEST(Cli, HelpIsCompleteAndExitsZero) {
   auto r = Fleetsim("--help");
   EXPECT_EQ(r.status, 0);
   for (const char* s : {"run", "validate", "replay-swf", "platform", "--out", "--seed", "--set",
-                        "--quiet", "--policy", "--estimates", "--processors", "Exit status"}) {
+                        "--quiet", "--policy", "--estimates", "--processors", "Exit status",
+                        "sweep plan", "sweep run", "sweep status", "sweep collect", "sweep slurm",
+                        "--jobs", "--runs", "--chunk", "--run-id", "143"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << s;
   }
 }

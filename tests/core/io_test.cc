@@ -1,5 +1,7 @@
 #include "sim/core/io.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -32,6 +34,23 @@ TEST(WriteFileAtomic, FailsOnMissingDirectory) {
   auto st = WriteFileAtomic("/nonexistent-dir-xyz/a.txt", "x");
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("/nonexistent-dir-xyz/a.txt"), std::string::npos);
+}
+
+TEST(WriteFileAtomic, FailureIsAnIoErrorNotBadInput) {
+  auto st = WriteFileAtomic("/nonexistent-dir-xyz/a.txt", "x");
+  EXPECT_TRUE(absl::IsUnavailable(st)) << st;
+  EXPECT_TRUE(absl::IsUnavailable(MakeDirs("/proc/version/sub")));
+}
+
+TEST(UniqueTempName, HiddenInSameDirectoryAndUnique) {
+  std::string a = UniqueTempName("/some/dir/out.csv"), b = UniqueTempName("/some/dir/out.csv");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.rfind("/some/dir/.out.csv.tmp.", 0), 0u) << a;
+  char host[256] = "";
+  ::gethostname(host, sizeof(host) - 1);
+  std::string h(host);
+  for (char& c : h) if (c == '.' || c == '/') c = '_';
+  EXPECT_NE(a.find("." + h + "." + std::to_string(::getpid()) + "."), std::string::npos) << a;
 }
 
 TEST(ReadFile, MissingFileNamesPath) {

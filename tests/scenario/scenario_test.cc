@@ -557,5 +557,33 @@ TEST_F(ScenarioTest, ErrorsInOverriddenValuesNameTheOverride) {
   ExpectError(kMinimal, "--set seed=x: seed: must be an integer, got 'x'", {"seed=x"});
 }
 
+// A resolved scenario saved elsewhere loads like the original with its overrides, and its
+// effective YAML (hashed into manifests) is the saved text itself.
+TEST(ResolvedScenarioYaml, RebasesFileReferencesAndRoundTrips) {
+  const std::string base = std::string(FLEETSIM_SOURCE_DIR) + "/tests/data/valid/hand_schedule.yaml";
+  const std::string dest = ::testing::TempDir() + "/resolved_" + std::to_string(::getpid()) + "/a/scenarios";
+  fs::create_directories(dest);
+  auto text = ResolvedScenarioYaml(base, {"seed=3", "scheduler.policy=fcfs"}, dest);
+  ASSERT_TRUE(text.ok()) << text.status();
+  const std::string saved = dest + "/r.yaml";
+  std::ofstream(saved) << *text;
+  auto orig = LoadScenario(base, {"seed=3", "scheduler.policy=fcfs"});
+  auto moved = LoadScenario(saved, {});
+  ASSERT_TRUE(orig.ok()) << orig.status();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_TRUE(fs::equivalent(orig->platform_path, moved->platform_path));
+  EXPECT_EQ(moved->seed, 3u);
+  EXPECT_EQ(moved->policy, "fcfs");
+  EXPECT_EQ(moved->effective_yaml, *text);
+  EXPECT_EQ(moved->effective_sha256.size(), 64u);
+  EXPECT_NE(moved->effective_sha256, LoadScenario(base, {})->effective_sha256);
+  // `path` keys under workload are rebased too (a relative SWF trace).
+  auto swf = ResolvedScenarioYaml(base, {"workload.swf={path: ../invalid/bad.swf}"}, dest);
+  ASSERT_TRUE(swf.ok()) << swf.status();
+  const fs::path want = fs::path(FLEETSIM_SOURCE_DIR) / "tests/data/invalid/bad.swf";
+  const std::string rel = YAML::Load(*swf)["workload"]["swf"]["path"].as<std::string>();
+  EXPECT_TRUE(fs::equivalent(fs::path(dest) / rel, want)) << rel;
+}
+
 }  // namespace
 }  // namespace fleetsim::scenario
