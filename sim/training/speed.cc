@@ -20,6 +20,7 @@ using P = Precision;
 constexpr std::string_view kRuleB = "ESTIMATE rule B: FP8 row x 1.124";
 
 const std::vector<MfuRow>* BuildTable() {
+  // clang-format off
   return new std::vector<MfuRow>{
       // NVIDIA Hopper.
       {"hgx_h100", P::kBf16, {0.394, 0.382, 0.461}, false,
@@ -76,6 +77,7 @@ const std::vector<MfuRow>* BuildTable() {
       {"helios_mi450", P::kFp8, {0.301, 0.341, 0.340}, true,
        "ESTIMATE: MI355X FP8 row (same vendor, next generation; no published training figure)"},
   };
+  // clang-format on
 }
 
 constexpr std::string_view kDefaultSystem = "hgx_h100";
@@ -153,10 +155,9 @@ absl::Status CheckTrainable(const platform::Cluster& cluster) {
   for (const Untrainable& u : kUntrainable) {
     // Any Cerebras system, whatever its catalogue name, shares the CS-3's reason.
     if (cluster.system == u.system || cluster.vendor == "Cerebras") {
-      return absl::FailedPreconditionError(absl::StrCat("cluster ", cluster.name, " (system ",
-                                                        cluster.system,
-                                                        ") is not eligible for training: ",
-                                                        std::string(u.reason)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("cluster ", cluster.name, " (system ", cluster.system,
+                       ") is not eligible for training: ", std::string(u.reason)));
     }
   }
   if (!(cluster.peak_flops_bf16 > 0)) {
@@ -168,8 +169,7 @@ absl::Status CheckTrainable(const platform::Cluster& cluster) {
   return absl::OkStatus();
 }
 
-std::optional<Precision> EffectivePrecision(const platform::Cluster& cluster,
-                                            Precision requested) {
+std::optional<Precision> EffectivePrecision(const platform::Cluster& cluster, Precision requested) {
   if (!CheckTrainable(cluster).ok()) return std::nullopt;
   const std::string_view system = TableSystem(cluster);
   for (int p = static_cast<int>(requested); p >= 0; --p) {

@@ -40,9 +40,9 @@ inline constexpr double kMfuAnchorParams[3] = {8e9, 70e9, 405e9};
 struct MfuRow {
   std::string_view system;  // catalogue system name, e.g. "gb200_nvl72"
   Precision precision;
-  double mfu[3];            // at kMfuAnchorParams, fraction of dense peak at `precision`
-  bool estimate;            // true when no published figure for this system and precision
-  std::string_view basis;   // one-line source or estimation rule (details in README.md)
+  double mfu[3];           // at kMfuAnchorParams, fraction of dense peak at `precision`
+  bool estimate;           // true when no published figure for this system and precision
+  std::string_view basis;  // one-line source or estimation rule (details in README.md)
 };
 
 // The whole table, in README order.
@@ -63,8 +63,7 @@ double ScalingEfficiency(int64_t accelerators);
 absl::Status CheckTrainable(const platform::Cluster& cluster);
 
 // The precision the job runs at on this system (see above); nullopt if not trainable.
-std::optional<Precision> EffectivePrecision(const platform::Cluster& cluster,
-                                            Precision requested);
+std::optional<Precision> EffectivePrecision(const platform::Cluster& cluster, Precision requested);
 
 // Every factor of the speed formula, for reports and error messages.
 struct TrainingSpeed {

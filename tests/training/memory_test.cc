@@ -13,8 +13,7 @@ using testing::CatalogCluster;
 TEST(TrainingStateBytes, SixteenBytesPerTrainedParam) {
   EXPECT_DOUBLE_EQ(TrainingStateBytes(TrainingModel{70e9, 0, Precision::kBf16, 0}), 16 * 70e9);
   // MoE: every expert holds state, whatever the active parameters.
-  EXPECT_DOUBLE_EQ(TrainingStateBytes(TrainingModel{671e9, 37e9, Precision::kFp8, 0}),
-                   16 * 671e9);
+  EXPECT_DOUBLE_EQ(TrainingStateBytes(TrainingModel{671e9, 37e9, Precision::kFp8, 0}), 16 * 671e9);
   // LoRA: frozen weights at 2 bytes, adapters at 16.
   EXPECT_DOUBLE_EQ(TrainingStateBytes(TrainingModel{70e9, 0, Precision::kFp8, 0.1e9}),
                    2 * 69.9e9 + 16 * 0.1e9);
@@ -25,8 +24,8 @@ TEST(Fits, ShardedStateAgainstThreeQuartersOfHbm) {
   EXPECT_DOUBLE_EQ(UsableBytesPerAccelerator(h100), 60e9);
   const TrainingModel llama405{405e9, 0, Precision::kBf16, 0};
   EXPECT_DOUBLE_EQ(RequiredBytesPerAccelerator(llama405, 512), 16 * 405e9 / 512);
-  EXPECT_TRUE(Fits(h100, llama405, 512));   // 12.7 GB
-  EXPECT_FALSE(Fits(h100, llama405, 64));   // 101 GB
+  EXPECT_TRUE(Fits(h100, llama405, 512));                // 12.7 GB
+  EXPECT_FALSE(Fits(h100, llama405, 64));                // 101 GB
   EXPECT_EQ(MinAcceleratorsToFit(h100, llama405), 108);  // 6.48 TB / 60 GB
   EXPECT_TRUE(Fits(h100, llama405, 108));
   EXPECT_FALSE(Fits(h100, llama405, 107));
@@ -50,12 +49,11 @@ TEST(CheckEligible, NamesClusterBytesAndMinimum) {
             "accelerator on 64 accelerators, 60.0 GB usable (80.0 GB less the 25% activation "
             "allowance); needs >= 108 accelerators");
   // Not trainable comes first.
-  EXPECT_NE(CheckEligible(CatalogCluster("cerebras_cs3"), TrainingModel{1e9, 0,
-                                                                         Precision::kBf16, 0},
-                          1)
-                .message()
-                .find("not eligible for training"),
-            std::string::npos);
+  EXPECT_NE(
+      CheckEligible(CatalogCluster("cerebras_cs3"), TrainingModel{1e9, 0, Precision::kBf16, 0}, 1)
+          .message()
+          .find("not eligible for training"),
+      std::string::npos);
   platform::Cluster no_mem = h100;
   no_mem.mem_bytes = 0;
   EXPECT_EQ(MinAcceleratorsToFit(no_mem, llama405), 0);

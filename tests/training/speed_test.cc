@@ -52,8 +52,7 @@ TEST(EffectivePrecision, FallsBackToNextWiderSupportedPrecision) {
   // MI355X has FP4 units but no published FP4 training: FP8.
   EXPECT_EQ(EffectivePrecision(CatalogCluster("mi355x_8"), Precision::kFp4), Precision::kFp8);
   EXPECT_EQ(EffectivePrecision(CatalogCluster("gb300_nvl72"), Precision::kFp4), Precision::kFp4);
-  EXPECT_EQ(EffectivePrecision(CatalogCluster("gb300_nvl72"), Precision::kBf16),
-            Precision::kBf16);
+  EXPECT_EQ(EffectivePrecision(CatalogCluster("gb300_nvl72"), Precision::kBf16), Precision::kBf16);
   // A system without an FP8 peak falls back to BF16.
   platform::Cluster no_fp8 = CatalogCluster("hgx_h100");
   no_fp8.peak_flops_fp8 = 0;
@@ -68,8 +67,8 @@ TEST(ComputeTrainingSpeed, InterpolatesInLogParamsAndClamps) {
   EXPECT_DOUBLE_EQ(at(8e9), 0.351);
   EXPECT_DOUBLE_EQ(at(70e9), 0.340);
   EXPECT_DOUBLE_EQ(at(405e9), 0.410);
-  EXPECT_DOUBLE_EQ(at(1e9), 0.351);     // clamped below 8B
-  EXPECT_DOUBLE_EQ(at(1.8e12), 0.410);  // clamped above 405B
+  EXPECT_DOUBLE_EQ(at(1e9), 0.351);            // clamped below 8B
+  EXPECT_DOUBLE_EQ(at(1.8e12), 0.410);         // clamped above 405B
   const double mid = std::sqrt(70e9 * 405e9);  // halfway in log
   EXPECT_NEAR(at(mid), (0.340 + 0.410) / 2, 1e-12);
   // Mixture of experts: the MFU follows the active parameters.

@@ -60,7 +60,8 @@ TEST(ValidateTrainingWork, ExactlyOneForm) {
 TEST(ValidateTrainingWork, PositiveNumbers) {
   TrainingWork tokens;
   tokens.tokens = 0;
-  EXPECT_EQ(ValidateTrainingWork(tokens).message(), "work.tokens: must be a positive number, got 0");
+  EXPECT_EQ(ValidateTrainingWork(tokens).message(),
+            "work.tokens: must be a positive number, got 0");
   TrainingWork flops;
   flops.flops = -1;
   EXPECT_EQ(ValidateTrainingWork(flops).message(), "work.flops: must be a positive number, got -1");
