@@ -47,7 +47,8 @@ int64_t MinAcceleratorsToFit(const platform::Cluster& cluster, const TrainingMod
 // FailedPrecondition with a message naming the cluster, the bytes needed and available per
 // accelerator and the fewest accelerators that would fit, e.g.
 //   "cluster a.h100 (system hgx_h100): training state needs 101.2 GB per accelerator on 64
-//    accelerators, 60.0 GB usable (80.0 GB less the 25% activation allowance); needs >= 108"
+//    accelerators, 60.0 GB usable (80.0 GB less the 25% activation allowance); needs >= 108
+//    accelerators"
 absl::Status CheckEligible(const platform::Cluster& cluster, const TrainingModel& model,
                            int64_t accelerators);
 
