@@ -182,7 +182,30 @@ void Controller::RunInstant(double now) {
   std::vector<size_t> released;
   const bool ticked = serving_ && (now >= serving_->next_tick_s() || at_horizon);
   if (ticked) {
-    serving_->Tick(now, *occ_, *power_, site_cap_w_, &released);
+    // The replicas' power in the series since the last tick was an estimate (the mean of the
+    // tick before); now that their usage over it is known, rewrite those rows with the mean.
+    const int nc = num_clusters();
+    std::vector<double> shown_before(nc), interval_j(nc, 0.0);
+    for (int c = 0; c < nc; ++c) shown_before[c] = power_->shown_power_w(c);
+    const double dt = now - serving_->last_tick_s();
+    serving_->Tick(now, *occ_, *power_, site_cap_w_, &released, &interval_j);
+    if (dt > 0) {
+      std::vector<double> delta(nc), site_delta(fleet_.sites.size(), 0.0);
+      for (int c = 0; c < nc; ++c) {
+        delta[c] = interval_j[c] / dt - shown_before[c];
+        if (cluster_site_[c] >= 0) site_delta[cluster_site_[c]] += delta[c];
+      }
+      for (size_t i = tick_sample_begin_; i < samples_.size(); ++i) {
+        samples_[i].power_w += delta[samples_[i].cluster];
+      }
+      for (size_t i = tick_site_begin_; i < site_samples_.size(); ++i) {
+        auto& x = site_samples_[i];
+        x.it_power_w += site_delta[x.site];
+        x.facility_power_w = x.it_power_w * fleet_.sites[x.site].pue;
+      }
+    }
+    tick_sample_begin_ = samples_.size();
+    tick_site_begin_ = site_samples_.size();
     for (size_t r : released) {
       const int c = serving_->cluster_of(r);
       const auto& p = serving_->placement_of(r);

@@ -142,6 +142,8 @@ class Controller : public sched::ClusterView {
   std::vector<int64_t> last_sample_;
   std::vector<metrics::SiteSample> site_samples_;
   std::vector<int64_t> last_site_sample_;
+  // First rows emitted since the last serving tick (rewritten with the replicas' mean power).
+  size_t tick_sample_begin_ = 0, tick_site_begin_ = 0;
 
   int64_t events_ = 0, batches_ = 0;
   std::chrono::steady_clock::time_point wall0_;

@@ -138,7 +138,7 @@ double ServingWiring::SlopeW(int c) const {
 
 void ServingWiring::Tick(double now_s, const placement::Occupancy& occ,
                          power::PowerAccountant& power, const std::vector<double>& site_cap_w,
-                         std::vector<size_t>* released) {
+                         std::vector<size_t>* released, std::vector<double>* interval_energy_j) {
   const double dt = now_s - last_tick_s_;
   // Per (cluster, deployment) sums for serving_sites.csv, in cluster then deployment order.
   std::map<std::pair<int, int>, metrics::ServingSiteSample> site_rows;
@@ -161,6 +161,7 @@ void ServingWiring::Tick(double now_s, const placement::Occupancy& occ,
     rec.output_tokens += u.output_tokens;
     rec.energy_j += energy_j;
     dynamic_energy_j_[c] += energy_j;
+    (*interval_energy_j)[c] += energy_j;
     // The energy goes to the replica's hosts in proportion to its accelerators there.
     for (auto [h, k] : rt.placement) power.AddEnergyJ(h, energy_j * k / rec.tp);
     const double w = u.removed || dt <= 0 ? 0.0 : energy_j / dt;

@@ -51,8 +51,12 @@ class ServingWiring {
   void OnPlaced(size_t r, int cluster, const placement::Placement& p, double now_s);
   // Serving tick at `now_s`: usage -> energy and shown power, drained replicas -> `released`
   // (their accelerators are still held: the caller releases them), autoscaling -> TakeWants().
+  // `interval_energy_j` (per cluster, added to) receives the replicas' dynamic energy over the
+  // tick just ended; the shown power is set to its mean, as the estimate for the next tick.
   void Tick(double now_s, const placement::Occupancy& occ, power::PowerAccountant& power,
-            const std::vector<double>& site_cap_w, std::vector<size_t>* released);
+            const std::vector<double>& site_cap_w, std::vector<size_t>* released,
+            std::vector<double>* interval_energy_j);
+  double last_tick_s() const { return last_tick_s_; }
   // Throttle: deployment `d` runs at `share` of its dynamic power and clock (1 = full).
   void Throttle(int d, double share);
   double throttle(int d) const { return throttle_[d]; }

@@ -38,9 +38,10 @@ class PowerAccountant {
   // Energy measured elsewhere (an inference replica's dynamic energy over a serving tick, from
   // its exact load integral), charged to `host` as a lump.
   void AddEnergyJ(int host, double energy_j);
-  // Power for the time series that energy lumps stand for (a replica's mean dynamic power over
-  // the last tick, held until the next): shown in cluster and site power, not integrated.
+  // Power for the time series that energy lumps stand for (replicas' dynamic power, known as a
+  // mean over each serving tick): shown in cluster and site power, not integrated.
   void AddShownPowerW(int cluster, double delta_w);
+  double shown_power_w(int cluster) const { return shown_w_[cluster]; }
 
   double host_power_w(int host) const { return hosts_[host].power_w; }
   double HostEnergyJ(int host, double now_s) const;
