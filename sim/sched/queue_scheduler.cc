@@ -32,8 +32,9 @@ void QueueScheduler::OnEvent(const Event& event, const ClusterView& view, Decisi
       Pass(event.time_s, view, out);
       break;
     case EventKind::kCapacityChanged:
-    case EventKind::kPowerChanged:
       Pass(event.time_s, view, out);
+      break;
+    case EventKind::kPowerChanged:  // power-blind policies: nothing to reconsider
       break;
   }
 }
