@@ -36,7 +36,7 @@ Usage:
       results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
   fleetsim validate SCENARIO.yaml [--set key.path=value ...]
       Load and check the scenario, its platform and workload; simulate nothing, write nothing.
-  fleetsim replay-swf TRACE.swf --out DIR [--policy fcfs|easy] [--estimates user|exact]
+  fleetsim replay-swf TRACE.swf --out DIR [--policy NAME] [--estimates user|exact]
                      [--processors N] [--accelerators-per-host K] [--quiet]
       Replay a Standard Workload Format trace on a homogeneous cluster of N processors
       (default: the trace's MaxProcs header, else MaxNodes), K processors per SimGrid host (default: the
@@ -68,7 +68,8 @@ Options:
   --seed N                  override the scenario's seed (unsigned integer)
   --set key.path=value      override any scenario field before validation; repeatable;
                             list elements by index: --set workload.jobs.0.run_s=60
-  --policy NAME             replay-swf scheduling policy: fcfs or easy (default easy)
+  --policy NAME             replay-swf scheduling policy: fcfs, easy, fcfs-het, easy-het
+                            (default easy; the -het variants matter on several clusters)
   --estimates user|exact    replay-swf run-time estimates: the trace's requested times, or the
                             actual run times (clairvoyant); default user
   --processors N            replay-swf cluster size (default: MaxProcs, else MaxNodes, from the

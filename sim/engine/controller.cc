@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/core/status.h"
+#include "sim/training/memory.h"
+#include "sim/training/speed.h"
 
 namespace fleetsim::engine {
 
@@ -90,6 +92,7 @@ absl::Status Controller::Setup() {
   requests_.resize(wl_.jobs.size());
   records_.resize(wl_.jobs.size());
   runs_.resize(wl_.jobs.size());
+  run_by_cluster_.resize(wl_.jobs.size());
   for (size_t i = 0; i < wl_.jobs.size(); ++i) {
     const auto& j = wl_.jobs[i];
     auto& r = requests_[i];
@@ -98,28 +101,69 @@ absl::Status Controller::Setup() {
     r.estimate_s = j.estimate_s;
     r.accelerators = j.accelerators;
     r.priority = j.priority;
-    for (int c = 0; c < nc; ++c) {
-      if (SystemAllowed(j.systems, fleet_.clusters[c].system) &&
-          fleet_.clusters[c].num_accelerators() >= j.accelerators) {
-        r.eligible.push_back(c);
+    for (const auto& [sys, v] : j.run_s_by_system) {
+      bool known = false;
+      for (const auto& cl : fleet_.clusters) known = known || cl.system == sys;
+      if (!known) {
+        return absl::InvalidArgumentError(absl::StrCat("job ", j.id, ": run_s_by_system: no cluster of ",
+                                                       cfg_.platform_path, " has system '", sys, "'"));
       }
     }
+    const double flops = j.training ? training::TrainingFlops(j.training->model, j.training->work) : 0;
+    std::string why_not;  // the first reason a cluster of the right kind and size was refused
+    for (int c = 0; c < nc; ++c) {
+      const auto& cl = fleet_.clusters[c];
+      if (!SystemAllowed(j.systems, cl.system) || !SystemAllowed(j.vendors, cl.vendor) ||
+          !SystemAllowed(j.sites, cl.site) || cl.num_accelerators() < j.accelerators) {
+        continue;
+      }
+      double run_s = j.run_s, est_s = j.estimate_s;
+      if (j.training) {
+        // Eligibility by physics: trainable, and the training state fits (training/memory.h).
+        const absl::Status ok = training::CheckEligible(cl, j.training->model, j.accelerators);
+        if (!ok.ok()) {
+          if (why_not.empty()) why_not = std::string(ok.message());
+          continue;
+        }
+        run_s = training::RunSeconds(cl, j.training->model, flops, j.accelerators);
+        if (!std::isfinite(run_s) || run_s <= 0) continue;
+        est_s = run_s * j.training->estimate_factor;
+      } else {
+        for (const auto& [sys, v] : j.run_s_by_system) {
+          if (sys == cl.system) {
+            est_s = j.estimate_s * v / j.run_s;  // the user's margin, on this system's time
+            run_s = v;
+          }
+        }
+      }
+      r.eligible.push_back(c);
+      r.estimate_by_cluster_s.push_back(est_s);
+      run_by_cluster_[i].push_back(run_s);
+    }
     if (r.eligible.empty()) {
+      if (!why_not.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("job ", j.id, ": no cluster of ",
+                                                       cfg_.platform_path, " can run it: ", why_not));
+      }
+      std::string where;
+      if (!j.systems.empty()) where += absl::StrCat(" of system ", absl::StrJoin(j.systems, "|"));
+      if (!j.vendors.empty()) where += absl::StrCat(" of vendor ", absl::StrJoin(j.vendors, "|"));
+      if (!j.sites.empty()) where += absl::StrCat(" at site ", absl::StrJoin(j.sites, "|"));
       return absl::InvalidArgumentError(absl::StrCat(
-          "job ", j.id, ": needs ", j.accelerators, " accelerators",
-          j.systems.empty() ? "" : absl::StrCat(" of system ", absl::StrJoin(j.systems, "|")),
+          "job ", j.id, ": needs ", j.accelerators, " accelerators", where,
           " but no cluster of ", cfg_.platform_path, " has that many"));
     }
+    // A work-defined job plans with its estimate on its first eligible cluster until placed.
+    if (j.training) r.estimate_s = r.estimate_by_cluster_s[0];
     if (!id_index_.emplace(j.id, i).second) {
       return absl::InvalidArgumentError(absl::StrCat("job ", j.id, ": duplicate job id"));
     }
     auto& rec = records_[i];
     rec.id = j.id;
     rec.submit_s = j.submit_s;
-    rec.run_s = j.run_s;
-    rec.estimate_s = j.estimate_s;
+    rec.run_s = run_by_cluster_[i][0];
+    rec.estimate_s = r.estimate_by_cluster_s[0];
     rec.accelerators = j.accelerators;
-    runs_[i].remaining_s = j.run_s;
   }
   auto sw = ServingWiring::Create(cfg_.serving, cfg_.seed, fleet_, cfg_.platform_path);
   if (!sw.ok()) return sw.status();
@@ -354,6 +398,13 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
   occ_->Hold(run.placement);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
+  // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster.
+  const auto& el = requests_[job].eligible;
+  const size_t k = std::find(el.begin(), el.end(), cluster) - el.begin();
+  if (k == el.size()) Internal(absl::StrCat("scheduler started ", rec.id, " on an ineligible cluster"));
+  run.remaining_s = run_by_cluster_[job][k];
+  rec.run_s = run.remaining_s;
+  rec.estimate_s = requests_[job].estimate_by_cluster_s[k];
   run.attempt_s = run.remaining_s;
   run.last_s = now;
   run.start_seq = start_seq_++;
@@ -439,7 +490,7 @@ void Controller::Preempt(size_t job, double now) {
   info.reason = sched::KillReason::kPreempted;
   info.done_s = run.attempt_s - left;
   info.lost_s = info.done_s;  // no checkpoints yet: the attempt's work is lost
-  info.remaining_s = wl_.jobs[job].run_s;
+  info.remaining_s = run.attempt_s;  // the whole run again (on this cluster's time)
   rec.energy_j += JobEnergyJ(job, now);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
   run.placement.clear();

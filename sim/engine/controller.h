@@ -83,7 +83,7 @@ class Controller : public sched::ClusterView {
   struct JobRun {
     placement::Placement placement;
     int pstate = 0;
-    double remaining_s = 0;  // nominal seconds of work left at last_s
+    double remaining_s = 0;  // seconds of work left at last_s, at pstate 0 on its cluster
     double attempt_s = 0;    // nominal work at the start of this attempt
     double last_s = 0;       // start, or last pstate change
     double end_s = 0;
@@ -124,6 +124,7 @@ class Controller : public sched::ClusterView {
   std::vector<sched::JobRequest> requests_;
   std::vector<metrics::JobRecord> records_;
   std::vector<JobRun> runs_;
+  std::vector<std::vector<double>> run_by_cluster_;  // per job, parallel to its eligible list
   std::set<EndKey> ends_;
   absl::flat_hash_map<int64_t, size_t> id_index_;  // job id -> workload index
   std::deque<sched::JobRequest> replica_requests_;  // by replica index (stable addresses)

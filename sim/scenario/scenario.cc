@@ -74,6 +74,67 @@ std::string Resolve(const std::string& base_file, const std::string& p) {
   return (dir / p).lexically_normal().string();
 }
 
+// A list of non-empty names at `key` (absent = empty).
+absl::StatusOr<std::vector<std::string>> NameList(YamlMap& m, const std::string& key,
+                                                   const char* what) {
+  std::vector<std::string> out;
+  YAML::Node n = m.Child(key);
+  if (!n.IsDefined() || n.IsNull()) return out;
+  if (!n.IsSequence()) return InputError(PosOf(n, m.file()), m.FieldPath(key), "must be a list");
+  for (size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsScalar() || n[i].Scalar().empty()) {
+      return InputError(PosOf(n[i], m.file()), absl::StrCat(m.FieldPath(key), "[", i, "]"),
+                        absl::StrCat("must be a ", what, " name"));
+    }
+    out.push_back(n[i].Scalar());
+  }
+  return out;
+}
+
+// `model:` and `work:` of a work-defined job (sim/training/work.h).
+absl::StatusOr<workload::TrainingSpec> ParseTraining(YamlMap& m) {
+  workload::TrainingSpec t;
+  FLEETSIM_ASSIGN_OR_RETURN(YamlMap mm, m.Map("model"));
+  FLEETSIM_ASSIGN_OR_RETURN(t.model.params, mm.Double("params", 1, 1e16));
+  FLEETSIM_ASSIGN_OR_RETURN(t.model.active_params, mm.Double("active_params", 1, 1e16, 0));
+  FLEETSIM_ASSIGN_OR_RETURN(t.model.trainable_params, mm.Double("trainable_params", 1, 1e16, 0));
+  FLEETSIM_ASSIGN_OR_RETURN(std::string prec, mm.Enum("precision", {"bf16", "fp8", "fp4"}, "bf16"));
+  t.model.precision = *training::ParsePrecision(prec);
+  if (t.model.active_params > t.model.params) {
+    return mm.ErrorAt("active_params", "must not exceed params");
+  }
+  if (t.model.trainable_params > t.model.params) {
+    return mm.ErrorAt("trainable_params", "must not exceed params");
+  }
+  FLEETSIM_RETURN_IF_ERROR(mm.Finish());
+  FLEETSIM_ASSIGN_OR_RETURN(YamlMap wm, m.Map("work"));
+  int forms = 0;
+  if (wm.Has("tokens")) {
+    FLEETSIM_ASSIGN_OR_RETURN(double v, wm.Double("tokens", 1, 1e20));
+    t.work.tokens = v;
+    ++forms;
+  }
+  if (wm.Has("flops")) {
+    FLEETSIM_ASSIGN_OR_RETURN(double v, wm.Double("flops", 1, 1e32));
+    t.work.flops = v;
+    ++forms;
+  }
+  if (wm.Has("steps") || wm.Has("global_batch") || wm.Has("seq_len")) {
+    FLEETSIM_ASSIGN_OR_RETURN(int64_t st, wm.Int("steps", 1, int64_t{1} << 40));
+    FLEETSIM_ASSIGN_OR_RETURN(int64_t gb, wm.Int("global_batch", 1, int64_t{1} << 30));
+    FLEETSIM_ASSIGN_OR_RETURN(int64_t sl, wm.Int("seq_len", 1, int64_t{1} << 30));
+    t.work.steps = st, t.work.global_batch = gb, t.work.seq_len = sl;
+    ++forms;
+  }
+  if (forms != 1) {
+    return InputError(wm.Pos(), wm.path(),
+                      "give exactly one of tokens, flops, or steps + global_batch + seq_len");
+  }
+  FLEETSIM_RETURN_IF_ERROR(wm.Finish());
+  FLEETSIM_ASSIGN_OR_RETURN(t.estimate_factor, m.Double("estimate_factor", 1, 100, 1));
+  return t;
+}
+
 absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::string& file,
                                            const std::string& path) {
   FLEETSIM_ASSIGN_OR_RETURN(YamlMap m, YamlMap::Make(n, file, path));
@@ -81,22 +142,36 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
   FLEETSIM_ASSIGN_OR_RETURN(j.id, m.Int("id", 0, int64_t{1} << 53));
   FLEETSIM_ASSIGN_OR_RETURN(j.name, m.String("name", ""));
   FLEETSIM_ASSIGN_OR_RETURN(j.submit_s, m.Double("submit_s", 0, 1e12));
-  FLEETSIM_ASSIGN_OR_RETURN(j.run_s, m.Double("run_s", 1e-6, 1e12));
-  FLEETSIM_ASSIGN_OR_RETURN(j.estimate_s, m.Double("estimate_s", 1e-6, 1e12, j.run_s));
+  const bool by_work = m.Has("model") || m.Has("work");
+  if (by_work) {
+    // A work-defined job: run time and estimate come from the system it lands on.
+    for (const char* k : {"run_s", "estimate_s", "run_s_by_system"}) {
+      if (m.Has(k)) {
+        return m.ErrorAt(k, "not allowed with model/work (run time follows from the system)");
+      }
+    }
+    FLEETSIM_ASSIGN_OR_RETURN(j.training, ParseTraining(m));
+    j.run_s = j.estimate_s = 1;  // unused
+  } else {
+    if (m.Has("estimate_factor")) return m.ErrorAt("estimate_factor", "needs model and work");
+    YAML::Node by = m.Child("run_s_by_system");
+    if (by.IsDefined() && !by.IsNull()) {
+      FLEETSIM_ASSIGN_OR_RETURN(YamlMap bm, YamlMap::Make(by, file, m.FieldPath("run_s_by_system")));
+      for (auto it = by.begin(); it != by.end(); ++it) {
+        const std::string sys = it->first.Scalar();
+        FLEETSIM_ASSIGN_OR_RETURN(double v, bm.Double(sys, 1e-6, 1e12));
+        j.run_s_by_system.emplace_back(sys, v);
+      }
+    }
+    FLEETSIM_ASSIGN_OR_RETURN(j.run_s, m.Double("run_s", 1e-6, 1e12));
+    FLEETSIM_ASSIGN_OR_RETURN(j.estimate_s, m.Double("estimate_s", 1e-6, 1e12, j.run_s));
+  }
   FLEETSIM_ASSIGN_OR_RETURN(j.accelerators, m.Int("accelerators", 1, int64_t{1} << 40));
   FLEETSIM_ASSIGN_OR_RETURN(int64_t prio, m.Int("priority", -1000000, 1000000, 0));
   j.priority = static_cast<int>(prio);
-  YAML::Node sys = m.Child("systems");
-  if (sys.IsDefined() && !sys.IsNull()) {
-    if (!sys.IsSequence()) return InputError(PosOf(sys, file), m.FieldPath("systems"), "must be a list");
-    for (size_t i = 0; i < sys.size(); ++i) {
-      if (!sys[i].IsScalar() || sys[i].Scalar().empty()) {
-        return InputError(PosOf(sys[i], file), absl::StrCat(m.FieldPath("systems"), "[", i, "]"),
-                          "must be a system name");
-      }
-      j.systems.push_back(sys[i].Scalar());
-    }
-  }
+  FLEETSIM_ASSIGN_OR_RETURN(j.systems, NameList(m, "systems", "system"));
+  FLEETSIM_ASSIGN_OR_RETURN(j.vendors, NameList(m, "vendors", "vendor"));
+  FLEETSIM_ASSIGN_OR_RETURN(j.sites, NameList(m, "sites", "site"));
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
   return j;
 }

@@ -71,15 +71,18 @@ int64_t QueueScheduler::FreeNow(int cluster, double now_s, const ClusterView& vi
 }
 
 int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const {
+  int best = -1;
   for (int c : job.eligible) {
-    if (FreeNow(c, now_s, view) >= job.accelerators) return c;
+    if (FreeNow(c, now_s, view) < job.accelerators) continue;
+    if (!earliest_finish_) return c;  // first fit in preference order
+    if (best < 0 || EstimateOn(job, c) < EstimateOn(job, best)) best = c;
   }
-  return -1;
+  return best;
 }
 
 void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
                            Decisions* out) {
-  double est_end = now_s + job.estimate_s;
+  double est_end = now_s + EstimateOn(job, cluster);
   running_[job.id] = Running{cluster, job.accelerators, est_end};
   end_it_[job.id] = ends_[cluster].emplace(est_end, job.accelerators);
   busy_[cluster] += job.accelerators;
@@ -132,7 +135,13 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
       }
     }
     if (free < head.accelerators) continue;  // cannot fit even when all running jobs end
-    if (when < shadow_s) {
+    // Plain EASY reserves where the head starts first; the heterogeneity-aware variant where
+    // it finishes first (start + its estimate on that cluster).
+    const double key = earliest_finish_ ? when + EstimateOn(head, c) : when;
+    const double best_key =
+        res_cluster < 0 ? kNever
+                        : (earliest_finish_ ? shadow_s + EstimateOn(head, res_cluster) : shadow_s);
+    if (key < best_key) {
       shadow_s = when;
       res_cluster = c;
       extra = free - head.accelerators;
@@ -142,16 +151,22 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
   // Backfill the rest in queue order.
   for (auto it = std::next(queue_.begin()); it != queue_.end();) {
     const JobRequest& job = *it;
+    // Clusters where it fits now without delaying the reservation: the first in preference
+    // order, or (heterogeneity-aware) the one where it finishes first.
     int chosen = -1;
     for (int c : job.eligible) {
       if (FreeNow(c, now_s, view) < job.accelerators) continue;
       if (c == res_cluster) {
-        bool ends_before = now_s + job.estimate_s <= shadow_s;
+        const bool ends_before = now_s + EstimateOn(job, c) <= shadow_s;
         if (!ends_before && job.accelerators > extra) continue;
-        if (!ends_before) extra -= job.accelerators;
       }
-      chosen = c;
-      break;
+      if (chosen < 0 || (earliest_finish_ && EstimateOn(job, c) < EstimateOn(job, chosen))) {
+        chosen = c;
+      }
+      if (!earliest_finish_) break;
+    }
+    if (chosen == res_cluster && chosen >= 0 && now_s + EstimateOn(job, chosen) > shadow_s) {
+      extra -= job.accelerators;
     }
     if (chosen < 0) {
       ++it;
@@ -163,13 +178,15 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
 }
 
 const std::vector<std::string>& SchedulerNames() {
-  static const std::vector<std::string> kNames = {"fcfs", "easy"};
+  static const std::vector<std::string> kNames = {"fcfs", "easy", "fcfs-het", "easy-het"};
   return kNames;
 }
 
 absl::StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name) {
-  if (name == "fcfs") return std::unique_ptr<Scheduler>(new FcfsScheduler());
-  if (name == "easy") return std::unique_ptr<Scheduler>(new EasyScheduler());
+  if (name == "fcfs") return std::unique_ptr<Scheduler>(new FcfsScheduler(false));
+  if (name == "easy") return std::unique_ptr<Scheduler>(new EasyScheduler(false));
+  if (name == "fcfs-het") return std::unique_ptr<Scheduler>(new FcfsScheduler(true));
+  if (name == "easy-het") return std::unique_ptr<Scheduler>(new EasyScheduler(true));
   return absl::InvalidArgumentError(absl::StrCat("unknown scheduling policy '", name,
                                                  "' (expected one of: ",
                                                  absl::StrJoin(SchedulerNames(), ", "), ")"));

@@ -22,6 +22,9 @@ namespace fleetsim::sched {
 
 class QueueScheduler : public Scheduler {
  public:
+  // `earliest_finish`: choose among eligible clusters the one where the job finishes first by
+  // its per-cluster estimate (heterogeneity-aware), instead of the first in preference order.
+  explicit QueueScheduler(bool earliest_finish) : earliest_finish_(earliest_finish) {}
   void OnEvent(const Event& event, const ClusterView& view, Decisions* out) final;
   size_t queue_length() const final { return queue_.size(); }
 
@@ -51,6 +54,7 @@ class QueueScheduler : public Scheduler {
   // Forgets a running job (ended, released or killed).
   void Forget(JobId id);
 
+  const bool earliest_finish_;
   std::deque<JobRequest> queue_;
   // Per cluster: estimated end time -> accelerators of running jobs (multimap: ties kept).
   std::vector<std::multimap<double, int64_t>> ends_;
@@ -62,7 +66,8 @@ class QueueScheduler : public Scheduler {
 
 class FcfsScheduler final : public QueueScheduler {
  public:
-  std::string name() const override { return "fcfs"; }
+  explicit FcfsScheduler(bool earliest_finish) : QueueScheduler(earliest_finish) {}
+  std::string name() const override { return earliest_finish_ ? "fcfs-het" : "fcfs"; }
 
  private:
   bool PassOnSubmit(const JobRequest&, double, const ClusterView&) override { return true; }
@@ -74,9 +79,14 @@ class FcfsScheduler final : public QueueScheduler {
 // jobs' estimates, and start any later job that fits now and for its whole estimate without
 // delaying that reservation. With several eligible clusters the reservation goes to the one where
 // the head can start earliest; backfilling on another cluster only needs room now.
+//
+// easy-het (heterogeneity-aware): the head is reserved on the cluster where it would *finish*
+// first (earliest start + its estimate there), and every start and backfill goes to the cluster
+// where the job finishes first among those where it fits now without delaying the reservation.
 class EasyScheduler final : public QueueScheduler {
  public:
-  std::string name() const override { return "easy"; }
+  explicit EasyScheduler(bool earliest_finish) : QueueScheduler(earliest_finish) {}
+  std::string name() const override { return earliest_finish_ ? "easy-het" : "easy"; }
 
  private:
   bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;

@@ -69,9 +69,20 @@ struct JobRequest {
                                 // +infinity for replicas
   int64_t accelerators = 1;     // gang size: all in one cluster
   std::vector<int> eligible;    // cluster indices it may run on, in preference order
+  // Run-time estimate (pstate 0) on each eligible cluster, parallel to `eligible`: systems run
+  // a job at different speeds. Empty = estimate_s everywhere. See EstimateOn.
+  std::vector<double> estimate_by_cluster_s;
   int priority = 0;             // higher first: queues are ordered by priority, then seq
   int deployment = -1;          // replicas: index of their deployment
 };
+
+// The estimate of `job` on `cluster` (estimate_by_cluster_s if given, else estimate_s).
+inline double EstimateOn(const JobRequest& job, int cluster) {
+  for (size_t i = 0; i < job.eligible.size() && i < job.estimate_by_cluster_s.size(); ++i) {
+    if (job.eligible[i] == cluster) return job.estimate_by_cluster_s[i];
+  }
+  return job.estimate_s;
+}
 
 // Read-only view of the fleet at the current instant.
 class ClusterView {

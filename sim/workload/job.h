@@ -3,12 +3,26 @@
 #define FLEETSIM_SIM_WORKLOAD_JOB_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "sim/training/work.h"
 
 namespace fleetsim::workload {
 
-// One gang-scheduled training job. Times are seconds from the scenario start.
+// A job defined by its work: run time follows from the system it lands on
+// (sim/training/speed.h), and it may run wherever its training state fits in memory.
+struct TrainingSpec {
+  training::TrainingModel model;
+  training::TrainingWork work;
+  double estimate_factor = 1.0;  // walltime estimate = factor x modelled run time (>= 1)
+};
+
+// One gang-scheduled training job. Times are seconds from the scenario start. Its run time at
+// pstate 0 on a cluster is, in order: the model's (`training`), `run_s_by_system` for the
+// cluster's system, else `run_s`.
 struct JobSpec {
   int64_t id = 0;              // unique within the workload
   std::string name;            // optional label
@@ -17,6 +31,10 @@ struct JobSpec {
   double estimate_s = 1;       // user's walltime estimate, > 0 (schedulers plan with it)
   int64_t accelerators = 1;    // gang size, >= 1
   std::vector<std::string> systems;  // system types it may run on; empty = any
+  std::vector<std::string> vendors;  // vendors it may run on (software stack); empty = any
+  std::vector<std::string> sites;    // sites it may run on (data residency); empty = any
+  std::vector<std::pair<std::string, double>> run_s_by_system;  // measured per-system run times
+  std::optional<TrainingSpec> training;                          // work-defined job
   int priority = 0;
 };
 

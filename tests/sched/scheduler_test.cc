@@ -75,7 +75,7 @@ TEST(Easy, MultiClusterReservationPicksEarliestCluster) {
 TEST(Scheduler, UnknownPolicyNamed) {
   auto s = MakeScheduler("lottery");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().message(), "unknown scheduling policy 'lottery' (expected one of: fcfs, easy)");
+  EXPECT_EQ(s.status().message(), "unknown scheduling policy 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het)");
 }
 
 TEST(Scheduler, PhysicalFreeCapsEstimates) {
