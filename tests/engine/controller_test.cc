@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "sim/training/speed.h"
 #include "tests/serve/streams.h"
 
 namespace fleetsim::engine {
@@ -248,6 +249,115 @@ TEST(Controller, ThrottleSlowsReplicasAndTheirPower) {
   EXPECT_GT(half.mean_tpot_s, 1.8 * full.mean_tpot_s);
   // Dynamic energy per token: load doubles (slower clock), power per unit load halves.
   EXPECT_NEAR((dyn_half / tok_half) / (dyn_full / tok_full), 1.0, 0.1);
+}
+
+}  // namespace
+}  // namespace fleetsim::engine
+
+namespace fleetsim::engine {
+namespace {
+
+// Two clusters at one site: 4 HGX H100 nodes (8 x 80 GB) and 1 GB200 NVL72 rack (72 x 186 GB),
+// figures as in platforms/SOURCES.md; one pstate each.
+platform::Fleet TwoSystemFleet() {
+  platform::Fleet f = TinyFleet();
+  f.clusters[0].pstates.resize(1);
+  platform::Cluster g;
+  g.name = "site.gb200";
+  g.site = "site";
+  g.system = "gb200_nvl72";
+  g.vendor = "NVIDIA";
+  g.accelerators_per_host = 72;
+  g.pstates = {{2.5e15, 20000, 20000, 132000}};
+  g.peak_flops_bf16 = 2.5e15;
+  g.peak_flops_fp8 = 5e15;
+  g.mem_bytes = 186e9;
+  g.mem_bw_bytes_per_s = 8e12;
+  platform::Tranche t;
+  t.zone_id = "site.gb200.t0";
+  t.num_hosts = 1;
+  g.tranches.push_back(t);
+  f.clusters.push_back(g);
+  f.sites[0].clusters = {0, 1};
+  return f;
+}
+
+workload::JobSpec WorkJob(int64_t id, double submit, double params, double tokens, int64_t acc) {
+  workload::JobSpec j;
+  j.id = id;
+  j.submit_s = submit;
+  j.accelerators = acc;
+  workload::TrainingSpec t;
+  t.model.params = params;
+  t.model.precision = training::Precision::kFp8;
+  t.work.tokens = tokens;
+  j.training = t;
+  return j;
+}
+
+std::map<int64_t, metrics::JobRecord> RunFleet(const std::string& policy,
+                                               const workload::Workload& wl) {
+  EngineConfig cfg;
+  cfg.scheduler = policy;
+  cfg.platform_path = "two";
+  cfg.progress = false;
+  auto c = Controller::Create(cfg, wl, TwoSystemFleet());
+  EXPECT_TRUE(c.ok()) << c.status();
+  std::map<int64_t, metrics::JobRecord> out;
+  if (!c.ok()) return out;
+  double last = 0;
+  for (double t = (*c)->NextTime(); std::isfinite(t); t = (*c)->NextTime()) {
+    (*c)->RunInstant(t);
+    last = t;
+  }
+  metrics::RunResult r;
+  (*c)->Finish(last, &r);
+  for (const auto& j : r.jobs) out[j.id] = j;
+  return out;
+}
+
+// A work-defined job runs for work / (accelerators x peak x MFU x scaling) on the system it
+// lands on: easy takes the first eligible cluster (H100), easy-het the one where it finishes
+// first (GB200), and each reports that system's run time.
+TEST(WorkDefinedJobs, RunTimeFollowsTheSystemAndHetPolicyPicksTheFaster) {
+  const auto fleet = TwoSystemFleet();
+  workload::Workload wl{{WorkJob(1, 0, 8e9, 1e10, 32)}};
+  const double flops = 6 * 8e9 * 1e10;
+  const double h100_s = training::RunSeconds(fleet.clusters[0], wl.jobs[0].training->model, flops, 32);
+  const double gb200_s = training::RunSeconds(fleet.clusters[1], wl.jobs[0].training->model, flops, 32);
+  ASSERT_LT(gb200_s, h100_s);
+  auto easy = RunFleet("easy", wl);
+  EXPECT_EQ(easy[1].cluster, 0);
+  EXPECT_DOUBLE_EQ(easy[1].end_s, h100_s);
+  EXPECT_DOUBLE_EQ(easy[1].run_s, h100_s);
+  auto het = RunFleet("easy-het", wl);
+  EXPECT_EQ(het[1].cluster, 1);
+  EXPECT_DOUBLE_EQ(het[1].end_s, gb200_s);
+  // By hand for H100 at FP8: 6 N D / (32 x 1979e12 x MFU x scaling(32)), MFU between its 8B
+  // and 70B table values (0.340-0.351), scaling 1 below 512 accelerators.
+  const double mfu = flops / (h100_s * 32 * 989e12 * 2);
+  EXPECT_GT(mfu, 0.33);
+  EXPECT_LT(mfu, 0.36);
+}
+
+// Eligibility by memory: a 140B model's training state (16 bytes per parameter, sharded: 70 GB
+// per accelerator on 32) does not fit an H100 (60 GB usable of 80) but fits a GB200 (139.5 of
+// 186); with only H100s allowed it is an input error naming the job and the reason.
+TEST(WorkDefinedJobs, MemoryDecidesEligibilityAndErrorsNameTheJob) {
+  workload::Workload wl{{WorkJob(7, 0, 140e9, 1e9, 32)}};
+  auto ok = RunFleet("easy", wl);
+  EXPECT_EQ(ok[7].cluster, 1);  // only the GB200 rack holds its state
+  wl.jobs[0].vendors = {"NVIDIA"};
+  wl.jobs[0].systems = {"hgx_h100"};
+  EngineConfig cfg;
+  cfg.scheduler = "easy";
+  cfg.platform_path = "two";
+  auto c = Controller::Create(cfg, wl, TwoSystemFleet());
+  ASSERT_FALSE(c.ok());
+  const std::string msg(c.status().message());
+  EXPECT_NE(msg.find("job 7: no cluster of two can run it"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("site.gpu"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("70.0 GB per accelerator"), std::string::npos) << msg;
 }
 
 }  // namespace

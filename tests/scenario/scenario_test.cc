@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "sim/training/work.h"
 #include "yaml-cpp/yaml.h"
 
 namespace fleetsim::scenario {
@@ -87,6 +88,59 @@ class ScenarioTest : public testing::Test {
 };
 
 // --- Valid scenarios ---------------------------------------------------------------------------
+
+// Work-defined jobs: model and work instead of run_s; exactly one work form; vendors, sites and
+// per-system run times for trace-style jobs.
+TEST_F(ScenarioTest, WorkDefinedJobsAndRestrictions) {
+  auto s = Load(
+      "platform: plat.xml\n"
+      "scheduler: {policy: easy-het}\n"
+      "workload:\n"
+      "  jobs:\n"
+      "    - {id: 1, submit_s: 0, accelerators: 64, estimate_factor: 1.2,\n"
+      "       model: {params: 70e9, precision: fp8}, work: {tokens: 1e11}}\n"
+      "    - {id: 2, submit_s: 5, accelerators: 8, model: {params: 8e9, active_params: 2e9},\n"
+      "       work: {steps: 100, global_batch: 512, seq_len: 4096}, vendors: [AMD], sites: [x]}\n"
+      "    - {id: 3, submit_s: 9, run_s: 100, accelerators: 8,\n"
+      "       run_s_by_system: {hgx_h100: 100, gb200_nvl72: 40}}\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& j = s->workload.jobs;
+  ASSERT_EQ(j.size(), 3u);
+  ASSERT_TRUE(j[0].training.has_value());
+  EXPECT_EQ(j[0].training->model.precision, training::Precision::kFp8);
+  EXPECT_DOUBLE_EQ(*j[0].training->work.tokens, 1e11);
+  EXPECT_DOUBLE_EQ(j[0].training->estimate_factor, 1.2);
+  EXPECT_DOUBLE_EQ(training::TrainingFlops(j[1].training->model, j[1].training->work),
+                   6 * 2e9 * 100 * 512 * 4096.0);
+  EXPECT_EQ(j[1].vendors, std::vector<std::string>{"AMD"});
+  EXPECT_EQ(j[1].sites, std::vector<std::string>{"x"});
+  EXPECT_FALSE(j[2].training.has_value());
+  ASSERT_EQ(j[2].run_s_by_system.size(), 2u);
+  EXPECT_EQ(j[2].run_s_by_system[1].first, "gb200_nvl72");
+  EXPECT_DOUBLE_EQ(j[2].run_s_by_system[1].second, 40);
+}
+
+TEST_F(ScenarioTest, WorkDefinedJobErrors) {
+  const std::string head =
+      "platform: plat.xml\nscheduler: {policy: easy}\nworkload:\n  jobs:\n    - ";
+  ExpectError(head + "{id: 1, submit_s: 0, run_s: 5, accelerators: 8, model: {params: 1e9},"
+                     " work: {tokens: 1e9}}\n",
+              "@:5:35: workload.jobs[0].run_s: not allowed with model/work (run time follows from "
+              "the system)");
+  ExpectError(head + "{id: 1, submit_s: 0, accelerators: 8, model: {params: 1e9},"
+                     " work: {tokens: 1e9, flops: 1e20}}\n",
+              "@:5:73: workload.jobs[0].work: give exactly one of tokens, flops, or steps + "
+              "global_batch + seq_len");
+  ExpectError(head + "{id: 1, submit_s: 0, accelerators: 8, model: {params: 1e9, active_params: 2e9},"
+                     " work: {tokens: 1e9}}\n",
+              "@:5:81: workload.jobs[0].model.active_params: must not exceed params");
+  ExpectError(head + "{id: 1, submit_s: 0, accelerators: 8, model: {params: 1e9, precision: fp16},"
+                     " work: {tokens: 1e9}}\n",
+              "@:5:77: workload.jobs[0].model.precision: unknown value 'fp16' (expected one of: "
+              "bf16, fp8, fp4)");
+  ExpectError(head + "{id: 1, submit_s: 0, accelerators: 8, model: {params: 1e9}}\n",
+              "@:5:7: workload.jobs[0].work: missing required field");
+}
 
 TEST_F(ScenarioTest, MinimalScenarioGetsItsDefaults) {
   auto s = Load(kMinimal);
