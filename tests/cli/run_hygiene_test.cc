@@ -108,6 +108,22 @@ TEST(RunHygiene, SigtermLeavesInterruptedManifestAndNoOutputs) {
           "--out", d.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
+  // Signal it once it blocks SIGTERM (main's first act): before that, during exec and dynamic
+  // loading, SIGTERM kills the process by default, and a fixed sleep raced with a loaded
+  // machine (seen in CI). Then give it 300 ms to be well into the run.
+  const std::string status_path = "/proc/" + std::to_string(pid) + "/status";
+  for (int i = 0; i < 2000; ++i) {
+    std::ifstream in(status_path);
+    std::string line;
+    bool blocked = false;
+    while (std::getline(in, line)) {
+      if (line.rfind("SigBlk:", 0) == 0) {
+        blocked = (std::stoull(line.substr(7), nullptr, 16) >> (SIGTERM - 1)) & 1;
+      }
+    }
+    if (blocked) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   kill(pid, SIGTERM);
   int status = 0;
