@@ -164,6 +164,7 @@ absl::Status Controller::Setup() {
     rec.run_s = run_by_cluster_[i][0];
     rec.estimate_s = r.estimate_by_cluster_s[0];
     rec.accelerators = j.accelerators;
+    if (j.training) rec.tokens = flops / (6 * j.training->model.ActiveParams());
   }
   auto sw = ServingWiring::Create(cfg_.serving, cfg_.seed, fleet_, cfg_.platform_path);
   if (!sw.ok()) return sw.status();

@@ -29,6 +29,7 @@ struct JobRecord {
   JobStatus status = JobStatus::kQueued;
   double energy_j = 0;  // its accelerators x full_w / accelerators per host x time, per pstate
                         // (its own draw when power is linear in busy accelerators), all attempts
+  double tokens = 0;    // work-defined jobs: tokens it trains (0 for jobs defined by time)
   int preemptions = 0;  // times it was stopped and put back in the queue
   double lost_work_s = 0;  // nominal seconds of work lost to preemptions (not checkpointed)
 };

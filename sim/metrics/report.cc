@@ -192,6 +192,16 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
   j.Key("flow_time_mean_s").Value(mean(flow));
   j.Key("bounded_slowdown_mean").Value(mean(bsld));
   j.Key("bounded_slowdown_bound_s").Value(10.0);
+  // Work-defined jobs that completed: tokens trained and their energy per token.
+  double tokens = 0, token_energy_j = 0;
+  for (const auto& job : r.jobs) {
+    if (job.status == JobStatus::kCompleted && job.tokens > 0) {
+      tokens += job.tokens;
+      token_energy_j += job.energy_j;
+    }
+  }
+  j.Key("trained_tokens").Value(tokens);
+  j.Key("energy_per_trained_token_j").Value(tokens > 0 ? token_energy_j / tokens : 0.0);
   j.EndObject();
 
   double tot_busy = 0, tot_online = 0;
