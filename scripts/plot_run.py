@@ -112,11 +112,25 @@ def plot_waits(d, util, jobs):
     return save(fig, d, "waits.png")
 
 
-def plot_serving(d, series, replicas, sites, end_s):
+def stream_labels(latency):
+    """Stream -> legend label; a latency tier adds its TPOT bound and attainment."""
+    labels = {}
+    if latency is None:
+        return labels
+    for _, r in latency.iterrows():
+        tier = r.get("tpot_max_s", 0)
+        if pd.notna(tier) and tier > 0:
+            labels[r["stream"]] = "%s (tier TPOT <= %g ms: %.1f%% met)" % (
+                r["stream"], tier * 1e3, 100 * r["tier_attainment"])
+    return labels
+
+
+def plot_serving(d, series, replicas, sites, end_s, latency=None):
     fig, (ax1, ax2, ax3, ax4) = plt.subplots(4, 1, figsize=(10, 10), sharex=True)
+    labels = stream_labels(latency)
     for stream, g in series.groupby("stream", sort=True):
         t_d = g["bin_start_s"] / 86400.0
-        ax1.step(t_d, g["tokens_per_s"] / 1e3, where="post", label=stream)
+        ax1.step(t_d, g["tokens_per_s"] / 1e3, where="post", label=labels.get(stream, stream))
         ax2.step(t_d, g["queue_mean"], where="post", label=stream)
     ax1.set_ylabel("output tokens/s (thousands)")
     ax1.legend(loc="upper right", fontsize=8)
@@ -129,6 +143,7 @@ def plot_serving(d, series, replicas, sites, end_s):
         ev = ev.groupby(level=0).sum().sort_index().cumsum()
         ax3.step(ev.index / 86400.0, ev.values, where="post", label=model)
     ax3.set_ylabel("active replicas")
+    ax3.set_yscale("symlog")  # small low-latency pools stay visible beside large ones
     ax3.legend(loc="upper right", fontsize=8)
     # Output tokens/s by vendor, per serving tick (serving_sites.csv).
     by = sites.pivot_table(index="time_s", columns="vendor", values="output_tokens_per_s",
@@ -157,12 +172,15 @@ def main(d):
                    read(d, "replicas.csv", ["model", "start_s", "end_s"]),
                    read(d, "serving_sites.csv", ["time_s", "interval_s", "vendor",
                                                  "output_tokens_per_s"]))
+    latency = None
+    if os.path.exists(os.path.join(d, "serving_latency.csv")):
+        latency = read(d, "serving_latency.csv", ["stream"])
     paths = [plot_utilization(d, util)]
     if len(jobs):
         paths.append(plot_waits(d, util, jobs))
     if serving is not None:
         series, replicas, sites = serving
-        paths.append(plot_serving(d, series, replicas, sites, util["time_s"].max()))
+        paths.append(plot_serving(d, series, replicas, sites, util["time_s"].max(), latency))
     print("plots: " + " ".join(paths))
 
 

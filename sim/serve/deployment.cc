@@ -1,5 +1,6 @@
 #include "sim/serve/deployment.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -98,11 +99,32 @@ absl::StatusOr<ServingPlan> ParseServingPlan(YamlMap& m, std::vector<StreamSpec>
                                                    s.model.name, "', which has no deployment"));
     }
   }
+  // Latency tiers: a model's replicas must meet the strictest per-user speed of its streams.
+  std::map<std::string, double> tier;
+  for (const auto& s : streams) {
+    if (s.tpot_max_s <= 0) continue;
+    auto [it, fresh] = tier.emplace(s.model.name, s.tpot_max_s);
+    if (!fresh) it->second = std::min(it->second, s.tpot_max_s);
+  }
+  for (auto& s : streams) {
+    auto it = tier.find(s.model.name);
+    if (it != tier.end()) s.model.tier_tpot_max_s = it->second;
+  }
   p.streams = std::move(streams);
   return p;
 }
 
 SystemPerf ServingPerfFor(const CatalogSystem& c, bool* mfu_estimated) {
+  if (c.system == "cerebras_cs3") {
+    // Wafer-scale: its own timing model (perf_model.h); catalogue peaks and SRAM override.
+    SystemPerf p = CerebrasCs3();
+    p.vendor = c.vendor;
+    if (c.peak_flops_bf16 > 0) p.peak_flops_bf16 = c.peak_flops_bf16;
+    if (c.mem_bytes > 0) p.hbm_bytes = c.mem_bytes;
+    if (c.mem_bw_bytes_per_s > 0) p.hbm_bw_bytes_per_s = c.mem_bw_bytes_per_s;
+    if (mfu_estimated) *mfu_estimated = true;
+    return p;
+  }
   // Catalogue system -> the calibrated accelerator whose mfu it uses (README: calibration).
   // Entries marked true are estimates: same vendor, nearest calibrated generation.
   static const std::map<std::string, std::pair<std::string, bool>> kCalibration = {

@@ -35,6 +35,39 @@ absl::StatusOr<SystemPerf> BuiltinSystem(const std::string& name) {
   return absl::NotFoundError(absl::StrCat("no built-in system '", name, "'"));
 }
 
+SystemPerf CerebrasCs3() {
+  SystemPerf p;
+  p.name = "cerebras_cs3";
+  p.vendor = "Cerebras";
+  p.peak_flops_bf16 = 62.5e15;   // EST: half the 125 PF sparse FP16 headline [32]
+  p.hbm_bytes = 44e9;            // on-wafer SRAM [32][33]
+  p.hbm_bw_bytes_per_s = 21e15;  // 21 PB/s [32]
+  p.mfu = 0.25;                  // EST: prefill and batched decode (no published figure)
+  p.max_batch = 64;              // EST: concurrent users per replica (README)
+  p.wafer_scale = true;
+  // Fitted to Cerebras' published single-stream speeds (HARDWARE.md 2c; README table).
+  p.pass_fixed_s = 480e-6;
+  p.pass_per_layer_s = 1.77e-6;
+  p.pass_per_param_s = 2.37e-6 / 1e9;
+  p.pass_per_hop_s = 3.3e-6;
+  p.speculative_gain = 1.68;
+  p.speculative_compute_factor = 2.0;  // EST: ~4 tokens verified per ~2 accepted
+  p.response_overhead_s = 0.235;       // fitted to the 405B TTFT of 0.24 s (client-observed)
+  return p;
+}
+
+int ModelLayers(const ServedModel& model) {
+  if (model.layers > 0) return model.layers;
+  return std::max(1, static_cast<int>(std::lround(32.0 * std::pow(model.params_total / 8e9, 0.4))));
+}
+
+int MinAcceleratorsForWeights(const SystemPerf& sys, const ServedModel& model) {
+  const double usable = sys.hbm_bytes * (1.0 - sys.hbm_reserve_fraction);
+  if (usable <= 0) return 1 << 30;
+  return std::max(
+      1, static_cast<int>(std::ceil(model.params_total * model.bytes_per_param / usable - 1e-12)));
+}
+
 ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model)
     : tp_(tp), max_batch_(sys.max_batch) {
   const double flops = tp * PeakFlopsFor(sys, model.bytes_per_param) * sys.mfu;
@@ -44,9 +77,21 @@ ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model
   compute_s_per_seq_ = 2.0 * model.params_active / flops;
   weight_s_ = weight_bytes / bw;
   kv_s_per_token_ = model.kv_bytes_per_token / bw;
+  if (sys.wafer_scale) {
+    // Layer pipeline across `tp` wafers; weights stay in SRAM, so a pass costs latency, not
+    // weight bandwidth (header comment).
+    const double pass_s = sys.pass_fixed_s + ModelLayers(model) * sys.pass_per_layer_s +
+                          model.params_active * sys.pass_per_param_s +
+                          (tp - 1) * sys.pass_per_hop_s;
+    const bool spec = model.speculative_decoding;
+    weight_s_ = pass_s / (spec ? sys.speculative_gain : 1.0);
+    compute_s_per_seq_ *= spec ? sys.speculative_compute_factor : 1.0;
+    first_token_latency_s_ = pass_s + sys.response_overhead_s;
+  }
   const double free_bytes = tp * sys.hbm_bytes * (1.0 - sys.hbm_reserve_fraction) - weight_bytes;
   kv_capacity_tokens_ = model.kv_bytes_per_token > 0 ? free_bytes / model.kv_bytes_per_token
                                                      : (free_bytes > 0 ? 1e18 : -1);
+  meets_tier_ = model.tier_tpot_max_s <= 0 || SingleUserTpotSeconds() <= model.tier_tpot_max_s;
 }
 
 double ReplicaPerf::DecodeStepSeconds(double batch, double kv_tokens) const {

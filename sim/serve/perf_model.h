@@ -7,6 +7,18 @@
 // for all admitted requests ((prompt + output) tokens each) fit in
 // tp * hbm_bytes * (1 - hbm_reserve_fraction) - weight_bytes. One prefill runs at a time and
 // pauses decoding (prefill-prioritizing scheduler). `mfu` is the one calibration knob per system.
+//
+// Wafer-scale systems (SystemPerf::wafer_scale, Cerebras CS-3): weights live in on-wafer SRAM
+// (`hbm_bytes` per wafer) and `tp` is the number of wafers, which run the layers as a pipeline.
+// Decode is latency bound: a token passes every layer and every wafer boundary once,
+//  pass_s        = pass_fixed_s + layers * pass_per_layer_s + params_active * pass_per_param_s
+//                  + (tp - 1) * pass_per_hop_s
+//  decode step(B)= max(pass_s / g + KV bytes / (tp * bw * bw_efficiency),
+//                      2 * params_active * c * B / (tp * peak_flops * mfu))
+// with g = speculative_gain and c = speculative_compute_factor when the model is served with
+// speculative decoding (else 1). Prefill is compute bound as above; the first token also waits
+// pass_s + response_overhead_s, which add to TTFT and end-to-end latency without occupying the
+// replica (FirstTokenLatencySeconds). Figures and sources: sim/serve/README.md.
 #ifndef FLEETSIM_SIM_SERVE_PERF_MODEL_H_
 #define FLEETSIM_SIM_SERVE_PERF_MODEL_H_
 
@@ -31,7 +43,26 @@ struct SystemPerf {
   double bw_efficiency = 0.85;  // achieved fraction of HBM bandwidth (Azure GB200: 92%)
   double hbm_reserve_fraction = 0.1;  // activations, runtime, fragmentation
   int max_batch = 1024;               // scheduler limit on concurrent requests per replica
+  // Wafer-scale pipeline (see the header comment); unused when wafer_scale is false.
+  bool wafer_scale = false;
+  double pass_fixed_s = 0;                // per decode pass, whatever the model
+  double pass_per_layer_s = 0;            // per transformer layer
+  double pass_per_param_s = 0;            // per active parameter
+  double pass_per_hop_s = 0;              // per wafer-to-wafer boundary
+  double speculative_gain = 1;            // output tokens per pass with speculative decoding
+  double speculative_compute_factor = 1;  // compute per accepted token with speculation
+  double response_overhead_s = 0;         // fixed latency to the first token (service, network)
 };
+
+// The Cerebras CS-3 serving figures (EST where not published; README "Wafer-scale serving").
+SystemPerf CerebrasCs3();
+
+// Layers of a model: `layers` if given, else round(32 * (params_total / 8e9)^0.4) (a fit to
+// Llama 3.1 8B/70B: 32/80 layers; 405B gives 154 against 126).
+int ModelLayers(const ServedModel& model);
+
+// Fewest accelerators (wafers) whose memory holds the weights with no room for KV cache.
+int MinAcceleratorsForWeights(const SystemPerf& sys, const ServedModel& model);
 
 // Dense peak FLOP/s at the model's precision: >= 2 bytes -> bf16, >= 1 -> fp8, else fp4
 // (each falling back to the next wider supported format).
@@ -53,7 +84,14 @@ class ReplicaPerf {
   // KV capacity in tokens (<= 0: the weights do not fit).
   double KvCapacityTokens() const { return kv_capacity_tokens_; }
   int max_batch() const { return max_batch_; }
-  bool fits() const { return kv_capacity_tokens_ > 0; }
+  // The weights fit and, when the model has a latency tier, the single-user TPOT meets it.
+  bool fits() const { return kv_capacity_tokens_ > 0 && meets_tier_; }
+  bool weights_fit() const { return kv_capacity_tokens_ > 0; }
+  // TPOT of a lone request with no KV held (the fastest this replica serves one user).
+  double SingleUserTpotSeconds() const { return DecodeStepSeconds(1, 0); }
+  // Latency to the first token beyond queueing and prefill that does not occupy the replica
+  // (wafer-scale: pipeline traversal + fixed service overhead; 0 for GPUs).
+  double FirstTokenLatencySeconds() const { return first_token_latency_s_; }
   int tp() const { return tp_; }
   // Clock share in (0, 1] (a power throttle): every phase runs `share` times as fast (first
   // order: compute and memory time both scale with the clock).
@@ -73,6 +111,8 @@ class ReplicaPerf {
   double kv_s_per_token_;     // KV bytes per token / effective bandwidth
   double compute_s_per_seq_;  // decode compute per sequence per step
   double kv_capacity_tokens_;
+  double first_token_latency_s_ = 0;
+  bool meets_tier_ = true;
 };
 
 }  // namespace fleetsim::serve

@@ -136,14 +136,14 @@ struct ServingSim::Impl {
     std::unique_ptr<ArrivalGenerator> gen;
     Arrival next;
     std::unique_ptr<Router> router;
-    int64_t arrivals = 0, completed = 0, dropped = 0, slo_met = 0, n_tpot = 0;
+    int64_t arrivals = 0, completed = 0, dropped = 0, slo_met = 0, n_tpot = 0, tier_met = 0;
     double out_tokens = 0, sum_ttft = 0, sum_tpot = 0, sum_e2e = 0, sum_wait = 0;
     std::vector<double> ttft, tpot, e2e;
     int64_t in_system = 0, queued = 0;
     double last_t = 0, area_sys = 0, area_q = 0;
     std::vector<BinStats> bins;
     // aggregate mode
-    double agg_arrivals = 0, agg_completed = 0, agg_dropped = 0, agg_slo = 0;
+    double agg_arrivals = 0, agg_completed = 0, agg_dropped = 0, agg_slo = 0, agg_tier = 0;
     double backlog = 0;
     double p_drop = 0;                       // share dropped by the context limit
     std::vector<double> s_prompt, s_output;  // token draws (up to kTokenDraws)
@@ -172,6 +172,7 @@ struct ServingSim::Impl {
     double acc_busy_s = 0, acc_load_s = 0, acc_tokens = 0;
     uint64_t replica_version = 0, cached_version = ~0ull;
     double cached_mp = -1, cached_mo = -1, cached_ms = -1, cached_cap = 0, cached_tp = 0;
+    double cached_first_s = 0;  // mean FirstTokenLatencySeconds of the live replicas
   };
   struct Replica {
     Replica(const ReplicaSpec& s, const ReplicaPerf& p) : spec(s), perf(p) {}
@@ -453,8 +454,12 @@ struct ServingSim::Impl {
     UpdateArea(s, t);
     --s.in_system;
     ++s.completed;
-    const double e2e = t - q.arrival;
-    const double ttft = q.first - q.arrival;
+    // Wafer-scale: the first token's pipeline traversal and service overhead add latency
+    // without occupying the replica (0 on GPUs).
+    const double first_extra_s =
+        pools[r.pool].service_mode ? 0.0 : r.perf.FirstTokenLatencySeconds();
+    const double e2e = t - q.arrival + first_extra_s;
+    const double ttft = q.first - q.arrival + first_extra_s;
     const double tpot = q.output > 1 ? (t - q.first) / (q.output - 1) : 0.0;
     s.sum_e2e += e2e;
     s.sum_ttft += ttft;
@@ -465,6 +470,7 @@ struct ServingSim::Impl {
     }
     s.out_tokens += q.output;
     if (ttft <= s.spec.slo_ttft_s && tpot <= s.spec.slo_tpot_s) ++s.slo_met;
+    if (tpot <= s.spec.tpot_max_s) ++s.tier_met;
     if (opt.keep_latency_samples) {
       s.ttft.push_back(ttft);
       s.e2e.push_back(e2e);
@@ -904,8 +910,9 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
     auto changed = [](double x, double y) { return std::fabs(x - y) > 1e-9 * std::fabs(y); };
     if (p.cached_version != p.replica_version || changed(p.cached_mp, mp) ||
         changed(p.cached_mo, mo) || changed(p.cached_ms, ms)) {
-      double cap = 0, tpt = 0;
+      double cap = 0, tpt = 0, first = 0;
       for (int id : live) {
+        first += replicas[id].perf.FirstTokenLatencySeconds();
         if (p.service_mode) {
           cap += ms > 0 ? 1.0 / ms : 0;
         } else {
@@ -916,6 +923,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       }
       p.cached_cap = cap;
       p.cached_tp = c > 0 ? tpt / c : 0;
+      p.cached_first_s = c > 0 ? first / c : 0;
       p.cached_version = p.replica_version;
       p.cached_mp = mp;
       p.cached_mo = mo;
@@ -970,7 +978,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       s.agg_arrivals += arr;
       s.agg_dropped += drop;
       s.agg_completed += done;
-      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0;
+      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0, tier = 0;
       const double log_pw = pw > 0 ? std::log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
@@ -981,7 +989,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         if (p.service_mode) {
           e2e = ttft = wq + s.s_service[(i * 79) % kAggPoints];
         } else {
-          ttft = wq + tp_per_token * s.s_prompt[j];
+          ttft = wq + tp_per_token * s.s_prompt[j] + p.cached_first_s;
           tpot_i = s.s_output[j] > 1 ? tpot : 0;
           e2e = ttft + std::max(0.0, s.s_output[j] - 1) * tpot;
         }
@@ -993,6 +1001,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         sum_ttft += ttft;
         sum_wait += wq;
         if (ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) slo += 1;
+        if (tpot_i <= s.spec.tpot_max_s) tier += 1;
       }
       s.sample_offset = (s.sample_offset + 1) % std::max<size_t>(1, s.s_prompt.size());
       const double mean_e2e = sum_e2e / kAggPoints, mean_wait = sum_wait / kAggPoints;
@@ -1004,6 +1013,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         s.n_tpot += 0;
       }
       s.agg_slo += done * slo / kAggPoints;
+      s.agg_tier += done * tier / kAggPoints;
       const double tok = p.service_mode ? 0.0 : done * s.mean_output;
       s.out_tokens += tok;
       // Little's law for the areas: L = lambda W (+ backlog held through the step).
@@ -1131,6 +1141,7 @@ StreamStats ServingSim::ComputeStats(int i) const {
   st.completed = agg ? std::llround(s.agg_completed) : s.completed;
   st.dropped = agg ? std::llround(s.agg_dropped) : s.dropped;
   st.slo_met = agg ? std::llround(s.agg_slo) : s.slo_met;
+  st.tier_met = agg ? std::llround(s.agg_tier) : s.tier_met;
   const double done = agg ? s.agg_completed : static_cast<double>(s.completed);
   st.output_tokens = s.out_tokens;
   if (done > 0) {
@@ -1207,7 +1218,8 @@ std::string ServingSim::SeriesCsv() const {
 std::string ServingSim::LatencyCsv() const {
   CsvWriter csv({"stream", "arrivals", "completed", "dropped", "ttft_p50_s", "ttft_p95_s",
                  "ttft_p99_s", "tpot_p50_s", "tpot_p95_s", "tpot_p99_s", "e2e_p50_s", "e2e_p95_s",
-                 "e2e_p99_s", "e2e_mean_s", "slo_attainment", "goodput_per_s", "tokens_per_s"});
+                 "e2e_p99_s", "e2e_mean_s", "slo_attainment", "goodput_per_s", "tokens_per_s",
+                 "tpot_max_s", "tier_attainment"});
   for (int i = 0; i < num_streams(); ++i) {
     const StreamStats st = Stats(i);
     csv.Add(impl_->streams[i].spec.name)
@@ -1227,6 +1239,11 @@ std::string ServingSim::LatencyCsv() const {
         .Add(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN)
         .Add(st.goodput_per_s)
         .Add(now_ > 0 ? st.output_tokens / now_ : 0.0);
+    // Latency tier: share of completions at or under the stream's tpot_max_s (empty: no tier).
+    const double tier_s = impl_->streams[i].spec.tpot_max_s;
+    csv.Add(tier_s).Add(tier_s > 0 && st.completed > 0
+                            ? static_cast<double>(st.tier_met) / st.completed
+                            : NAN);
     csv.EndRow();
   }
   return csv.str();
@@ -1268,6 +1285,11 @@ void ServingSim::WriteSummary(JsonWriter& json) const {
     json.Key("slo_attainment")
         .Value(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN);
     json.Key("goodput_per_s").Value(st.goodput_per_s);
+    if (impl_->streams[i].spec.tpot_max_s > 0) {
+      json.Key("tpot_max_s").Value(impl_->streams[i].spec.tpot_max_s);
+      json.Key("tier_attainment")
+          .Value(st.completed > 0 ? static_cast<double>(st.tier_met) / st.completed : NAN);
+    }
     json.Key("tokens_per_s").Value(now_ > 0 ? st.output_tokens / now_ : 0.0);
     json.Key("replica_busy_fraction").Value(st.busy_fraction);
     json.Key("replica_load_fraction").Value(st.load_fraction);

@@ -59,6 +59,7 @@ struct ReplicaUsage {
 // Per-stream result summary (whole run so far).
 struct StreamStats {
   int64_t arrivals = 0, completed = 0, dropped = 0, slo_met = 0;
+  int64_t tier_met = 0;  // completions with TPOT <= the stream's tpot_max_s (latency tier)
   double output_tokens = 0;
   double mean_ttft_s = 0, mean_tpot_s = 0, mean_e2e_s = 0, mean_wait_s = 0;
   double p50_ttft_s = 0, p95_ttft_s = 0, p99_ttft_s = 0;
@@ -111,7 +112,8 @@ class ServingSim {
   // Columns: stream,bin_start_s,arrivals,completed,dropped,queue_mean,in_system_mean,
   //          tokens_per_s,replica_busy_fraction,replica_load_fraction
   std::string SeriesCsv() const;
-  // One row per stream with counts, percentiles (ttft_p99_s...), slo attainment, goodput.
+  // One row per stream with counts, percentiles (ttft_p99_s...), slo attainment, goodput, and the
+  // latency tier (tpot_max_s, tier_attainment; tier_attainment empty when the stream has none).
   std::string LatencyCsv() const;
   // Sampled requests (request fidelity): stream,arrival_s,prompt_tokens,output_tokens,replica,
   // wait_s,ttft_s,tpot_s,e2e_s

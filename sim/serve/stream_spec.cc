@@ -70,6 +70,9 @@ absl::StatusOr<ServedModel> ParseModel(YamlMap m) {
   FLEETSIM_ASSIGN_OR_RETURN(s.context_limit_tokens,
                             m.Int("context_limit_tokens", 1, 100000000, 4096));
   FLEETSIM_ASSIGN_OR_RETURN(s.kv_bytes_per_token, m.Double("kv_bytes_per_token", 0, 1e9, 163840));
+  FLEETSIM_ASSIGN_OR_RETURN(int64_t layers, m.Int("layers", 0, 100000, 0));
+  s.layers = static_cast<int>(layers);
+  FLEETSIM_ASSIGN_OR_RETURN(s.speculative_decoding, m.Bool("speculative_decoding", false));
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
   return s;
 }
@@ -262,6 +265,10 @@ absl::StatusOr<StreamSpec> ParseStreamSpec(YamlMap& m) {
     FLEETSIM_RETURN_IF_ERROR(slo.Finish());
   } else {
     m.Child("slo");
+  }
+  FLEETSIM_ASSIGN_OR_RETURN(s.tpot_max_s, m.Double("tpot_max_s", 0, 1e9, 0));
+  if (s.tpot_max_s > 0 && !tokens_needed) {
+    return m.ErrorAt("tpot_max_s", "needs the token model (no `service` override)");
   }
   FLEETSIM_ASSIGN_OR_RETURN(int64_t prio, m.Int("priority", -1000, 1000, 0));
   s.priority = static_cast<int>(prio);

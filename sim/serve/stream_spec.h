@@ -25,6 +25,12 @@ struct ServedModel {
   double bytes_per_param = 1.0;         // weight precision (FP8 = 1, BF16 = 2, FP4 = 0.5)
   int64_t context_limit_tokens = 4096;  // prompt + output longer than this are dropped
   double kv_bytes_per_token = 163840;   // KV cache per token (Llama-2-70B, FP8 KV: 2*80*8*128*1)
+  int layers = 0;  // transformer layers; 0 = estimated from params_total (wafer-scale timing only)
+  // Served with speculative decoding (wafer-scale systems only; the GPU model ignores it).
+  bool speculative_decoding = false;
+  // Latency tier: the strictest `tpot_max_s` of the streams serving this model (0 = none). Set by
+  // ParseServingPlan; a replica whose single-user TPOT exceeds it does not fit (ReplicaPerf::fits).
+  double tier_tpot_max_s = 0;
 };
 
 enum class ArrivalKind { kPoisson, kDiurnal, kMmpp, kTrace };
@@ -88,6 +94,10 @@ struct StreamSpec {
   ServiceOverride service;
   double slo_ttft_s = 2.0;
   double slo_tpot_s = 0.2;
+  // Latency tier: per-user speed this stream requires (s per output token, 0 = none). Only
+  // systems whose single-user TPOT meets it may serve the stream's model; the outputs report the
+  // share of completions with TPOT <= tpot_max_s (`tier_attainment`).
+  double tpot_max_s = 0;
   int priority = 0;            // higher is served first from the central queue
   double annual_growth = 1.0;  // arrival rate multiplier per 365 days (compounded)
   RoutingKind routing = RoutingKind::kCentral;

@@ -198,3 +198,26 @@ TEST(StreamSpec, ExampleFileLoads) {
 
 }  // namespace
 }  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+TEST(StreamSpec, LatencyTierAndWaferScaleModelFields) {
+  auto r = ParseText(
+      "streams:\n- name: fast\n  model: {name: m, params_total: 70e9, layers: 80, "
+      "speculative_decoding: true}\n  arrival: {kind: poisson, rate_per_s: 1}\n"
+      "  prompt_tokens: {kind: fixed, tokens: 10}\n  output_tokens: {kind: fixed, tokens: 10}\n"
+      "  tpot_max_s: 0.002\n");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ((*r)[0].model.layers, 80);
+  EXPECT_TRUE((*r)[0].model.speculative_decoding);
+  EXPECT_EQ((*r)[0].tpot_max_s, 0.002);
+  EXPECT_EQ((*r)[0].model.tier_tpot_max_s, 0);  // set by ParseServingPlan
+  EXPECT_EQ(Err("streams:\n- name: s\n" + std::string(kModel) +
+                "  arrival: {kind: poisson, rate_per_s: 1}\n"
+                "  service: {kind: exponential, mean_s: 1}\n  tpot_max_s: 0.01\n"),
+            "s.yaml:6:15: streams[0].tpot_max_s: needs the token model (no `service` override)");
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
