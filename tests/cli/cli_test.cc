@@ -15,7 +15,6 @@
 
 namespace {
 namespace fs = std::filesystem;
-using fleetsim::testing_util::HaveShared;
 using fleetsim::testing_util::ReadPeerStarts;
 using fleetsim::testing_util::SharedDir;
 
@@ -169,7 +168,9 @@ TEST(Cli, ValidateChecksWithoutWriting) {
 }
 
 TEST(Cli, ReplaySwfMatchesPeerJobByJob) {
-  if (!HaveShared()) GTEST_SKIP() << "../shared/data not present: reference replay skipped";
+  FLEETSIM_REQUIRE_SHARED("data/swf/KTH-SP2.predictsim-strongfiltered.swf",
+                          "data/reference/peer-runs/pyss-out_KTH_easy.swf.gz",
+                          "data/reference/peer-runs/pyss-out_KTH_easy_clairvoyant.swf.gz");
   struct Case {
     const char* estimates;
     const char* peer;

@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/cli/cli_util.h"
+#include "tests/shared_data.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -139,7 +140,7 @@ TEST(RunHygiene, SigtermLeavesInterruptedManifestAndNoOutputs) {
 TEST(RunHygiene, ReplaySwfLeavesNothingInTmpdir) {
   const std::string trace =
       std::string(FLEETSIM_SHARED_DIR) + "/data/swf/KTH-SP2.predictsim-strongfiltered.swf";
-  if (!fs::exists(trace)) GTEST_SKIP() << "no shared data";
+  FLEETSIM_REQUIRE_SHARED("data/swf/KTH-SP2.predictsim-strongfiltered.swf");
   const std::string tmpdir = Tmp("hyg_tmpdir"), out = Tmp("hyg_swf");
   fs::create_directories(tmpdir);
   // Two at once into one $TMPDIR: private platform names, nothing left afterwards.

@@ -11,7 +11,6 @@
 namespace fleetsim::sched {
 namespace {
 
-using testing_util::HaveShared;
 using testing_util::ReadPeerStarts;
 using testing_util::SharedDir;
 
@@ -46,7 +45,8 @@ std::map<JobId, double> Replay(const std::string& policy, workload::SwfEstimates
 }
 
 void ExpectMatch(const std::string& peer, workload::SwfEstimates est, double bsld_ref) {
-  if (!HaveShared()) GTEST_SKIP() << "../shared/data not present: reference replay skipped";
+  FLEETSIM_REQUIRE_SHARED("data/swf/KTH-SP2.predictsim-strongfiltered.swf",
+                          "data/reference/peer-runs/" + peer);
   double bsld = 0;
   auto ours = Replay("easy", est, &bsld);
   auto theirs = ReadPeerStarts(SharedDir() + "/data/reference/peer-runs/" + peer);

@@ -8,10 +8,10 @@
 #include <sstream>
 #include <string>
 
+#include "tests/shared_data.h"
+
 namespace fleetsim::testing_util {
 
-inline std::string SharedDir() { return FLEETSIM_SHARED_DIR; }
-inline bool HaveShared() { return std::filesystem::exists(SharedDir() + "/data/swf"); }
 
 // Reads a gzipped peer-run SWF (via gzip -dc) into job id -> start time (submit + wait).
 inline std::map<long long, double> ReadPeerStarts(const std::string& gz_path) {

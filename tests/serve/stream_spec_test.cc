@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "gtest/gtest.h"
+#include "tests/shared_data.h"
 
 namespace fleetsim::serve {
 namespace {
@@ -157,8 +158,10 @@ TEST(StreamSpec, MalformedTraceJsonNamesFileLineAndField) {
 
 TEST(StreamSpec, RealTracesLoad) {
   const std::string dir = std::string(FLEETSIM_SHARED_DIR) + "/data/llm/";
-  std::ifstream probe(dir + "AzureLLMInferenceTrace_code.csv");
-  if (!probe) GTEST_SKIP() << "shared data not found at " << dir;
+  FLEETSIM_REQUIRE_SHARED("data/llm/AzureLLMInferenceTrace_code.csv",
+                          "data/llm/AzureLLMInferenceTrace_conv.csv",
+                          "data/llm/mooncake_conversation_trace.jsonl",
+                          "data/llm/mooncake_synthetic_trace.jsonl");
   auto az = LoadTrace(dir + "AzureLLMInferenceTrace_code.csv", TraceFormat::kAzureCsv);
   ASSERT_TRUE(az.ok()) << az.status();
   EXPECT_EQ(az->size(), 8819u);
