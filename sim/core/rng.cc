@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sim/core/portable_math.h"
+
 namespace fleetsim {
 namespace {
 uint64_t SplitMix(uint64_t& x) {
@@ -32,15 +34,17 @@ uint64_t Rng::NextU64() {
 
 double Rng::Uniform() { return static_cast<double>(NextU64() >> 11) * 0x1.0p-53; }
 
-double Rng::Exponential(double mean) { return -mean * std::log(UniformPositive()); }
+// Log, Exp and CosTurns are ours (sim/core/portable_math.h), not libm's, so a seed gives the same
+// bits on every machine; sqrt is correctly rounded by IEEE 754 everywhere.
+double Rng::Exponential(double mean) { return -mean * pmath::Log(UniformPositive()); }
 
 double Rng::Normal() {
   double u1 = UniformPositive();
   double u2 = Uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+  return std::sqrt(-2.0 * pmath::Log(u1)) * pmath::CosTurns(u2);
 }
 
-double Rng::LogNormal(double mu, double sigma) { return std::exp(mu + sigma * Normal()); }
+double Rng::LogNormal(double mu, double sigma) { return pmath::Exp(mu + sigma * Normal()); }
 
 uint64_t Rng::Below(uint64_t n) {
   // Lemire's nearly-divisionless method without the rejection shortcut: exact and unbiased.
