@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config libsimgrid-dev libyaml-cpp-dev libabsl-dev libgtest-dev zlib1g-dev
       nlohmann-json3-dev
+      clang libclang-rt-14-dev
       python3-pandas python3-matplotlib)
 missing=()
 for p in "${PKGS[@]}"; do

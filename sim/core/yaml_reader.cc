@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/core/io.h"
+#include "yaml-cpp/depthguard.h"
 
 namespace fleetsim {
 
@@ -14,6 +15,11 @@ absl::StatusOr<YAML::Node> ParseYaml(const std::string& text, const std::string&
   try {
     YAML::Node root = YAML::Load(text);
     return root;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at about 500 nested collections (its message says "bad file").
+    SourcePos pos{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                  e.mark.column >= 0 ? e.mark.column + 1 : 0};
+    return InputError(pos, "", "malformed YAML: nested too deeply (limit about 500 levels)");
   } catch (const YAML::Exception& e) {
     SourcePos pos{file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                   e.mark.column >= 0 ? e.mark.column + 1 : 0};

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sim/core/date.h"
+#include "sim/core/io.h"
 #include "sim/core/status.h"
 #include "sim/core/yaml_reader.h"
 
@@ -215,11 +216,21 @@ std::vector<std::string> Catalog::Providers() const {
 }
 
 absl::StatusOr<Catalog> LoadCatalog(const std::string& dir) {
+  // Read errors are input errors, as from LoadYamlFile.
+  auto systems = ReadFile(dir + "/systems.yaml");
+  if (!systems.ok()) return absl::InvalidArgumentError(std::string(systems.status().message()));
+  auto sites = ReadFile(dir + "/sites.yaml");
+  if (!sites.ok()) return absl::InvalidArgumentError(std::string(sites.status().message()));
+  return ParseCatalog(*systems, *sites, dir);
+}
+
+absl::StatusOr<Catalog> ParseCatalog(const std::string& systems_text,
+                                     const std::string& sites_text, const std::string& dir) {
   Catalog cat;
   cat.dir = dir;
   {
     const std::string file = dir + "/systems.yaml";
-    FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(file));
+    FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(systems_text, file));
     FLEETSIM_ASSIGN_OR_RETURN(YamlMap m, YamlMap::Make(root, file, ""));
     FLEETSIM_ASSIGN_OR_RETURN(YAML::Node seq, Sequence(m, "systems"));
     for (size_t i = 0; i < seq.size(); ++i) {
@@ -234,7 +245,7 @@ absl::StatusOr<Catalog> LoadCatalog(const std::string& dir) {
   }
   {
     const std::string file = dir + "/sites.yaml";
-    FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(file));
+    FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(sites_text, file));
     FLEETSIM_ASSIGN_OR_RETURN(YamlMap m, YamlMap::Make(root, file, ""));
     FLEETSIM_ASSIGN_OR_RETURN(YAML::Node seq, Sequence(m, "sites"));
     std::set<std::string> names;

@@ -96,6 +96,9 @@ struct Catalog {
 
 // Reads and validates `<dir>/systems.yaml` and `<dir>/sites.yaml`.
 absl::StatusOr<Catalog> LoadCatalog(const std::string& dir);
+// The same for the two files' text already in memory; `dir` names them in messages.
+absl::StatusOr<Catalog> ParseCatalog(const std::string& systems_text,
+                                     const std::string& sites_text, const std::string& dir);
 
 }  // namespace fleetsim::platform
 

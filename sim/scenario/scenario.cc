@@ -12,6 +12,7 @@
 #include "sim/core/yaml_reader.h"
 #include "sim/sched/scheduler.h"
 #include "sim/workload/swf.h"
+#include "yaml-cpp/depthguard.h"
 
 namespace fleetsim::scenario {
 namespace fs = std::filesystem;
@@ -28,6 +29,9 @@ absl::Status ApplyOverrides(const std::vector<std::string>& overrides, void* roo
     YAML::Node value;
     try {
       value = YAML::Load(o.substr(eq + 1));
+    } catch (const YAML::DeepRecursion&) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--set ", key, ": malformed value: nested too deeply"));
     } catch (const YAML::Exception& e) {
       return absl::InvalidArgumentError(absl::StrCat("--set ", o, ": malformed value: ", e.msg));
     }
@@ -212,23 +216,31 @@ absl::Status AttributeToOverride(const absl::Status& st, const std::string& path
   return st;
 }
 
-absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
+absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string& path,
                                               const std::vector<std::string>& overrides);
 
 }  // namespace
 
 absl::StatusOr<Scenario> LoadScenario(const std::string& path,
                                       const std::vector<std::string>& overrides) {
-  auto s = LoadScenarioDocument(path, overrides);
+  FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
+  auto s = LoadScenarioDocument(std::move(root), path, overrides);
+  if (!s.ok() && !overrides.empty()) return AttributeToOverride(s.status(), path, overrides);
+  return s;
+}
+
+absl::StatusOr<Scenario> LoadScenarioText(const std::string& text, const std::string& path,
+                                          const std::vector<std::string>& overrides) {
+  FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(text, path));
+  auto s = LoadScenarioDocument(std::move(root), path, overrides);
   if (!s.ok() && !overrides.empty()) return AttributeToOverride(s.status(), path, overrides);
   return s;
 }
 
 namespace {
 
-absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
+absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string& path,
                                               const std::vector<std::string>& overrides) {
-  FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
   if (!overrides.empty()) {
     if (!root.IsMap()) return InputError(PosOf(root, path), "<document>", "must be a mapping");
     FLEETSIM_RETURN_IF_ERROR(ApplyOverrides(overrides, &root));
@@ -243,7 +255,8 @@ absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
   FLEETSIM_ASSIGN_OR_RETURN(s.name, top.String("name", fs::path(path).stem().string()));
   FLEETSIM_ASSIGN_OR_RETURN(std::string platform, top.String("platform"));
   s.platform_path = Resolve(path, platform);
-  if (!fs::exists(s.platform_path)) {
+  std::error_code ec;  // a name too long for the file system is "not found", not a throw
+  if (!fs::exists(s.platform_path, ec)) {
     return top.ErrorAt("platform", absl::StrCat("file not found: ", s.platform_path));
   }
   s.inputs.push_back(s.platform_path);
@@ -273,7 +286,7 @@ absl::StatusOr<Scenario> LoadScenarioDocument(const std::string& path,
     opt.estimates = est == "exact" ? workload::SwfEstimates::kExact : workload::SwfEstimates::kUser;
     opt.cleaning = cl == "strict" ? workload::SwfCleaning::kStrict : workload::SwfCleaning::kPredictsim;
     std::string resolved = Resolve(path, p);
-    if (!fs::exists(resolved)) return swf.ErrorAt("path", absl::StrCat("file not found: ", resolved));
+    if (!fs::exists(resolved, ec)) return swf.ErrorAt("path", absl::StrCat("file not found: ", resolved));
     FLEETSIM_ASSIGN_OR_RETURN(workload::SwfTrace trace, workload::LoadSwf(resolved, opt));
     if (limit > 0 && static_cast<size_t>(limit) < trace.workload.jobs.size()) {
       trace.workload.jobs.resize(limit);

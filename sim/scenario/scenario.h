@@ -44,6 +44,11 @@ absl::Status ApplyOverrides(const std::vector<std::string>& overrides, void* yam
 absl::StatusOr<Scenario> LoadScenario(const std::string& path,
                                       const std::vector<std::string>& overrides);
 
+// LoadScenario for YAML text already in memory (tests, fuzzing): `path` names it in messages
+// and anchors its relative paths; the file itself is not read and need not exist.
+absl::StatusOr<Scenario> LoadScenarioText(const std::string& text, const std::string& path,
+                                          const std::vector<std::string>& overrides);
+
 // The scenario document `path` with `overrides` applied, emitted as YAML meant to be saved in
 // directory `dest_dir`: file references (top-level `platform` and every `path` key under
 // `workload`) are rewritten relative to `dest_dir`, so the saved file loads exactly like the

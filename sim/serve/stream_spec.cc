@@ -313,6 +313,17 @@ absl::StatusOr<std::vector<StreamSpec>> ParseStreamSpecs(const YAML::Node& list,
 
 absl::StatusOr<std::vector<StreamSpec>> LoadStreamFile(const std::string& path) {
   FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, LoadYamlFile(path));
+  return ParseStreamDocument(root, path);
+}
+
+absl::StatusOr<std::vector<StreamSpec>> ParseStreamFileText(const std::string& text,
+                                                            const std::string& path) {
+  FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(text, path));
+  return ParseStreamDocument(root, path);
+}
+
+absl::StatusOr<std::vector<StreamSpec>> ParseStreamDocument(const YAML::Node& root,
+                                                            const std::string& path) {
   FLEETSIM_ASSIGN_OR_RETURN(YamlMap m, YamlMap::Make(root, path, ""));
   YAML::Node list = m.Child("streams");
   if (!list.IsDefined()) return m.ErrorAt("streams", "missing required field");

@@ -113,6 +113,12 @@ absl::StatusOr<std::vector<StreamSpec>> ParseStreamSpecs(const YAML::Node& list,
                                                          const std::string& path);
 // Loads a whole file whose root has key `streams:` (a list) and nothing else.
 absl::StatusOr<std::vector<StreamSpec>> LoadStreamFile(const std::string& path);
+// The same for the file's text already in memory; `path` names it in messages and anchors
+// relative trace paths.
+absl::StatusOr<std::vector<StreamSpec>> ParseStreamFileText(const std::string& text,
+                                                            const std::string& path);
+absl::StatusOr<std::vector<StreamSpec>> ParseStreamDocument(const YAML::Node& root,
+                                                            const std::string& path);
 
 std::string RoutingName(RoutingKind k);
 

@@ -16,6 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "sim/core/format.h"
 #include "sim/core/io.h"
+#include "sim/core/portable_math.h"
 #include "sim/core/rng.h"
 #include "sim/core/status.h"
 #include "sim/core/yaml_reader.h"
@@ -55,7 +56,10 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Co
   }
   std::vector<std::pair<std::string, std::vector<std::string>>> cols;
   for (auto it = m.begin(); it != m.end(); ++it) {
-    const std::string path = it->first.as<std::string>();
+    if (!it->first.IsScalar()) {
+      return InputError(PosOf(it->first, axis.file()), field, "keys must be --set paths");
+    }
+    const std::string path = it->first.Scalar();
     FLEETSIM_ASSIGN_OR_RETURN(auto values,
                               ScalarList(it->second, axis.file(), absl::StrCat(field, ".", path)));
     cols.emplace_back(path, std::move(values));
@@ -63,8 +67,22 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Co
   return cols;
 }
 
-absl::StatusOr<std::vector<Point>> GridPoints(YamlMap& axis) {
+// Run counts multiply across grid columns, axes and seeds; they are checked against the limit
+// before anything is expanded, so a small file cannot ask for 10^12 points in memory.
+bool MulWithin(size_t a, size_t b, size_t limit, size_t* out) {
+  if (b != 0 && a > limit / b) return false;
+  *out = a * b;
+  return *out <= limit;
+}
+
+absl::StatusOr<std::vector<Point>> GridPoints(YamlMap& axis, size_t max_runs) {
   FLEETSIM_ASSIGN_OR_RETURN(auto cols, Columns(axis, "grid"));
+  size_t n = 1;
+  for (const auto& col : cols) {
+    if (!MulWithin(n, col.second.size(), max_runs, &n)) {
+      return axis.ErrorAt("grid", absl::StrCat("expands to more than ", max_runs, " runs"));
+    }
+  }
   std::vector<Point> points{{}};
   for (const auto& [path, values] : cols) {
     std::vector<Point> next;
@@ -114,7 +132,11 @@ absl::StatusOr<std::vector<Point>> SamplePoints(YamlMap& axis, const std::string
   };
   std::vector<Range> ranges;
   for (auto it = params.begin(); it != params.end(); ++it) {
-    const std::string path = it->first.as<std::string>();
+    if (!it->first.IsScalar()) {
+      return InputError(PosOf(it->first, s.file()), s.FieldPath("params"),
+                        "keys must be --set paths");
+    }
+    const std::string path = it->first.Scalar();
     FLEETSIM_ASSIGN_OR_RETURN(
         YamlMap r,
         YamlMap::Make(it->second, s.file(), absl::StrCat(s.FieldPath("params"), ".", path)));
@@ -126,6 +148,10 @@ absl::StatusOr<std::vector<Point>> SamplePoints(YamlMap& axis, const std::string
     FLEETSIM_RETURN_IF_ERROR(r.Finish());
     if (!(g.max > g.min)) return r.ErrorAt("max", "must be greater than min");
     if (g.log && g.min <= 0) return r.ErrorAt("min", "must be > 0 with log: true");
+    if (g.integer && (std::fabs(g.min) > 0x1p53 || std::fabs(g.max) > 0x1p53)) {
+      return r.ErrorAt(std::fabs(g.min) > 0x1p53 ? "min" : "max",
+                       "must be within +-2^53 with integer: true");
+    }
     ranges.push_back(g);
   }
   FLEETSIM_RETURN_IF_ERROR(s.Finish());
@@ -148,7 +174,9 @@ absl::StatusOr<std::vector<Point>> SamplePoints(YamlMap& axis, const std::string
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < ranges.size(); ++j) {
       const Range& g = ranges[j];
-      double v = g.log ? std::exp(std::log(g.min) + u[j][i] * (std::log(g.max) - std::log(g.min)))
+      // pmath: the same samples on every machine (libm's exp/log may differ in the last bit).
+      double v = g.log ? pmath::Exp(pmath::Log(g.min) +
+                                    u[j][i] * (pmath::Log(g.max) - pmath::Log(g.min)))
                        : g.min + u[j][i] * (g.max - g.min);
       std::string text;
       if (g.integer) {
@@ -198,9 +226,15 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
 }  // namespace
 
 absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& out_dir) {
+  FLEETSIM_ASSIGN_OR_RETURN(std::string text, ReadFile(sweep_file));
+  return MakePlanFromText(text, sweep_file, out_dir, kMaxRuns);
+}
+
+absl::StatusOr<Plan> MakePlanFromText(const std::string& text, const std::string& sweep_file,
+                                      const std::string& out_dir, size_t max_runs) {
   Plan plan;
   plan.sweep_file = sweep_file;
-  FLEETSIM_ASSIGN_OR_RETURN(plan.sweep_text, ReadFile(sweep_file));
+  plan.sweep_text = text;
   FLEETSIM_ASSIGN_OR_RETURN(YAML::Node root, ParseYaml(plan.sweep_text, sweep_file));
   FLEETSIM_ASSIGN_OR_RETURN(YamlMap top, YamlMap::Make(root, sweep_file, ""));
   FLEETSIM_ASSIGN_OR_RETURN(plan.name, top.String("name", fs::path(sweep_file).stem().string()));
@@ -209,7 +243,8 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
       fs::path(scenario_rel).is_absolute()
           ? scenario_rel
           : (fs::path(sweep_file).parent_path() / scenario_rel).lexically_normal().string();
-  if (!fs::exists(base)) return top.ErrorAt("scenario", absl::StrCat("file not found: ", base));
+  std::error_code ec;  // a name too long for the file system is "not found", not a throw
+  if (!fs::exists(base, ec)) return top.ErrorAt("scenario", absl::StrCat("file not found: ", base));
   std::vector<uint64_t> seeds;
   if (top.Has("seeds")) {
     YAML::Node sn = top.Child("seeds");
@@ -238,7 +273,7 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
       }
       std::vector<Point> pts;
       if (axis.Has("grid")) {
-        FLEETSIM_ASSIGN_OR_RETURN(pts, GridPoints(axis));
+        FLEETSIM_ASSIGN_OR_RETURN(pts, GridPoints(axis, max_runs));
       } else if (axis.Has("zip")) {
         FLEETSIM_ASSIGN_OR_RETURN(pts, ZipPoints(axis));
       } else if (axis.Has("random")) {
@@ -264,6 +299,12 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
   }
   FLEETSIM_RETURN_IF_ERROR(top.Finish());
 
+  size_t nruns = std::max<size_t>(1, seeds.size());
+  for (const auto& axis : axes) {
+    if (!MulWithin(nruns, axis.size(), max_runs, &nruns)) {
+      return top.ErrorAt("axes", absl::StrCat("expands to more than ", max_runs, " runs"));
+    }
+  }
   std::vector<Point> points{{}};
   for (const auto& axis : axes) {
     std::vector<Point> next;
@@ -276,9 +317,6 @@ absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& 
     }
     points = std::move(next);
   }
-  const size_t nruns = points.size() * std::max<size_t>(1, seeds.size());
-  if (nruns > 1000000)
-    return top.ErrorAt("axes", absl::StrCat("expands to ", nruns, " runs (limit 1000000)"));
   const int width = std::max<int>(4, static_cast<int>(std::to_string(nruns - 1).size()));
   const std::string scen_dir = (fs::path(out_dir) / "scenarios").string();
   for (const auto& p : points) {

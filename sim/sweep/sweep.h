@@ -55,6 +55,14 @@ struct Plan {
 // written (the resolved scenarios' relative paths point from out_dir/scenarios/).
 absl::StatusOr<Plan> MakePlan(const std::string& sweep_file, const std::string& out_dir);
 
+// Most runs one plan may have (grid columns, axes and seeds multiplied).
+inline constexpr size_t kMaxRuns = 1000000;
+
+// MakePlan for sweep text already in memory; `sweep_file` names it in messages and anchors the
+// base scenario's relative path. `max_runs` below kMaxRuns bounds the work (fuzzing).
+absl::StatusOr<Plan> MakePlanFromText(const std::string& text, const std::string& sweep_file,
+                                      const std::string& out_dir, size_t max_runs = kMaxRuns);
+
 // index.csv text of a plan.
 std::string IndexCsv(const Plan& plan);
 
