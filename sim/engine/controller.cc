@@ -315,13 +315,7 @@ void Controller::RunInstant(double now) {
     Deliver(sched::Event{sched::EventKind::kJobFinished, now, nullptr, ReplicaJobId(r), {}}, now);
   }
   // Kills (preemptions decided above, or while delivering these), in the order they happened.
-  for (size_t i = 0; i < kills_.size(); ++i) {
-    const size_t j = kills_[i];
-    sched::Event ev{sched::EventKind::kJobKilled, now, &requests_[j], records_[j].id, kill_info_[i]};
-    Deliver(ev, now);
-  }
-  kills_.clear();
-  kill_info_.clear();
+  DeliverKills(now);
   if (capacity_changed) {
     Deliver(sched::Event{sched::EventKind::kCapacityChanged, now, nullptr, 0, {}}, now);
   }
@@ -329,17 +323,21 @@ void Controller::RunInstant(double now) {
     Deliver(sched::Event{sched::EventKind::kPowerChanged, now, nullptr, 0, {}}, now);
   }
   // Preemptions decided at the last events of the instant are reported before it closes.
-  for (size_t i = 0; i < kills_.size(); ++i) {
-    const size_t j = kills_[i];
-    sched::Event ev{sched::EventKind::kJobKilled, now, &requests_[j], records_[j].id, kill_info_[i]};
-    Deliver(ev, now);
-  }
-  kills_.clear();
-  kill_info_.clear();
+  DeliverKills(now);
 
   EmitSamples(now);
   MaybeProgress(now, false);
   if (at_horizon) stopped_ = true;
+}
+
+void Controller::DeliverKills(double now) {
+  // Delivering a kill may preempt more jobs: they are appended and delivered in this loop.
+  for (size_t i = 0; i < kills_.size(); ++i) {
+    const auto [j, info] = kills_[i];  // a copy: Deliver may grow kills_
+    Deliver(sched::Event{sched::EventKind::kJobKilled, now, &requests_[j], records_[j].id, info},
+            now);
+  }
+  kills_.clear();
 }
 
 void Controller::Deliver(const sched::Event& ev, double now) {
@@ -500,8 +498,7 @@ void Controller::Preempt(size_t job, double now) {
   rec.preemptions += 1;
   rec.lost_work_s += info.lost_s;
   --running_;
-  kills_.push_back(job);
-  kill_info_.push_back(info);
+  kills_.emplace_back(job, info);
 }
 
 void Controller::PlaceReplica(size_t r, int cluster, double now) {

@@ -92,6 +92,7 @@ class Controller : public sched::ClusterView {
   using EndKey = std::tuple<double, int64_t, size_t>;  // end time, start seq, job
 
   void Deliver(const sched::Event& ev, double now_s);
+  void DeliverKills(double now_s);  // kJobKilled for every job in kills_, then clears it
   void Apply(double now_s);
   void StartJob(size_t job, int cluster, int pstate, double now_s);
   void EndJob(size_t job, double now_s);  // completed: release, record
@@ -129,8 +130,7 @@ class Controller : public sched::ClusterView {
   absl::flat_hash_map<int64_t, size_t> id_index_;  // job id -> workload index
   std::deque<sched::JobRequest> replica_requests_;  // by replica index (stable addresses)
   std::vector<int64_t> serving_acc_;                // per cluster
-  std::vector<size_t> kills_;                       // preempted jobs to report at this instant
-  std::vector<sched::KillInfo> kill_info_;
+  std::vector<std::pair<size_t, sched::KillInfo>> kills_;  // to report at this instant
   sched::Decisions decisions_;
 
   size_t next_submit_ = 0, next_cap_ = 0;
