@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include "absl/strings/string_view.h"
+#include <utility>
 #include <vector>
 
 namespace fleetsim {
@@ -32,6 +33,8 @@ class CsvWriter {
   // Ends the row; aborts (internal error) if the field count differs from the header.
   void EndRow();
   const std::string& str() const { return out_; }
+  // Moves the text out (the writer is left empty); avoids copying a large file.
+  std::string Release() { return std::move(out_); }
   size_t rows() const { return rows_; }
 
  private:

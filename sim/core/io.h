@@ -14,7 +14,11 @@
 
 namespace fleetsim {
 
-// Reads a whole file. NotFound / InvalidArgument naming the path on failure.
+// Inputs larger than this are refused (a device such as /dev/zero would otherwise never end).
+inline constexpr size_t kMaxInputBytes = size_t{2} << 30;
+
+// The whole file; NotFound if it cannot be opened, InvalidArgument on a read error or beyond
+// kMaxInputBytes.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Writes `content` to `path` atomically: a temporary file in the same directory with a name

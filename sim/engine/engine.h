@@ -1,8 +1,8 @@
 // The SimGrid engine: the only code (with platform/loader) that drives SimGrid.
 //
 // RunSimulation loads the SimGrid platform, reads the typed fleet view from it, builds the
-// Controller (controller.h: the event loop in plain C++) and runs one SimGrid actor that asks the
-// controller for its next instant, sleeps until it on SimGrid's clock and runs it. SimGrid keeps
+// Controller (controller.h: the event loop in plain C++), then repeatedly asks the controller for
+// its next instant, runs SimGrid up to it (Engine::run_until) and runs the instant. SimGrid keeps
 // what it is for: the platform (hosts, zones, links, pstates, properties) and the clock. Jobs are
 // not SimGrid activities: their ends are the controller's own end-time queue, and power and
 // energy come from power::PowerAccountant, whose formula equals SimGrid's host energy plugin

@@ -56,7 +56,7 @@ std::string JobsCsv(const RunResult& r) {
     w.Add(JobStatusName(j.status)).Add(j.energy_j).Add(j.preemptions).Add(j.lost_work_s);
     w.EndRow();
   }
-  return w.str();
+  return w.Release();
 }
 
 std::string SitePowerCsv(const RunResult& r) {
@@ -73,7 +73,7 @@ std::string SitePowerCsv(const RunResult& r) {
     }
     w.EndRow();
   }
-  return w.str();
+  return w.Release();
 }
 
 std::string UtilizationCsv(const RunResult& r) {
@@ -88,7 +88,7 @@ std::string UtilizationCsv(const RunResult& r) {
         .Add(s.online_accelerators).Add(s.serving_accelerators).Add(u).Add(s.power_w);
     w.EndRow();
   }
-  return w.str();
+  return w.Release();
 }
 
 std::string ReplicasCsv(const RunResult& r) {
@@ -109,7 +109,7 @@ std::string ReplicasCsv(const RunResult& r) {
     w.Add(x.output_tokens).Add(x.load_s).Add(x.energy_j);
     w.EndRow();
   }
-  return w.str();
+  return w.Release();
 }
 
 std::string ServingSitesCsv(const RunResult& r) {
@@ -126,7 +126,7 @@ std::string ServingSitesCsv(const RunResult& r) {
     w.Add(dt > 0 ? x.dynamic_energy_j / dt : 0.0);
     w.EndRow();
   }
-  return w.str();
+  return w.Release();
 }
 
 std::string SummaryJson(const RunResult& r, const RunInfo& info) {

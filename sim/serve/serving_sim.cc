@@ -1212,7 +1212,7 @@ std::string ServingSim::SeriesCsv() const {
       csv.EndRow();
     }
   }
-  return csv.str();
+  return csv.Release();
 }
 
 std::string ServingSim::LatencyCsv() const {
@@ -1246,7 +1246,7 @@ std::string ServingSim::LatencyCsv() const {
                             : NAN);
     csv.EndRow();
   }
-  return csv.str();
+  return csv.Release();
 }
 
 std::string ServingSim::RequestCsv() const {

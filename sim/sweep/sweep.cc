@@ -368,7 +368,7 @@ std::string IndexCsv(const Plan& plan) {
     w.Add(r.scenario_sha256);
     w.EndRow();
   }
-  return w.str();
+  return w.Release();
 }
 
 absl::Status WritePlan(const Plan& plan, const std::string& out_dir) {
