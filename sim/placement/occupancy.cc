@@ -60,6 +60,7 @@ Placement Occupancy::Find(int cluster, int64_t need, bool one_host) const {
     if (found >= 0) return {{found, static_cast<int>(need)}};
   }
   int64_t left = need;
+  out.reserve(static_cast<size_t>(std::min<int64_t>(need, end - begin)));
   scan([&](int h) {
     const int take = static_cast<int>(std::min<int64_t>(left, hosts_[h].cores - hosts_[h].held));
     out.emplace_back(h, take);

@@ -57,14 +57,41 @@ void PowerAccountant::Release(int host, int k, int pstate, double activity, doub
   Refresh(h);
 }
 
+void PowerAccountant::AddAll(const placement::Placement& pl, int sign, int pstate,
+                            double activity, double now_s) {
+  // A placement usually lies in one cluster: its pstate constants are looked up once per cluster
+  // run, and the loop body touches only the host record (the hot path of a job start or end).
+  int cluster = -1;
+  double eps_w = 0, dyn_w = 0;
+  double* cluster_w = nullptr;
+  for (auto [host, k] : pl) {
+    Host& h = hosts_[host];
+    if (h.cluster != cluster) {
+      cluster = h.cluster;
+      cluster_w = &cluster_w_[cluster];
+      const auto& p = fleet_.clusters[cluster].pstates[pstate];
+      eps_w = sign * p.epsilon_w;
+      dyn_w = sign * activity * AcceleratorSlopeW(p, h.cores);
+    }
+    Settle(h, now_s);
+    h.held += sign * k;
+    h.eps_sum_w += k * eps_w;
+    h.dyn_w += k * dyn_w;
+    if (h.held == 0) h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
+    const double w = PowerOf(h);
+    *cluster_w += w - h.power_w;  // per host, in order: the same sums as Hold/Release
+    h.power_w = w;
+  }
+}
+
 void PowerAccountant::HoldAll(const placement::Placement& pl, int pstate, double activity,
                               double now_s) {
-  for (auto [h, k] : pl) Hold(h, k, pstate, activity, now_s);
+  AddAll(pl, +1, pstate, activity, now_s);
 }
 
 void PowerAccountant::ReleaseAll(const placement::Placement& pl, int pstate, double activity,
                                  double now_s) {
-  for (auto [h, k] : pl) Release(h, k, pstate, activity, now_s);
+  AddAll(pl, -1, pstate, activity, now_s);
 }
 
 void PowerAccountant::Change(const placement::Placement& pl, int old_pstate, double old_activity,

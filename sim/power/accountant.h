@@ -65,6 +65,8 @@ class PowerAccountant {
     double last_s = 0;
   };
   double PowerOf(const Host& h) const;
+  // Hold (sign +1) or Release (-1) of every host of a placement.
+  void AddAll(const placement::Placement& pl, int sign, int pstate, double activity, double now_s);
   void Settle(Host& h, double now_s);  // integrate energy up to now_s
   void Refresh(Host& h);               // recompute power_w and the cluster total
 
