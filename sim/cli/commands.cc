@@ -170,6 +170,7 @@ int ValidateCommand(const Options& o) {
   cfg.progress = false;
   cfg.validate_only = true;
   cfg.serving = &s->serving;
+  cfg.power = &s->power;
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   std::printf("%s: ok (%zu jobs, %zu streams, %zu clusters, policy %s)\n",
@@ -218,6 +219,7 @@ int RunCommand(const Options& o) {
   cfg.progress = !o.quiet;
   cfg.seed = s->seed;
   cfg.serving = &s->serving;
+  cfg.power = &s->power;
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};

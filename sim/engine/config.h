@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/power/cap_policy.h"
 #include "sim/sched/scheduler.h"
 #include "sim/serve/deployment.h"
 
@@ -24,6 +25,9 @@ struct EngineConfig {
   bool validate_only = false;   // load and check everything, simulate nothing
   uint64_t seed = 1;            // serving randomness (arrivals, token draws)
   const serve::ServingPlan* serving = nullptr;  // inference streams; null or empty = none
+  // Power caps and their enforcement; null = the platform's caps with the default levers
+  // (admission and shed, no delay).
+  const power::PowerPlan* power = nullptr;
   std::vector<std::string> simgrid_args;  // extra --cfg/--log arguments
 };
 

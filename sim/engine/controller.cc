@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/core/status.h"
+#include "sim/power/model.h"
 #include "sim/training/memory.h"
 #include "sim/training/speed.h"
 
@@ -16,6 +17,8 @@ namespace fleetsim::engine {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+// Relative slack of cap comparisons: float sums of watts may differ in the last bits.
+constexpr double kCapTolerance = 1e-9;
 
 // True if `system` is among `allowed`, or `allowed` is empty (any system).
 bool SystemAllowed(const std::vector<std::string>& allowed, const std::string& system) {
@@ -87,6 +90,44 @@ absl::Status Controller::Setup() {
   cluster_site_.resize(nc);
   for (int c = 0; c < nc; ++c) cluster_site_[c] = fleet_.FindSite(fleet_.clusters[c].site);
   for (const auto& s : fleet_.sites) site_cap_w_.push_back(s.power_cap_w > 0 ? s.power_cap_w : kInf);
+  const int ns = static_cast<int>(fleet_.sites.size());
+  if (cfg_.power) plan_ = *cfg_.power;
+  for (const auto& step : plan_.caps) {
+    const int s = fleet_.FindSite(step.site);
+    if (s < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(step.where, ".site: no site '", step.site,
+                                                     "' in ", cfg_.platform_path));
+    }
+    cap_events_.push_back({step.time_s, s, step.cap_w});
+  }
+  std::stable_sort(cap_events_.begin(), cap_events_.end(),
+                   [](const CapEvent& a, const CapEvent& b) { return a.time_s < b.time_s; });
+  // Committed facility watts per accelerator at pstate 0: its slope, plus what its host's
+  // epsilon adds above idle when it is the host's first tenant (0 in the two-value form).
+  acc_w_.assign(nc, 0);
+  reserve_w_.assign(nc, 0);
+  pending_reserve_.assign(nc, 0);
+  blocked_.assign(nc, 0);
+  for (int c = 0; c < nc; ++c) {
+    const auto& cl = fleet_.clusters[c];
+    const auto& p0 = cl.pstates[0];
+    const double pue = cluster_site_[c] >= 0 ? fleet_.sites[cluster_site_[c]].pue : 1.0;
+    const double step_w = std::max(0.0, p0.epsilon_w - p0.idle_w);
+    acc_w_[c] = pue * (power::AcceleratorSlopeW(p0, cl.accelerators_per_host) +
+                       step_w / cl.accelerators_per_host);
+    reserve_w_[c] = pue * step_w;
+  }
+  site_serving_w_.assign(ns, 0);
+  site_jobs_.assign(ns, 0);
+  site_slowed_.assign(ns, 0);
+  site_shed_.assign(ns, 0);
+  site_dvfs_.assign(ns, 0);
+  site_throttles_.assign(ns, 0);
+  enforce_at_.assign(ns, kInf);
+  site_changed_.assign(ns, 0);
+  pending_site_w_.assign(ns, 0);
+  site_refusals_.assign(ns, 0);
+  pending_cluster_w_.assign(nc, 0);
 
   // Validate the workload against the fleet before anything runs.
   requests_.resize(wl_.jobs.size());
@@ -169,11 +210,18 @@ absl::Status Controller::Setup() {
   auto sw = ServingWiring::Create(cfg_.serving, cfg_.seed, fleet_, cfg_.platform_path);
   if (!sw.ok()) return sw.status();
   serving_ = std::move(*sw);
+  power_slowed_.assign(wl_.jobs.size(), 0);
+  if (serving_) {
+    dep_share_.assign(serving_->num_deployments(), 1.0);
+    dep_site_full_w_.assign(serving_->num_deployments(), std::vector<double>(ns, 0.0));
+  }
 
   serving_acc_.assign(nc, 0);
   dirty_.assign(nc, 0);
   last_sample_.assign(nc, -1);
   last_site_sample_.assign(fleet_.sites.size(), -1);
+  ApplyCapEvents(0);  // caps in force from the start
+  caps_changed_ = false;
   // Every cluster's and site's state at t = 0 opens its step function.
   for (int c = 0; c < nc; ++c) MarkDirty(c);
   EmitSamples(0);
@@ -197,13 +245,19 @@ double Controller::NextTime() const {
   const bool horizon = cfg_.horizon_s > 0;
   // Without a horizon, stop when no work is left: nothing to submit, nothing running, and no
   // queued job that a future tranche could make room for. With one, run to the horizon.
+  double next_enforce = kInf;
+  for (double t : enforce_at_) next_enforce = std::min(next_enforce, t);
+  const bool more_room = next_cap_ < timeline_.events.size() ||
+                         next_cap_event_ < cap_events_.size() || next_enforce < kInf;
   const bool more = horizon || next_submit_ < requests_.size() || running_ > 0 ||
-                    (sched_->queue_length() > 0 && next_cap_ < timeline_.events.size());
+                    (sched_->queue_length() > 0 && more_room);
   if (!more) return kInf;
   double t = horizon ? cfg_.horizon_s : kInf;
   if (first_ && serving_) t = 0;  // initial replica requests
   if (next_submit_ < requests_.size()) t = std::min(t, requests_[next_submit_].submit_s);
   if (next_cap_ < timeline_.events.size()) t = std::min(t, timeline_.events[next_cap_].time_s);
+  if (next_cap_event_ < cap_events_.size()) t = std::min(t, cap_events_[next_cap_event_].time_s);
+  t = std::min(t, next_enforce);
   if (!ends_.empty()) t = std::min(t, std::get<0>(*ends_.begin()));
   if (serving_) t = std::min(t, serving_->next_tick_s());
   return t;
@@ -212,6 +266,7 @@ double Controller::NextTime() const {
 void Controller::RunInstant(double now) {
   first_ = false;
   ++batches_;
+  std::fill(blocked_.begin(), blocked_.end(), 0);
   if (serving_) serving_->AdvanceTo(now);
   const bool at_horizon = cfg_.horizon_s > 0 && now >= cfg_.horizon_s;
 
@@ -255,6 +310,11 @@ void Controller::RunInstant(double now) {
       const int c = serving_->cluster_of(r);
       const auto& p = serving_->placement_of(r);
       for (auto [h, k] : p) serving_acc_[c] -= k;
+      const int d = replica_requests_[r].deployment, site = cluster_site_[c];
+      if (site >= 0) {
+        site_serving_w_[site] -= dep_share_[d] * ReplicaFullW(r, c);
+        dep_site_full_w_[d][site] -= ReplicaFullW(r, c);
+      }
       ReleasePlacement(p, 0, 0.0, now);
     }
     for (int c = 0; c < num_clusters(); ++c) MarkDirty(c);  // shown serving power changed
@@ -281,6 +341,7 @@ void Controller::RunInstant(double now) {
     MarkDirty(ev.cluster);
     capacity_changed = true;
   }
+  ApplyCapEvents(now);
 
   // 4. Events in canonical order.
   if (serving_) {
@@ -319,13 +380,18 @@ void Controller::RunInstant(double now) {
   if (capacity_changed) {
     Deliver(sched::Event{sched::EventKind::kCapacityChanged, now, nullptr, 0, {}}, now);
   }
-  if (ticked) {
+  // 5. Power caps: enforcement, then its kills and one kPowerChanged.
+  const bool enforced = EnforceCaps(now);
+  DeliverKills(now);
+  if (ticked || caps_changed_ || enforced) {
     Deliver(sched::Event{sched::EventKind::kPowerChanged, now, nullptr, 0, {}}, now);
   }
+  caps_changed_ = false;
   // Preemptions decided at the last events of the instant are reported before it closes.
   DeliverKills(now);
 
   EmitSamples(now);
+  CheckCaps(now);
   MaybeProgress(now, false);
   if (at_horizon) stopped_ = true;
 }
@@ -338,6 +404,14 @@ void Controller::DeliverKills(double now) {
             now);
   }
   kills_.clear();
+  for (size_t i = 0; i < refused_replicas_.size(); ++i) {
+    const size_t r = refused_replicas_[i];
+    sched::KillInfo info;
+    info.reason = sched::KillReason::kPowerRefused;
+    Deliver(sched::Event{sched::EventKind::kJobKilled, now, &replica_requests_[r], ReplicaJobId(r),
+                         info}, now);
+  }
+  refused_replicas_.clear();
 }
 
 void Controller::Deliver(const sched::Event& ev, double now) {
@@ -356,8 +430,9 @@ void Controller::Apply(double now) {
       Internal(absl::StrCat("scheduler throttled deployment ", t.deployment, " to share ",
                             t.power_share));
     }
-    serving_->Throttle(t.deployment, t.power_share);
+    SetShare(t.deployment, t.power_share);
   }
+  UpdatePending();  // what the view counted; each start takes its own share off as it is applied
   for (const auto& d : decisions_.starts) {
     if (d.cluster < 0 || d.cluster >= num_clusters() || d.pstate < 0 ||
         d.pstate >= num_pstates(d.cluster)) {
@@ -371,6 +446,7 @@ void Controller::Apply(double now) {
     }
   }
   decisions_.clear();
+  ClearPending();
 }
 
 bool Controller::EndedNow(size_t job, double now) const {
@@ -393,6 +469,20 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
   if (run.placement.empty()) {
     Internal(absl::StrCat("scheduler started ", rec.id, " on cluster ",
                           fleet_.clusters[cluster].name, " without room"));
+  }
+  const int site = cluster_site_[cluster];
+  if (site >= 0) {
+    const double added_w = power_->AddedPowerW(run.placement, pstate) * fleet_.sites[site].pue;
+    if (!Admit(cluster, requests_[job].accelerators, added_w)) {
+      // Refused by power admission (rare: see Admit): back to the queue, nothing done.
+      sched::KillInfo info;
+      info.reason = sched::KillReason::kPowerRefused;
+      info.remaining_s = run.remaining_s > 0 ? run.remaining_s : run_by_cluster_[job][0];
+      run.placement.clear();
+      kills_.emplace_back(job, info);
+      return;
+    }
+    ++site_jobs_[site];
   }
   occ_->Hold(run.placement);
   power_->HoldAll(run.placement, pstate, 1.0, now);
@@ -450,6 +540,7 @@ void Controller::EndJob(size_t job, double now) {
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
   run.remaining_s = 0;
   --running_;
+  LeaveSite(job);
   ++done_;
 }
 
@@ -469,6 +560,13 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   run.last_s = now;
   power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
   run.pstate = pstate;
+  const int site = cluster_site_[rec.cluster];
+  if (site >= 0) {
+    site_slowed_[site] -= power_slowed_[job];
+    power_slowed_[job] = enforcing_ ? pstate > 0 : 0;
+    site_slowed_[site] += power_slowed_[job];
+    if (enforcing_) ++site_dvfs_[site];
+  }
   const double speed = pstate_speed(rec.cluster, pstate);
   run.end_s = now + run.remaining_s / speed;
   ends_.emplace(run.end_s, run.start_seq, job);
@@ -486,7 +584,8 @@ void Controller::Preempt(size_t job, double now) {
   const double left = std::max(
       0.0, run.remaining_s - (now - run.last_s) * pstate_speed(rec.cluster, run.pstate));
   sched::KillInfo info;
-  info.reason = sched::KillReason::kPreempted;
+  info.reason = enforcing_ ? sched::KillReason::kPowerShed : sched::KillReason::kPreempted;
+  if (enforcing_ && cluster_site_[rec.cluster] >= 0) ++site_shed_[cluster_site_[rec.cluster]];
   info.done_s = run.attempt_s - left;
   info.lost_s = info.done_s;  // no checkpoints yet: the attempt's work is lost
   info.remaining_s = run.attempt_s;  // the whole run again (on this cluster's time)
@@ -498,6 +597,7 @@ void Controller::Preempt(size_t job, double now) {
   rec.preemptions += 1;
   rec.lost_work_s += info.lost_s;
   --running_;
+  LeaveSite(job);
   kills_.emplace_back(job, info);
 }
 
@@ -507,6 +607,20 @@ void Controller::PlaceReplica(size_t r, int cluster, double now) {
   if (p.empty()) {
     Internal(absl::StrCat("scheduler placed replica ", r, " on cluster ",
                           fleet_.clusters[cluster].name, " without room"));
+  }
+  const int site = cluster_site_[cluster];
+  const int d = replica_requests_[r].deployment;
+  if (site >= 0) {
+    // Its hosts' epsilon share (held at activity 0) plus its committed dynamic power.
+    const double pue = fleet_.sites[site].pue;
+    const double added_w = (power_->AddedPowerW(p, 0) - ReplicaFullW(r, cluster) +
+                            dep_share_[d] * ReplicaFullW(r, cluster)) * pue;
+    if (!Admit(cluster, tp, added_w)) {
+      refused_replicas_.push_back(r);
+      return;
+    }
+    site_serving_w_[site] += dep_share_[d] * ReplicaFullW(r, cluster);
+    dep_site_full_w_[d][site] += ReplicaFullW(r, cluster);
   }
   occ_->Hold(p);
   power_->HoldAll(p, 0, 0.0, now);  // dynamic energy comes from its measured load (ticks)
@@ -542,8 +656,21 @@ void Controller::EmitSamples(double now) {
   std::sort(sites.begin(), sites.end());
   sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
   for (int s : sites) {
-    metrics::SiteSample x{now, s, power_->SiteItPowerW(s), power_->SiteFacilityPowerW(s),
-                          fleet_.sites[s].power_cap_w};
+    metrics::SiteSample x;
+    x.time_s = now;
+    x.site = s;
+    x.it_power_w = power_->SiteItPowerW(s);
+    x.facility_power_w = power_->SiteFacilityPowerW(s);
+    x.power_cap_w = std::isinf(site_cap_w_[s]) ? 0 : site_cap_w_[s];
+    x.committed_power_w = CommittedW(s);
+    x.jobs_running = site_jobs_[s];
+    x.jobs_slowed = site_slowed_[s];
+    for (size_t d = 0; d < dep_share_.size(); ++d) {
+      if (dep_site_full_w_[d][s] > 0) x.serving_share = std::min(x.serving_share, dep_share_[d]);
+    }
+    x.shed_jobs = site_shed_[s];
+    x.dvfs_changes = site_dvfs_[s];
+    x.throttle_changes = site_throttles_[s];
     if (last_site_sample_[s] >= 0 && site_samples_[last_site_sample_[s]].time_s == now) {
       site_samples_[last_site_sample_[s]] = x;
     } else {
@@ -603,6 +730,239 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
   }
   out->events = events_;
   out->batches = batches_;
+}
+
+// ---- Power caps (power/cap_policy.h) ----
+
+int64_t Controller::free(int c) const {
+  const int64_t f = occ_->free(c);
+  const int s = cluster_site_[c];
+  if (!plan_.Has(power::Lever::kAdmission) || s < 0 || std::isinf(site_cap_w_[s]) ||
+      acc_w_[c] <= 0) {
+    return f;
+  }
+  if (blocked_[c]) return 0;
+  UpdatePending();
+  // Room under the cap after what is committed, this answer's starts on other clusters of the
+  // site (the scheduler itself subtracts its starts on c, as it does for occupancy) and one
+  // host's epsilon step (a gang's last host may be partly filled).
+  const double room_w = site_cap_w_[s] * (1 + kCapTolerance) - CommittedW(s) -
+                        (pending_site_w_[s] - pending_cluster_w_[c]) - reserve_w_[c];
+  if (room_w <= 0) return 0;
+  const double fit = std::floor(room_w / acc_w_[c]);
+  return fit < static_cast<double>(f) ? static_cast<int64_t>(fit) : f;
+}
+
+double Controller::CommittedW(int s) const {
+  return (power_->SiteHostItPowerW(s) + site_serving_w_[s]) * fleet_.sites[s].pue;
+}
+
+double Controller::ReplicaFullW(size_t r, int c) const {
+  const auto& cl = fleet_.clusters[c];
+  return static_cast<double>(replica_requests_[r].accelerators) *
+         power::AcceleratorSlopeW(cl.pstates[0], cl.accelerators_per_host);
+}
+
+void Controller::UpdatePending() const {
+  for (; pending_seen_ < decisions_.starts.size(); ++pending_seen_) {
+    const auto& d = decisions_.starts[pending_seen_];
+    if (d.cluster < 0 || d.cluster >= num_clusters() || cluster_site_[d.cluster] < 0) continue;
+    int64_t acc = 0;
+    if (d.job < 0) {
+      const size_t r = ReplicaIndex(d.job);
+      if (r >= replica_requests_.size()) continue;  // Apply rejects it
+      acc = replica_requests_[r].accelerators;
+    } else {
+      auto it = id_index_.find(d.job);
+      if (it == id_index_.end()) continue;  // Apply rejects it
+      acc = requests_[it->second].accelerators;
+    }
+    double w = static_cast<double>(acc) * acc_w_[d.cluster];
+    if (!pending_reserve_[d.cluster]) {
+      pending_reserve_[d.cluster] = 1;
+      w += reserve_w_[d.cluster];
+    }
+    pending_site_w_[cluster_site_[d.cluster]] += w;
+    pending_cluster_w_[d.cluster] += w;
+  }
+}
+
+bool Controller::Admit(int c, int64_t accelerators, double added_w) {
+  const int s = cluster_site_[c];
+  // This start no longer pending; its cluster's reserve is covered by its actual power now.
+  double est_w = static_cast<double>(accelerators) * acc_w_[c];
+  if (pending_reserve_[c]) {
+    pending_reserve_[c] = 0;
+    est_w += reserve_w_[c];
+  }
+  pending_site_w_[s] -= est_w;
+  pending_cluster_w_[c] -= est_w;
+  if (!plan_.Has(power::Lever::kAdmission) || enforcing_ || std::isinf(site_cap_w_[s])) return true;
+  // The view's bound (per accelerator: slope plus the epsilon step spread over a host, plus one
+  // host's step per cluster) holds for first-fit gangs; a start beyond it (a scheduler that
+  // did not use free(), or placements fragmented by this answer's preemptions) is refused and
+  // its cluster shows no room for the rest of the instant, so the scheduler cannot loop.
+  const double after_w = CommittedW(s) + added_w + std::max(0.0, pending_site_w_[s]);
+  if (after_w <= site_cap_w_[s] * (1 + kCapTolerance)) return true;
+  blocked_[c] = 1;
+  ++site_refusals_[s];
+  return false;
+}
+
+void Controller::ClearPending() {
+  if (pending_seen_ == 0) return;
+  pending_seen_ = 0;
+  std::fill(pending_site_w_.begin(), pending_site_w_.end(), 0.0);
+  std::fill(pending_cluster_w_.begin(), pending_cluster_w_.end(), 0.0);
+  std::fill(pending_reserve_.begin(), pending_reserve_.end(), 0);
+}
+
+void Controller::ApplyCapEvents(double now) {
+  for (; next_cap_event_ < cap_events_.size() && cap_events_[next_cap_event_].time_s <= now;
+       ++next_cap_event_) {
+    const auto& ev = cap_events_[next_cap_event_];
+    site_cap_w_[ev.site] = ev.cap_w > 0 ? ev.cap_w : kInf;
+    site_changed_[ev.site] = 1;
+    caps_changed_ = true;
+    for (int c : fleet_.sites[ev.site].clusters) MarkDirty(c);
+  }
+}
+
+void Controller::SetShare(int d, double share) {
+  const double old = dep_share_[d];
+  if (share == old) return;
+  for (size_t s = 0; s < dep_site_full_w_[d].size(); ++s) {
+    if (dep_site_full_w_[d][s] == 0) continue;
+    site_serving_w_[s] += (share - old) * dep_site_full_w_[d][s];
+    if (enforcing_) ++site_throttles_[s];
+    site_changed_[s] = 1;
+    for (int c : fleet_.sites[s].clusters) MarkDirty(c);
+  }
+  dep_share_[d] = share;
+  serving_->Throttle(d, share);
+}
+
+void Controller::LeaveSite(size_t job) {
+  const int site = cluster_site_[records_[job].cluster];
+  if (site < 0) return;
+  --site_jobs_[site];
+  site_slowed_[site] -= power_slowed_[job];
+  power_slowed_[job] = 0;
+}
+
+bool Controller::Degraded(int s) const {
+  if (site_slowed_[s] > 0) return true;
+  for (size_t d = 0; d < dep_share_.size(); ++d) {
+    if (dep_share_[d] < 1 && dep_site_full_w_[d][s] > 0) return true;
+  }
+  return false;
+}
+
+power::SiteState Controller::SiteStateOf(int s) const {
+  power::SiteState st;
+  st.cap_w = site_cap_w_[s];
+  st.power_w = CommittedW(s);
+  const double pue = fleet_.sites[s].pue;
+  for (const auto& key : ends_) {
+    const size_t j = std::get<2>(key);
+    const int c = records_[j].cluster;
+    if (cluster_site_[c] != s) continue;
+    const auto& run = runs_[j];
+    power::JobTenant t;
+    t.id = records_[j].id;
+    t.priority = requests_[j].priority;
+    t.start_seq = run.start_seq;
+    t.pstate = run.pstate;
+    t.restorable = power_slowed_[j] != 0;
+    for (int p = 0; p < num_pstates(c); ++p) {
+      t.facility_w.push_back(power_->TenantPowerW(run.placement, run.pstate, p) * pue);
+    }
+    st.jobs.push_back(std::move(t));
+  }
+  for (size_t d = 0; d < dep_share_.size(); ++d) {
+    if (dep_site_full_w_[d][s] <= 0) continue;
+    st.deployments.push_back({static_cast<int>(d), serving_->deployment(d).priority, dep_share_[d],
+                              dep_site_full_w_[d][s] * pue});
+  }
+  return st;
+}
+
+bool Controller::EnforceCaps(double now) {
+  if (!plan_.enforced()) return false;
+  for (int c : dirty_list_) {
+    if (cluster_site_[c] >= 0) site_changed_[cluster_site_[c]] = 1;
+  }
+  bool acted = false;
+  for (int s = 0; s < num_sites(); ++s) {
+    const bool due = enforce_at_[s] <= now;
+    if (!site_changed_[s] && !due) continue;
+    site_changed_[s] = 0;
+    const double cap = site_cap_w_[s];
+    const bool over = CommittedW(s) > cap * (1 + kCapTolerance);
+    if (!over && !Degraded(s)) {
+      enforce_at_[s] = kInf;
+      continue;
+    }
+    if (plan_.control_delay_s > 0 && !due) {
+      // Telemetry lag: the power manager sees this state control_delay_s later.
+      if (std::isinf(enforce_at_[s])) enforce_at_[s] = now + plan_.control_delay_s;
+      continue;
+    }
+    enforce_at_[s] = kInf;
+    for (int round = 0; round < 16; ++round) {
+      const bool still_over = CommittedW(s) > cap * (1 + kCapTolerance);
+      if (round > 0 && !still_over) break;
+      const power::SiteState st = SiteStateOf(s);
+      if (still_over) {
+        power::Reduce(st, plan_, &decisions_);
+      } else {
+        power::Restore(st, plan_, &decisions_);
+        // A deployment spans sites: raise its share only as far as every capped site allows.
+        for (auto& t : decisions_.throttles) {
+          const double old = dep_share_[t.deployment];
+          for (int s2 = 0; s2 < num_sites(); ++s2) {
+            const double full = dep_site_full_w_[t.deployment][s2] * fleet_.sites[s2].pue;
+            if (s2 == s || full <= 0 || std::isinf(site_cap_w_[s2])) continue;
+            const double room = std::max(0.0, site_cap_w_[s2] - CommittedW(s2));
+            t.power_share = std::min(t.power_share, old + room / full);
+          }
+        }
+        auto& th = decisions_.throttles;
+        th.erase(std::remove_if(th.begin(), th.end(), [&](const sched::ThrottleDecision& t) {
+                   return t.power_share <= dep_share_[t.deployment];
+                 }), th.end());
+      }
+      if (decisions_.empty()) break;
+      enforcing_ = true;
+      Apply(now);
+      enforcing_ = false;
+      acted = true;
+      if (!still_over) break;  // one restore round
+    }
+    site_changed_[s] = 0;
+  }
+  return acted;
+}
+
+void Controller::CheckCaps(double now) const {
+  if (!plan_.enforced() || plan_.control_delay_s > 0) return;
+  for (int s = 0; s < num_sites(); ++s) {
+    const double cap = site_cap_w_[s];
+    const double w = CommittedW(s);
+    if (!(w > cap * (1 + kCapTolerance))) continue;
+    // Above the cap only at the floor: nothing left to shed or throttle.
+    bool floor = site_jobs_[s] == 0;
+    if (plan_.Has(power::Lever::kThrottle)) {
+      for (size_t d = 0; d < dep_share_.size(); ++d) {
+        if (dep_site_full_w_[d][s] > 0 && dep_share_[d] > power::kMinThrottleShare) floor = false;
+      }
+    }
+    if (!floor) {
+      Internal(absl::StrCat("power cap broken at t=", now, ": site ", fleet_.sites[s].name,
+                            " commits ", w, " W over its cap of ", cap, " W with ", site_jobs_[s],
+                            " jobs running"));
+    }
+  }
 }
 
 }  // namespace fleetsim::engine

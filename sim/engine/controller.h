@@ -8,7 +8,13 @@
 //   3. build-out: tranches coming online or retiring at t;
 //   4. events to the scheduler in canonical order (sched/scheduler.h), each answer applied
 //      before the next event: submissions, terminations, kills, capacity, power;
-//   5. one utilization row per changed cluster and one power row per changed site.
+//   5. power caps (power/cap_policy.h): sites over their cap are brought under it (at once, or
+//      after the plan's control delay) and degraded work is restored where headroom allows;
+//      the jobs shed are delivered as kills, then kPowerChanged if a cap, the serving power or
+//      the enforcement changed anything;
+//   6. one utilization row per changed cluster and one power row per changed site; with
+//      enforcement and no delay, every site's committed facility power is checked against its
+//      cap (an internal error names the instant and the watts if it is above).
 //
 // Cost: a job start or end is O(log jobs running) for the end-time queue plus O(hosts it holds)
 // in Occupancy and PowerAccountant; nothing per host of the fleet, no SimGrid activity or actor.
@@ -36,6 +42,7 @@
 #include "sim/placement/occupancy.h"
 #include "sim/platform/fleet.h"
 #include "sim/power/accountant.h"
+#include "sim/power/cap_policy.h"
 #include "sim/sched/scheduler.h"
 #include "sim/workload/job.h"
 
@@ -64,7 +71,8 @@ class Controller : public sched::ClusterView {
   // sched::ClusterView
   int num_clusters() const override { return static_cast<int>(fleet_.clusters.size()); }
   int64_t capacity(int c) const override { return occ_->online(c); }
-  int64_t free(int c) const override { return occ_->free(c); }
+  // With admission, also no more than fit under the site's cap (see the .cc for the rule).
+  int64_t free(int c) const override;
   int num_pstates(int c) const override {
     return static_cast<int>(fleet_.clusters[c].pstates.size());
   }
@@ -72,7 +80,7 @@ class Controller : public sched::ClusterView {
   int num_sites() const override { return static_cast<int>(fleet_.sites.size()); }
   int site_of(int c) const override { return cluster_site_[c]; }
   double site_cap_w(int s) const override { return site_cap_w_[s]; }
-  double site_power_w(int s) const override { return power_->SiteFacilityPowerW(s); }
+  double site_power_w(int s) const override { return CommittedW(s); }
   double added_power_w(int c, int64_t accelerators, int pstate) const override;
 
  private:
@@ -107,6 +115,22 @@ class Controller : public sched::ClusterView {
   // it at `now` is ignored.
   bool EndedNow(size_t job, double now) const;
   void MarkDirty(int cluster);
+  // Power caps.
+  double CommittedW(int site) const;  // committed facility watts (power/cap_policy.h)
+  void UpdatePending() const;         // tallies of this answer's starts, for free()
+  void ClearPending();
+  // Power admission of a start of `accelerators` on cluster c adding `added_w` facility watts:
+  // takes it off the pending tallies; false if it would break the site's cap (refused).
+  bool Admit(int cluster, int64_t accelerators, double added_w);
+  void ApplyCapEvents(double now_s);
+  bool EnforceCaps(double now_s);  // true if it changed anything
+  power::SiteState SiteStateOf(int site) const;
+  bool Degraded(int site) const;
+  void CheckCaps(double now_s) const;
+  void SetShare(int deployment, double share);
+  void LeaveSite(size_t job);  // a running job stopped: site tallies
+  // Replica r's committed IT watts on `cluster` at share 1 (its accelerators' full dynamic power).
+  double ReplicaFullW(size_t r, int cluster) const;
   void EmitSamples(double now_s);
   void MaybeProgress(double now_s, bool force);
 
@@ -132,6 +156,35 @@ class Controller : public sched::ClusterView {
   std::vector<int64_t> serving_acc_;                // per cluster
   std::vector<std::pair<size_t, sched::KillInfo>> kills_;  // to report at this instant
   sched::Decisions decisions_;
+
+  // Power caps (power/cap_policy.h).
+  power::PowerPlan plan_;
+  struct CapEvent {
+    double time_s;
+    int site;
+    double cap_w;
+  };
+  std::vector<CapEvent> cap_events_;  // by time
+  size_t next_cap_event_ = 0;
+  std::vector<double> acc_w_;            // per cluster: facility watts one accelerator commits
+  std::vector<double> reserve_w_;        // per cluster: one host's epsilon step (facility W)
+  std::vector<char> blocked_;            // per cluster: a start was refused at this instant
+  std::vector<int64_t> site_refusals_;   // per site: starts refused by admission
+  std::vector<size_t> refused_replicas_; // to report back at this instant
+  std::vector<double> dep_share_;        // per deployment: power share in force
+  std::vector<std::vector<double>> dep_site_full_w_;  // [deployment][site]: IT watts at share 1
+  std::vector<double> site_serving_w_;   // per site: committed replica dynamic IT watts
+  std::vector<int64_t> site_jobs_, site_slowed_;  // per site: running jobs, of them power-slowed
+  std::vector<int64_t> site_shed_, site_dvfs_, site_throttles_;  // per site: enforcement actions
+  std::vector<char> power_slowed_;       // per job: its pstate was lowered by enforcement
+  std::vector<double> enforce_at_;       // per site: delayed enforcement due, +inf = none
+  std::vector<char> site_changed_;       // per site: power or cap changed at this instant
+  bool caps_changed_ = false;
+  bool enforcing_ = false;               // Apply is applying enforcement decisions
+  // This answer's starts not yet applied (the view's free() accounts for them).
+  mutable size_t pending_seen_ = 0;
+  mutable std::vector<double> pending_site_w_, pending_cluster_w_;
+  mutable std::vector<char> pending_reserve_;  // per cluster: its reserve is in the tallies
 
   size_t next_submit_ = 0, next_cap_ = 0;
   int64_t seq_ = 0, start_seq_ = 0, running_ = 0, done_ = 0;

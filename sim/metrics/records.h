@@ -51,6 +51,14 @@ struct SiteSample {
   double it_power_w = 0;        // its clusters' IT power
   double facility_power_w = 0;  // it_power_w x PUE
   double power_cap_w = 0;       // facility cap in force; 0 = uncapped
+  // Committed facility power (power/cap_policy.h): the bound held under the cap.
+  double committed_power_w = 0;
+  int64_t jobs_running = 0;
+  int64_t jobs_slowed = 0;      // running below pstate 0 because of the cap
+  double serving_share = 1;     // lowest power share among the site's deployments (1 = none)
+  int64_t shed_jobs = 0;        // cumulative: jobs preempted for power
+  int64_t dvfs_changes = 0;     // cumulative: pstate changes for power
+  int64_t throttle_changes = 0; // cumulative: deployment share changes for power
 };
 
 // One inference replica: a request for `tp` accelerators placed by the scheduler like a job.

@@ -61,16 +61,20 @@ std::string JobsCsv(const RunResult& r) {
 
 std::string SitePowerCsv(const RunResult& r) {
   CsvWriter w({"time_s", "site", "provider", "it_power_w", "pue", "facility_power_w",
-               "power_cap_w"});
+               "committed_power_w", "power_cap_w", "headroom_w", "jobs_running", "jobs_slowed",
+               "serving_power_share", "shed_jobs_total", "dvfs_changes_total",
+               "throttle_changes_total"});
   for (const auto& s : r.site_samples) {
     const auto& site = r.fleet.sites[s.site];
     w.Add(s.time_s).Add(site.name).Add(site.provider).Add(s.it_power_w).Add(site.pue)
-        .Add(s.facility_power_w);
+        .Add(s.facility_power_w).Add(s.committed_power_w);
     if (s.power_cap_w > 0) {
-      w.Add(s.power_cap_w);
+      w.Add(s.power_cap_w).Add(s.power_cap_w - s.committed_power_w);
     } else {
-      w.Add("");
+      w.Add("").Add("");
     }
+    w.Add(s.jobs_running).Add(s.jobs_slowed).Add(s.serving_share).Add(s.shed_jobs)
+        .Add(s.dvfs_changes).Add(s.throttle_changes);
     w.EndRow();
   }
   return w.Release();
@@ -229,6 +233,47 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
   for (size_t c = 0; c < nc; ++c) {
     site_energy[r.fleet.clusters[c].site] += c < r.cluster_energy_j.size() ? r.cluster_energy_j[c] : 0;
   }
+  // Per site, from the power series: time and energy above the cap in force (measured facility
+  // power), the same for committed power, and stranded energy (cap minus measured draw).
+  struct SiteStats {
+    double over_j = 0, over_s = 0, max_over_w = 0, committed_over_s = 0, stranded_j = 0;
+    int64_t episodes = 0, shed = 0, dvfs = 0, throttles = 0;
+    bool was_over = false;
+  };
+  std::vector<SiteStats> site_stats(r.fleet.sites.size());
+  {
+    std::vector<const SiteSample*> prev(r.fleet.sites.size(), nullptr);
+    auto close = [&](const SiteSample& x, double until_s) {
+      auto& st = site_stats[x.site];
+      const double dt = until_s - x.time_s;
+      st.shed = x.shed_jobs, st.dvfs = x.dvfs_changes, st.throttles = x.throttle_changes;
+      if (x.power_cap_w <= 0) {
+        st.was_over = false;
+        return;
+      }
+      const double over_w = x.facility_power_w - x.power_cap_w;
+      if (over_w > 0) {
+        if (dt > 0) {
+          st.over_j += over_w * dt;
+          st.over_s += dt;
+          if (!st.was_over) ++st.episodes;
+          st.was_over = true;
+        }
+        st.max_over_w = std::max(st.max_over_w, over_w);
+      } else if (dt > 0) {
+        st.was_over = false;
+        st.stranded_j += -over_w * dt;
+      }
+      if (x.committed_power_w > x.power_cap_w && dt > 0) st.committed_over_s += dt;
+    };
+    for (const auto& x : r.site_samples) {
+      if (prev[x.site]) close(*prev[x.site], x.time_s);
+      prev[x.site] = &x;
+    }
+    for (const auto* x : prev) {
+      if (x) close(*x, r.end_time_s);
+    }
+  }
   j.Key("sites").BeginArray();
   for (const auto& s : r.fleet.sites) {
     j.BeginObject();
@@ -237,6 +282,17 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
     j.Key("it_energy_j").Value(site_energy[s.name]);
     j.Key("facility_energy_j").Value(site_energy[s.name] * s.pue);
     j.Key("power_cap_w").Value(s.power_cap_w);
+    // The series is a step function: each row holds until the site's next row (or the end).
+    const auto& st = site_stats[&s - r.fleet.sites.data()];
+    j.Key("over_cap_energy_j").Value(st.over_j);
+    j.Key("over_cap_s").Value(st.over_s);
+    j.Key("max_over_cap_w").Value(st.max_over_w);
+    j.Key("over_cap_episodes").Value(st.episodes);
+    j.Key("committed_over_cap_s").Value(st.committed_over_s);
+    j.Key("stranded_energy_j").Value(st.stranded_j);
+    j.Key("shed_jobs").Value(st.shed);
+    j.Key("dvfs_changes").Value(st.dvfs);
+    j.Key("throttle_changes").Value(st.throttles);
     j.EndObject();
   }
   j.EndArray();

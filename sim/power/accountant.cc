@@ -132,6 +132,33 @@ double PowerAccountant::SiteItPowerW(int site) const {
   return w;
 }
 
+double PowerAccountant::SiteHostItPowerW(int site) const {
+  double w = 0;
+  for (int c : fleet_.sites[site].clusters) w += cluster_w_[c];
+  return w;
+}
+
+double PowerAccountant::TenantPowerW(const placement::Placement& pl, int held_pstate,
+                                     int at_pstate) const {
+  double w = 0;
+  for (auto [host, k] : pl) {
+    Host h = hosts_[host];
+    const auto& cl = fleet_.clusters[h.cluster];
+    const auto& held = cl.pstates[held_pstate];
+    h.held -= k;
+    h.eps_sum_w -= k * held.epsilon_w;
+    h.dyn_w -= k * AcceleratorSlopeW(held, h.cores);
+    if (h.held == 0) h.eps_sum_w = h.dyn_w = 0;
+    const double without = PowerOf(h);
+    const auto& at = cl.pstates[at_pstate];
+    h.held += k;
+    h.eps_sum_w += k * at.epsilon_w;
+    h.dyn_w += k * AcceleratorSlopeW(at, h.cores);
+    w += PowerOf(h) - without;
+  }
+  return w;
+}
+
 double PowerAccountant::AddedPowerW(const placement::Placement& pl, int pstate) const {
   double added = 0;
   for (auto [host, k] : pl) {

@@ -48,6 +48,12 @@ class PowerAccountant {
   // IT power of a cluster (its hosts plus shown replica power).
   double cluster_power_w(int cluster) const { return cluster_w_[cluster] + shown_w_[cluster]; }
   double SiteItPowerW(int site) const;
+  // IT power of a site's hosts alone (without shown replica power): jobs exact, replicas at
+  // their epsilon share. The base of committed power (power/cap_policy.h).
+  double SiteHostItPowerW(int site) const;
+  // IT watts a job (activity 1) held on `p` at `held_pstate` would contribute to its hosts at
+  // `at_pstate`: their power with it there minus their power without it, others unchanged.
+  double TenantPowerW(const placement::Placement& p, int held_pstate, int at_pstate) const;
   double SiteFacilityPowerW(int site) const { return SiteItPowerW(site) * fleet_.sites[site].pue; }
   // IT watts that placing `p` (accelerators of one cluster) at `pstate`, activity 1, would add.
   double AddedPowerW(const placement::Placement& p, int pstate) const;

@@ -1,5 +1,7 @@
 #include "sim/scenario/scenario.h"
 
+#include "sim/power/cap_policy.h"
+
 #include <algorithm>
 #include <filesystem>
 
@@ -93,6 +95,73 @@ absl::StatusOr<std::vector<std::string>> NameList(YamlMap& m, const std::string&
     out.push_back(n[i].Scalar());
   }
   return out;
+}
+
+// The `power:` section (sim/power/cap_policy.h): levers, control delay, cap time series.
+absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start_date) {
+  power::PowerPlan plan;
+  if (m.Has("levers")) {
+    FLEETSIM_ASSIGN_OR_RETURN(std::vector<std::string> names, NameList(m, "levers", "lever"));
+    plan.levers.clear();
+    YAML::Node list = m.Child("levers");
+    for (size_t i = 0; i < names.size(); ++i) {
+      auto l = power::LeverFromName(names[i]);
+      if (!l.ok()) {
+        return InputError(PosOf(list[i], m.file()), absl::StrCat(m.FieldPath("levers"), "[", i, "]"),
+                          l.status().message());
+      }
+      if (plan.Has(*l)) {
+        return InputError(PosOf(list[i], m.file()), absl::StrCat(m.FieldPath("levers"), "[", i, "]"),
+                          absl::StrCat("lever '", names[i], "' given twice"));
+      }
+      plan.levers.push_back(*l);
+    }
+  }
+  FLEETSIM_ASSIGN_OR_RETURN(plan.control_delay_s, m.Double("control_delay_s", 0, 1e9, 0));
+  if (plan.control_delay_s > 0 && plan.levers.empty()) {
+    return m.ErrorAt("control_delay_s", "given but no lever enforces the caps (levers: [])");
+  }
+  YAML::Node caps = m.Child("caps");
+  if (caps.IsDefined() && !caps.IsNull()) {
+    if (!caps.IsSequence()) return InputError(PosOf(caps, m.file()), m.FieldPath("caps"), "must be a list");
+    for (size_t i = 0; i < caps.size(); ++i) {
+      const std::string field = absl::StrCat(m.FieldPath("caps"), "[", i, "]");
+      FLEETSIM_ASSIGN_OR_RETURN(YamlMap c, YamlMap::Make(caps[i], m.file(), field));
+      power::CapStep step;
+      const SourcePos pos = c.Pos();
+      step.where = absl::StrCat(pos.ToString(), ": ", field);
+      FLEETSIM_ASSIGN_OR_RETURN(step.site, c.String("site"));
+      if (c.Has("at_s") == c.Has("date")) {
+        return c.ErrorAt(c.Has("at_s") ? "date" : "at_s", "give exactly one of at_s and date");
+      }
+      if (c.Has("at_s")) {
+        FLEETSIM_ASSIGN_OR_RETURN(step.time_s, c.Double("at_s", 0, 1e12));
+      } else {
+        FLEETSIM_ASSIGN_OR_RETURN(std::string date, c.String("date"));
+        if (start_date.empty()) return c.ErrorAt("date", "needs the scenario's start_date");
+        auto d = ParseIsoDate(date);
+        if (!d.ok()) return c.ErrorAt("date", std::string(d.status().message()));
+        const int64_t days = *d - *ParseIsoDate(start_date);
+        if (days < 0) return c.ErrorAt("date", absl::StrCat("is before start_date ", start_date));
+        step.time_s = static_cast<double>(days) * 86400;
+      }
+      if (c.Has("cap_mw") == c.Has("uncapped")) {
+        return c.ErrorAt(c.Has("cap_mw") ? "uncapped" : "cap_mw", "give exactly one of cap_mw and uncapped: true");
+      }
+      if (c.Has("cap_mw")) {
+        FLEETSIM_ASSIGN_OR_RETURN(double mw, c.Double("cap_mw", 1e-9, 1e7));
+        step.cap_w = mw * 1e6;
+      } else {
+        FLEETSIM_ASSIGN_OR_RETURN(bool u, c.Bool("uncapped", false));
+        if (!u) return c.ErrorAt("uncapped", "must be true (or give cap_mw)");
+        step.cap_w = 0;
+      }
+      FLEETSIM_RETURN_IF_ERROR(c.Finish());
+      plan.caps.push_back(std::move(step));
+    }
+  }
+  FLEETSIM_RETURN_IF_ERROR(m.Finish());
+  return plan;
 }
 
 // `model:` and `work:` of a work-defined job (sim/training/work.h).
@@ -335,6 +404,11 @@ absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string
   }
   std::stable_sort(s.workload.jobs.begin(), s.workload.jobs.end(),
                    [](const auto& a, const auto& b) { return a.submit_s < b.submit_s; });
+
+  if (top.Has("power")) {
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap pw, top.Map("power"));
+    FLEETSIM_ASSIGN_OR_RETURN(s.power, ParsePower(pw, s.start_date));
+  }
 
   if (top.Has("outputs")) {
     FLEETSIM_ASSIGN_OR_RETURN(YamlMap out, top.Map("outputs"));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sim/power/cap_policy.h"
 #include "sim/serve/deployment.h"
 #include "sim/workload/job.h"
 
@@ -27,6 +28,7 @@ struct Scenario {
   std::string policy;         // scheduler name
   workload::Workload workload;   // training jobs
   serve::ServingPlan serving;    // inference streams (workload.streams) and their deployments
+  power::PowerPlan power;        // caps and their enforcement (`power:`; default: admission, shed)
   std::string out_dir;        // resolved; "" = results/<name>
   std::vector<std::string> inputs;     // every file read (for the manifest)
   std::vector<std::string> overrides;  // the --set arguments applied

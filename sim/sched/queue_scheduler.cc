@@ -32,9 +32,8 @@ void QueueScheduler::OnEvent(const Event& event, const ClusterView& view, Decisi
       Pass(event.time_s, view, out);
       break;
     case EventKind::kCapacityChanged:
+    case EventKind::kPowerChanged:  // a cap rose or power was freed: free() may have grown
       Pass(event.time_s, view, out);
-      break;
-    case EventKind::kPowerChanged:  // power-blind policies: nothing to reconsider
       break;
   }
 }

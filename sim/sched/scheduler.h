@@ -11,7 +11,17 @@
 //   2. terminations at t (jobs in start order, then replicas in request order),
 //   3. kills at t (jobs in start order): failures, and preemptions the scheduler decided,
 //   4. one kCapacityChanged if hosts came online or went away at t,
-//   5. one kPowerChanged if a cap changed at t or a serving tick changed power.
+//   5. one kPowerChanged if a cap changed at t, a serving tick changed power, or the power
+//      policy changed pstates, throttles or shed jobs (its kills come first, as in 3).
+// Power caps (power/cap_policy.h). With admission in force, free(c) counts only accelerators
+// whose committed power fits under their site's cap at pstate 0, including the power of the
+// starts already appended to this answer on *other* clusters of the site; like occupancy,
+// it does not count this answer's starts on c itself (a scheduler subtracts those, as
+// QueueScheduler does). site_power_w is the committed facility power with the decisions
+// applied so far; the engine may also change pstates of running jobs for power (kPowerChanged).
+// free(c) is exact in the two-value power form (epsilon = idle); otherwise it reserves one
+// host's epsilon step per cluster. A start beyond it is refused (kJobKilled, kPowerRefused, no
+// work done) and c shows no room for the rest of the instant.
 // This is the canonical order of the reference simulators for submissions and terminations.
 //
 // Decisions, applied by the engine in this order when OnEvent returns:
@@ -33,7 +43,8 @@
 // when it computes the head's reservation (a drain is never predicted), so a replica never
 // delays a reservation it could not honour.
 //
-// Kills. A killed job (failure of one of its hosts, or a preemption this scheduler decided)
+// Kills. A killed job (failure of one of its hosts, a preemption this scheduler decided, or
+// shedding by the power policy when its site is over a power cap)
 // comes back as a kJobKilled event with the work it did, the work lost since its last
 // checkpoint and the work remaining (nominal seconds); the job is runnable again (with
 // `remaining_s`, re-submitted in `requeue`) and returns to its original place in the queue: by
@@ -119,7 +130,12 @@ enum class EventKind {
   kPowerChanged,    // a site's cap or power changed other than by this scheduler's decisions
 };
 
-enum class KillReason { kPreempted, kHostFailure };
+enum class KillReason {
+  kPreempted,    // this scheduler's PreemptDecision
+  kHostFailure,  // a host it held failed
+  kPowerShed,    // the power policy shed it to bring its site under a cap (power/cap_policy.h)
+  kPowerRefused, // its start was refused by power admission (no work done; see ClusterView)
+};
 
 // Work accounting of a killed job, in nominal seconds (seconds at pstate 0).
 struct KillInfo {

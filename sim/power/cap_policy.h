@@ -1,0 +1,106 @@
+// Power caps and the policies that enforce them. Plain C++ (no SimGrid, no engine): the
+// controller (sim/engine/controller.h) builds a SiteState for a site and applies the decisions;
+// tests/power/cap_policy_test.cc drives these functions directly.
+//
+// A cap is a site's facility power limit (IT x PUE) in watts. It is constant (the platform's
+// `power_cap_w` site property) or a time series given in the scenario; a change takes effect at
+// once. The quantity held under the cap is the site's *committed* facility power: every online
+// host's power with its jobs at their pstates (exact, power/accountant.h) plus, for each inference
+// replica, its accelerators' full dynamic power times its deployment's power share (a replica
+// may burst to full load within a serving tick, so its committed power is its bound, not its
+// mean). Measured power (the series' IT and facility columns) never exceeds committed power.
+//
+// Levers, combined per scenario (PowerPlan::levers):
+//   admission  work starts only if the site stays under its cap (the scheduler's view shows as
+//              free only the accelerators that fit under the cap);
+//   dvfs       a job that does not fit at pstate 0 starts at the fastest pstate that fits, and an
+//              over-cap site moves running jobs to lower pstates; freed headroom raises them again;
+//   throttle   an over-cap site lowers its inference deployments' power share (down to
+//              kMinThrottleShare), raised again when headroom returns;
+//   shed       an over-cap site preempts jobs (lowest priority, then latest started first); they
+//              return to the queue. Always the last resort when enforcement is on.
+// Over-cap steps run in the order the levers are listed (shed last). Without a control delay the
+// invariant is: after every instant, committed facility power <= max(cap, floor), where the floor
+// is the site's facility power with nothing running (idle hosts; fleetsim never switches hosts
+// off for power). With a delay D, a site found over its cap at t is brought under it at t + D
+// (telemetry lag, as in production power managers); the overshoot is reported.
+#ifndef FLEETSIM_SIM_POWER_CAP_POLICY_H_
+#define FLEETSIM_SIM_POWER_CAP_POLICY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "sim/sched/scheduler.h"
+
+namespace fleetsim::power {
+
+enum class Lever { kAdmission, kDvfs, kThrottle, kShed };
+
+// Lever names as written in scenarios: "admission", "dvfs", "throttle", "shed".
+const std::vector<std::string>& LeverNames();
+absl::StatusOr<Lever> LeverFromName(const std::string& name);
+
+// The lowest power share a throttled inference deployment is taken to.
+inline constexpr double kMinThrottleShare = 0.5;
+
+// One step of a site's cap time series (the scenario's power.caps).
+struct CapStep {
+  std::string site;
+  double time_s = 0;  // takes effect at this simulated time
+  double cap_w = 0;   // facility watts; +infinity = uncapped
+  std::string where;  // "file:line:col: power.caps[i]" for errors found against the platform
+};
+
+struct PowerPlan {
+  // Levers in force. Empty = caps are reported, not enforced.
+  std::vector<Lever> levers = {Lever::kAdmission, Lever::kShed};
+  double control_delay_s = 0;
+  std::vector<CapStep> caps;  // sorted by time (stable), any sites
+
+  bool Has(Lever l) const;
+  bool enforced() const { return !levers.empty(); }
+};
+
+// A running job at a site, as the enforcement sees it.
+struct JobTenant {
+  sched::JobId id = 0;
+  int priority = 0;
+  int64_t start_seq = 0;
+  int pstate = 0;
+  bool restorable = false;  // its pstate was lowered by enforcement (Restore may raise it)
+  // Facility watts the job adds to its site at each pstate of its cluster (index = pstate).
+  std::vector<double> facility_w;
+};
+
+// An inference deployment's replicas at a site.
+struct DeploymentTenant {
+  int deployment = 0;
+  int priority = 0;
+  double share = 1.0;        // power share now
+  double full_dynamic_w = 0; // committed facility watts of its replicas' dynamic power at share 1
+};
+
+struct SiteState {
+  double cap_w = 0;    // in force
+  double power_w = 0;  // committed facility power now
+  std::vector<JobTenant> jobs;
+  std::vector<DeploymentTenant> deployments;
+};
+
+// Decisions that bring `site.power_w` to at most `site.cap_w` with `plan`'s levers (dvfs,
+// throttle, shed, in the plan's order; shed always last), changing as little as the levers
+// allow: lower-priority work first. Returns the estimated committed power after them; above the
+// cap only if even shedding every job cannot get there (the floor).
+double Reduce(const SiteState& site, const PowerPlan& plan, sched::Decisions* out);
+
+// Decisions that give headroom back (cap - power) to degraded work: raise restorable jobs'
+// pstates (higher
+// priority, then earlier started, first; as far as fits), then throttled deployments' shares.
+// Returns the estimated committed power after them (<= cap).
+double Restore(const SiteState& site, const PowerPlan& plan, sched::Decisions* out);
+
+}  // namespace fleetsim::power
+
+#endif  // FLEETSIM_SIM_POWER_CAP_POLICY_H_
