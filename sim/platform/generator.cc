@@ -46,7 +46,9 @@ void Prop(std::string& out, const std::string& indent, const std::string& id,
 }  // namespace
 
 int64_t ScaleHosts(int64_t hosts, double scale) {
-  return std::max<int64_t>(1, std::llround(static_cast<double>(hosts) * scale));
+  // Rounded down, so a scaled site never draws more than its scaled cap at full load (the
+  // catalogue's full-scale sites are within their caps); at least one host per tranche.
+  return std::max<int64_t>(1, static_cast<int64_t>(std::floor(static_cast<double>(hosts) * scale)));
 }
 
 std::string ScaleSuffix(double scale) {

@@ -140,9 +140,11 @@ TEST(CatalogTest, MegawattRuleAndScalingRule) {
   EXPECT_EQ(phases[0].hosts, 4);
   EXPECT_EQ(phases[1].hosts, 80);  // 1 MW / 1.25 / 10 kW
   EXPECT_EQ(ScaleHosts(80, 0.01), 1);
-  EXPECT_EQ(ScaleHosts(150, 0.01), 2);  // 1.5 rounds half away from zero
-  EXPECT_EQ(ScaleHosts(149, 0.01), 1);
-  EXPECT_EQ(ScaleHosts(6250, 0.01), 63);  // 62.5 -> 63
+  EXPECT_EQ(ScaleHosts(150, 0.01), 1);  // rounded down: a scaled site stays within its cap
+  EXPECT_EQ(ScaleHosts(199, 0.01), 1);
+  EXPECT_EQ(ScaleHosts(200, 0.01), 2);
+  EXPECT_EQ(ScaleHosts(6250, 0.01), 62);  // 62.5 -> 62
+  EXPECT_EQ(ScaleHosts(20, 0.01), 1);     // at least one host per tranche
   EXPECT_EQ(ScaleHosts(7, 1.0), 7);
   EXPECT_EQ(ScaleSuffix(1.0), "");
   EXPECT_EQ(ScaleSuffix(0.01), "-s0.01");
