@@ -641,3 +641,63 @@ TEST(ResolvedScenarioYaml, RebasesFileReferencesAndRoundTrips) {
 
 }  // namespace
 }  // namespace fleetsim::scenario
+
+namespace fleetsim::scenario {
+namespace {
+
+// The power: section (sim/power/cap_policy.h): levers, control delay, cap time series.
+TEST_F(ScenarioTest, PowerSection) {
+  auto s = Load(std::string(kMinimal) +
+                "start_date: 2026-01-01\n"
+                "power:\n"
+                "  levers: [admission, dvfs, throttle, shed]\n"
+                "  control_delay_s: 40\n"
+                "  caps:\n"
+                "    - {site: a, at_s: 0, cap_mw: 2.5}\n"
+                "    - {site: a, date: 2026-01-03, uncapped: true}\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->power.levers.size(), 4u);
+  EXPECT_TRUE(s->power.Has(power::Lever::kThrottle));
+  EXPECT_EQ(s->power.control_delay_s, 40);
+  ASSERT_EQ(s->power.caps.size(), 2u);
+  EXPECT_EQ(s->power.caps[0].cap_w, 2.5e6);
+  EXPECT_EQ(s->power.caps[1].time_s, 2 * 86400);
+  EXPECT_EQ(s->power.caps[1].cap_w, 0);
+  EXPECT_EQ(s->power.caps[1].where, dir_ + "/s.yaml:12:7: power.caps[1]");
+  // Without a power: section: the platform's caps, admission and shed.
+  auto d = Load(kMinimal);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->power.Has(power::Lever::kAdmission));
+  EXPECT_TRUE(d->power.Has(power::Lever::kShed));
+  EXPECT_FALSE(d->power.Has(power::Lever::kDvfs));
+  // levers: [] reports caps without enforcing them.
+  auto r = Load(std::string(kMinimal) + "power: {levers: []}\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->power.enforced());
+}
+
+TEST_F(ScenarioTest, PowerSectionErrors) {
+  const std::string m = kMinimal;
+  ExpectError(m + "power: {levers: [admission, dvfs2]}\n",
+              "@:6:29: power.levers[1]: unknown power lever 'dvfs2' (one of admission, dvfs, "
+              "throttle, shed)");
+  ExpectError(m + "power: {levers: [shed, shed]}\n", "@:6:24: power.levers[1]: lever 'shed' given twice");
+  ExpectError(m + "power: {levers: [], control_delay_s: 5}\n",
+              "@:6:38: power.control_delay_s: given but no lever enforces the caps (levers: [])");
+  ExpectError(m + "power: {control_delay_s: -1}\n",
+              "@:6:26: power.control_delay_s: must be >= 0, got -1");
+  ExpectError(m + "power: {caps: [{site: a, at_s: 0}]}\n",
+              "@:6:16: power.caps[0].cap_mw: give exactly one of cap_mw and uncapped: true");
+  ExpectError(m + "power: {caps: [{site: a, cap_mw: 1}]}\n",
+              "@:6:16: power.caps[0].at_s: give exactly one of at_s and date");
+  ExpectError(m + "power: {caps: [{site: a, at_s: 0, cap_mw: -3}]}\n",
+              "@:6:43: power.caps[0].cap_mw: must be >= 1e-09, got -3");
+  ExpectError(m + "power: {caps: [{site: a, date: 2026-01-01, cap_mw: 1}]}\n",
+              "@:6:32: power.caps[0].date: needs the scenario's start_date");
+  ExpectError(m + "power: {caps: [{site: a, at_s: 0, cap_mw: 1, kw: 3}]}\n",
+              "@:6:46: power.caps[0].kw: unknown key");
+  ExpectError(m + "power: {bogus: 1}\n", "@:6:9: power.bogus: unknown key");
+}
+
+}  // namespace
+}  // namespace fleetsim::scenario
