@@ -8,6 +8,9 @@ inference streams (schemas: results/README.md). Writes into RESULTS_DIR and prin
   waits.png        CDF of training-job waits per vendor
   serving.png      per stream: output tokens/s, mean queue; active replicas per model;
                    output tokens/s by vendor (serving_sites.csv)
+  power_sites.png  facility and committed power against the cap in force, for the sites whose
+                   cap bound (enforcement acted, power came within 10% of the cap, or a cap
+                   step), at most 6 (site_power.csv)
 """
 import os
 import sys
@@ -160,6 +163,52 @@ def plot_serving(d, series, replicas, sites, end_s, latency=None):
     return save(fig, d, "serving.png")
 
 
+def plot_power_sites(d, sp, end_s):
+    """Power against cap for the sites where the cap mattered; None if there is none."""
+    picked = []
+    for site, g in sp.groupby("site", sort=True):
+        cap = g["power_cap_w"]
+        acted = (g[["shed_jobs_total", "dvfs_changes_total", "throttle_changes_total"]].max() > 0).any()
+        close = (cap.notna() & (g["committed_power_w"] >= 0.9 * cap)).any()
+        stepped = cap.nunique(dropna=False) > 1
+        if acted or close or stepped:
+            picked.append(site)
+    if not picked:
+        return None
+    picked = picked[:6]
+    fig, axes = plt.subplots(len(picked), 1, figsize=(10, 2.6 * len(picked) + 0.6), squeeze=False)
+    for ax, site in zip(axes[:, 0], picked):
+        g = sp[sp["site"] == site].sort_values("time_s", kind="stable")
+        t = list(g["time_s"] / 3600) + [end_s / 3600]
+
+        def steps(col):
+            v = list(g[col] / 1e6)
+            return v + [v[-1]]
+
+        ax.step(t, steps("facility_power_w"), where="post", label="facility (measured)",
+                color="tab:blue")
+        ax.step(t, steps("committed_power_w"), where="post", label="committed", color="tab:purple",
+                linestyle="--", linewidth=1)
+        ax.step(t, steps("power_cap_w"), where="post", label="cap in force", color="tab:red")
+        ax2 = ax.twinx()
+        ax2.step(t, list(g["jobs_running"]) + [g["jobs_running"].iloc[-1]], where="post",
+                 color="tab:gray", alpha=0.5, label="jobs running")
+        ax2.step(t, list(g["jobs_slowed"]) + [g["jobs_slowed"].iloc[-1]], where="post",
+                 color="tab:orange", alpha=0.8, label="jobs slowed (DVFS)")
+        ax2.set_ylabel("jobs")
+        last = g.iloc[-1]
+        ax.set_title("%s: %d shed, %d DVFS changes, %d throttle changes"
+                     % (site, last["shed_jobs_total"], last["dvfs_changes_total"],
+                        last["throttle_changes_total"]))
+        ax.set_ylabel("MW")
+        ax.set_ylim(bottom=0)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="lower right", fontsize=7, ncol=2)
+    axes[-1, 0].set_xlabel("simulated time (h)")
+    return save(fig, d, "power_sites.png")
+
+
 def main(d):
     # Every input is read and checked before any plot is written.
     util = read(d, "utilization.csv", ["time_s", "cluster", "vendor", "busy_accelerators",
@@ -172,6 +221,12 @@ def main(d):
                    read(d, "replicas.csv", ["model", "start_s", "end_s"]),
                    read(d, "serving_sites.csv", ["time_s", "interval_s", "vendor",
                                                  "output_tokens_per_s"]))
+    site_power = None
+    if os.path.exists(os.path.join(d, "site_power.csv")):
+        site_power = read(d, "site_power.csv", ["time_s", "site", "facility_power_w",
+                                                "committed_power_w", "power_cap_w", "jobs_running",
+                                                "jobs_slowed", "shed_jobs_total",
+                                                "dvfs_changes_total", "throttle_changes_total"])
     latency = None
     if os.path.exists(os.path.join(d, "serving_latency.csv")):
         latency = read(d, "serving_latency.csv", ["stream"])
@@ -181,6 +236,10 @@ def main(d):
     if serving is not None:
         series, replicas, sites = serving
         paths.append(plot_serving(d, series, replicas, sites, util["time_s"].max(), latency))
+    if site_power is not None and len(site_power):
+        p = plot_power_sites(d, site_power, util["time_s"].max())
+        if p:
+            paths.append(p)
     print("plots: " + " ".join(paths))
 
 

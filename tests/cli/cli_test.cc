@@ -262,3 +262,44 @@ TEST(Cli, HandWorkedScheduleSummaryAndEnergy) {
 }
 
 }  // namespace
+
+namespace {
+using fleetsim::cli_test::JsonNumber;
+using fleetsim::cli_test::ReadCsv;
+
+// Issue 9 end to end: the demand-response example under DVFS keeps committed facility power
+// under the cap in force at every row of site_power.csv, slows jobs instead of shedding them,
+// and a cap naming an unknown site is one clear error (exit 2, no output).
+TEST(Cli, DemandResponseExampleHoldsTheCap) {
+  const std::string d = Tmp("dr");
+  auto r = Fleetsim("run " + Src("workloads/examples/power-demand-response.yaml") +
+                    " --quiet --out " + d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  int64_t rows = 0, capped_rows = 0;
+  for (const auto& row : ReadCsv(d + "/site_power.csv")) {
+    ++rows;
+    if (row.at("power_cap_w").empty()) continue;
+    ++capped_rows;
+    const double cap = std::stod(row.at("power_cap_w"));
+    EXPECT_LE(std::stod(row.at("committed_power_w")), cap * (1 + 1e-9)) << row.at("time_s");
+    EXPECT_LE(std::stod(row.at("facility_power_w")), std::stod(row.at("committed_power_w")) + 1e-6);
+  }
+  EXPECT_GT(capped_rows, 100);
+  const std::string s = Slurp(d + "/summary.json");
+  const size_t at = s.find("\"site\": \"nvidia-vr-1\"", s.find("\"sites\": ["));
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(JsonNumber(s.substr(at), "shed_jobs"), 0);
+  EXPECT_GT(JsonNumber(s.substr(at), "dvfs_changes"), 0);
+  EXPECT_EQ(JsonNumber(s.substr(at), "over_cap_s"), 0);
+
+  const std::string bad = Tmp("dr_bad");
+  auto e = Fleetsim("run " + Src("workloads/examples/power-demand-response.yaml") +
+                    " --quiet --out " + bad + " --set power.caps.0.site=nowhere");
+  EXPECT_EQ(e.status, 2);
+  EXPECT_NE(e.err.find("power-demand-response.yaml:22:7: power.caps[0].site: no site 'nowhere'"),
+            std::string::npos)
+      << e.err;
+  EXPECT_FALSE(fs::exists(bad));
+}
+
+}  // namespace
