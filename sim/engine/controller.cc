@@ -313,6 +313,7 @@ void Controller::RunInstant(double now) {
       const int d = replica_requests_[r].deployment, site = cluster_site_[c];
       if (site >= 0) {
         site_serving_w_[site] -= dep_share_[d] * ReplicaFullW(r, c);
+        ++serving_version_;
         dep_site_full_w_[d][site] -= ReplicaFullW(r, c);
       }
       ReleasePlacement(p, 0, 0.0, now);
@@ -620,6 +621,7 @@ void Controller::PlaceReplica(size_t r, int cluster, double now) {
       return;
     }
     site_serving_w_[site] += dep_share_[d] * ReplicaFullW(r, cluster);
+    ++serving_version_;
     dep_site_full_w_[d][site] += ReplicaFullW(r, cluster);
   }
   occ_->Hold(p);
@@ -754,7 +756,18 @@ int64_t Controller::free(int c) const {
 }
 
 double Controller::CommittedW(int s) const {
-  return (power_->SiteHostItPowerW(s) + site_serving_w_[s]) * fleet_.sites[s].pue;
+  // Cached per site until any host's power or any replica's committed power changes: the
+  // scheduler's view asks for it once per queued job it considers.
+  if (committed_version_.empty()) {
+    committed_version_.assign(num_sites(), {~uint64_t{0}, 0});
+    committed_w_.assign(num_sites(), 0.0);
+  }
+  const std::pair<uint64_t, uint64_t> v{power_->version(), serving_version_};
+  if (committed_version_[s] != v) {
+    committed_w_[s] = (power_->SiteHostItPowerW(s) + site_serving_w_[s]) * fleet_.sites[s].pue;
+    committed_version_[s] = v;
+  }
+  return committed_w_[s];
 }
 
 double Controller::ReplicaFullW(size_t r, int c) const {
@@ -834,6 +847,7 @@ void Controller::SetShare(int d, double share) {
   for (size_t s = 0; s < dep_site_full_w_[d].size(); ++s) {
     if (dep_site_full_w_[d][s] == 0) continue;
     site_serving_w_[s] += (share - old) * dep_site_full_w_[d][s];
+    ++serving_version_;
     if (enforcing_) ++site_throttles_[s];
     site_changed_[s] = 1;
     for (int c : fleet_.sites[s].clusters) MarkDirty(c);

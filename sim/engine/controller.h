@@ -174,6 +174,10 @@ class Controller : public sched::ClusterView {
   std::vector<double> dep_share_;        // per deployment: power share in force
   std::vector<std::vector<double>> dep_site_full_w_;  // [deployment][site]: IT watts at share 1
   std::vector<double> site_serving_w_;   // per site: committed replica dynamic IT watts
+  uint64_t serving_version_ = 0;         // bumped whenever site_serving_w_ changes
+  // CommittedW cache per site: (PowerAccountant::version, serving_version_) it was computed at.
+  mutable std::vector<std::pair<uint64_t, uint64_t>> committed_version_;
+  mutable std::vector<double> committed_w_;
   std::vector<int64_t> site_jobs_, site_slowed_;  // per site: running jobs, of them power-slowed
   std::vector<int64_t> site_shed_, site_dvfs_, site_throttles_;  // per site: enforcement actions
   std::vector<char> power_slowed_;       // per job: its pstate was lowered by enforcement

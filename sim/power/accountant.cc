@@ -31,6 +31,7 @@ void PowerAccountant::Settle(Host& h, double now_s) {
 }
 
 void PowerAccountant::Refresh(Host& h) {
+  ++version_;
   if (h.held == 0) h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
   const double w = PowerOf(h);
   cluster_w_[h.cluster] += w - h.power_w;
@@ -61,6 +62,7 @@ void PowerAccountant::AddAll(const placement::Placement& pl, int sign, int pstat
                             double activity, double now_s) {
   // A placement usually lies in one cluster: its pstate constants are looked up once per cluster
   // run, and the loop body touches only the host record (the hot path of a job start or end).
+  ++version_;
   int cluster = -1;
   double eps_w = 0, dyn_w = 0;
   double* cluster_w = nullptr;

@@ -44,6 +44,8 @@ class PowerAccountant {
   double shown_power_w(int cluster) const { return shown_w_[cluster]; }
 
   double host_power_w(int host) const { return hosts_[host].power_w; }
+  // Changes whenever any host's power changes (for callers caching sums of it).
+  uint64_t version() const { return version_; }
   double HostEnergyJ(int host, double now_s) const;
   // IT power of a cluster (its hosts plus shown replica power).
   double cluster_power_w(int cluster) const { return cluster_w_[cluster] + shown_w_[cluster]; }
@@ -79,6 +81,7 @@ class PowerAccountant {
   const platform::Fleet& fleet_;
   std::vector<Host> hosts_;
   std::vector<double> cluster_w_, shown_w_;
+  uint64_t version_ = 0;
 };
 
 }  // namespace fleetsim::power

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -366,14 +367,14 @@ absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string
   YAML::Node jobs = wl.Child("jobs");
   if (jobs.IsDefined() && !jobs.IsNull()) {
     if (!jobs.IsSequence()) return InputError(PosOf(jobs, path), "workload.jobs", "must be a list");
+    absl::flat_hash_set<int64_t> ids;  // of SWF jobs too
+    for (const auto& other : s.workload.jobs) ids.insert(other.id);
     for (size_t i = 0; i < jobs.size(); ++i) {
       FLEETSIM_ASSIGN_OR_RETURN(workload::JobSpec j,
                                 ParseJob(jobs[i], path, absl::StrCat("workload.jobs[", i, "]")));
-      for (const auto& other : s.workload.jobs) {
-        if (other.id == j.id) {
-          return InputError(PosOf(jobs[i]["id"], path), absl::StrCat("workload.jobs[", i, "].id"),
-                            absl::StrCat("duplicate job id ", j.id));
-        }
+      if (!ids.insert(j.id).second) {
+        return InputError(PosOf(jobs[i]["id"], path), absl::StrCat("workload.jobs[", i, "].id"),
+                          absl::StrCat("duplicate job id ", j.id));
       }
       s.workload.jobs.push_back(std::move(j));
     }
