@@ -25,6 +25,10 @@ struct EngineConfig {
   uint64_t seed = 1;            // serving randomness (arrivals, token draws)
   const serve::ServingPlan* serving = nullptr;  // inference streams; null or empty = none
   std::vector<std::string> simgrid_args;  // extra --cfg/--log arguments
+  // Polled before each instant; once it returns true the run ends after the last instant
+  // processed, as if that were the horizon (RunResult::interrupted, end_time_s = that instant).
+  // SIGINT/SIGTERM use it to write what was simulated so far. Unset = never.
+  std::function<bool()> stop_requested;
 };
 
 }  // namespace fleetsim::engine
