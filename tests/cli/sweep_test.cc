@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -134,6 +136,108 @@ TEST(Sweep, PlotSweep) {
   auto missing = py(d + "/absent --x a --metric b");
   EXPECT_EQ(missing.first, 2);
   EXPECT_NE(missing.second.find("file not found"), std::string::npos) << missing.second;
+}
+
+// scripts/report.py: the sweep page (status counts, one table row per parameter point with the
+// values of results_summary.csv, embedded PNG plots, links to per-run pages) and the run pages,
+// checked by parsing the HTML and by rendering it in headless Chromium (Debian's `chromium`,
+// installed by scripts/setup.sh; FLEETSIM_ALLOW_MISSING_CHROMIUM=1 skips that part).
+TEST(Sweep, HtmlReportRendersInHeadlessChromium) {
+  const std::string d = Tmp("sweep_report");
+  ASSERT_EQ(Fleetsim("sweep plan " + Data("small.yaml") + " --out " + d).status, 0);
+  ASSERT_EQ(Fleetsim("sweep run " + d + " --jobs 2 --quiet").status, 0);
+  ASSERT_EQ(Fleetsim("sweep collect " + d).status, 0);
+  auto sh = [&](const std::string& cmd) {
+    const std::string so = d + "/sh.out", se = d + "/sh.err";
+    int rc = std::system((cmd + " >" + so + " 2>" + se).c_str());
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(so) + Slurp(se));
+  };
+  auto rep = sh("/usr/bin/python3 " + Src("scripts/report.py") + " " + d +
+                " --metric jobs.wait_mean_s --metric jobs.flow_time_mean_s");
+  ASSERT_EQ(rep.first, 0) << rep.second;
+  const std::string page = d + "/report/index.html";
+  EXPECT_NE(rep.second.find(page), std::string::npos) << rep.second;
+  // The HTML, parsed: 4 parameter points (2 policies x 2 zipped run-time pairs) of 2 seeds each;
+  // each table cell equals results_summary.csv's mean (4 significant digits); every image is an
+  // embedded PNG; every link leads to a run page that exists and embeds its own plots.
+  const std::string check = R"PY(
+import base64, csv, html.parser, os, struct, sys
+d = sys.argv[1]
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.rows = []; self.imgs = []; self.links = []; self.cell = None
+    def handle_starttag(self, t, a):
+        a = dict(a)
+        if t == "tr": self.rows.append([])
+        if t in ("td", "th"): self.cell = ""
+        if t == "img": self.imgs.append(a["src"])
+        if t == "a": self.links.append(a["href"])
+    def handle_endtag(self, t):
+        if t in ("td", "th"): self.rows[-1].append(self.cell); self.cell = None
+    def handle_data(self, x):
+        if self.cell is not None: self.cell += x
+def parse(path):
+    p = P(); p.feed(open(path).read()); return p
+def pngs(p):
+    for src in p.imgs:
+        assert src.startswith("data:image/png;base64,"), src[:40]
+        b = base64.b64decode(src.split(",", 1)[1])
+        assert b[:8] == bytes([137, 80, 78, 71, 13, 10, 26, 10])  # the PNG signature
+        w, h = struct.unpack(">II", b[16:24]); assert w >= 400 and h >= 250, (w, h)
+    return len(p.imgs)
+p = parse(os.path.join(d, "report", "index.html"))
+head, body = p.rows[0], p.rows[1:]
+assert len(body) == 4, p.rows
+summ = list(csv.DictReader(open(os.path.join(d, "results_summary.csv"))))
+for r in body:
+    row = dict(zip(head, r))
+    assert row["n"] == "2", row
+    for m in ("jobs.wait_mean_s", "jobs.flow_time_mean_s"):
+        want = [x for x in summ if x["metric"] == m and x["scheduler.policy"] == row["scheduler.policy"]
+                and x["workload.jobs.0.run_s"] == row["workload.jobs.0.run_s"]]
+        assert len(want) == 1
+        assert row[m].split(" ")[0] == "%.4g" % float(want[0]["mean"]), (row[m], want[0]["mean"])
+n = pngs(p)
+runs = 0
+for href in p.links:
+    rp = os.path.normpath(os.path.join(d, "report", href)); assert os.path.isfile(rp), rp
+    assert pngs(parse(rp)) >= 4; runs += 1
+print("sweep page: %d rows, %d images; %d run pages" % (len(body), n, runs))
+)PY";
+  std::ofstream(d + "/check.py") << check;
+  auto parsed = sh("/usr/bin/python3 " + d + "/check.py " + d);
+  EXPECT_EQ(parsed.first, 0) << parsed.second;
+  // flow time and wait vs 2 swept parameters (line + heatmap... both vary): >= 4 images.
+  EXPECT_NE(parsed.second.find("sweep page: 4 rows"), std::string::npos) << parsed.second;
+  EXPECT_NE(parsed.second.find("; 4 run pages"), std::string::npos) << parsed.second;
+
+  const char* allow = std::getenv("FLEETSIM_ALLOW_MISSING_CHROMIUM");
+  if (sh("command -v chromium").first != 0) {
+    if (allow && std::string(allow) == "1") GTEST_SKIP() << "chromium not installed";
+    FAIL() << "chromium not installed (scripts/setup.sh installs it; "
+              "FLEETSIM_ALLOW_MISSING_CHROMIUM=1 skips this check)";
+  }
+  // Chromium's own parse of the page (--dump-dom prints the DOM after loading), and a
+  // screenshot of it: a PNG of the window size with more than one colour.
+  const std::string flags = "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                            "--user-data-dir=" + d + "/chromium-profile ";
+  auto dom = sh("timeout 120 chromium " + flags + "--dump-dom file://" + page);
+  ASSERT_EQ(dom.first, 0) << dom.second;
+  EXPECT_NE(dom.second.find("<h1>fleetsim sweep small</h1>"), std::string::npos);
+  EXPECT_NE(dom.second.find("8 runs: 8 done"), std::string::npos);
+  EXPECT_NE(dom.second.find("src=\"data:image/png;base64,"), std::string::npos);
+  auto shot = sh("timeout 120 chromium " + flags + "--window-size=1200,2400 --screenshot=" + d +
+                 "/shot.png file://" + page);
+  ASSERT_EQ(shot.first, 0) << shot.second;
+  auto px = sh("/usr/bin/python3 -c \"import matplotlib.image as m, sys; a = m.imread(sys.argv[1]); "
+               "print(a.shape[1], a.shape[0], len(set(map(tuple, a.reshape(-1, a.shape[2])[::97].tolist()))))\" " +
+               d + "/shot.png");
+  ASSERT_EQ(px.first, 0) << px.second;
+  int w = 0, h = 0, colours = 0;
+  std::sscanf(px.second.c_str(), "%d %d %d", &w, &h, &colours);
+  EXPECT_EQ(w, 1200);
+  EXPECT_EQ(h, 2400);
+  EXPECT_GT(colours, 20) << "a blank page";  // text, table borders and plot colours
 }
 
 TEST(Sweep, FailedRunIsListedAndRetried) {
