@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config libsimgrid-dev libyaml-cpp-dev libabsl-dev libgtest-dev zlib1g-dev
-      nlohmann-json3-dev
+      nlohmann-json3-dev libssl-dev
       clang libclang-rt-14-dev
       python3-pandas python3-matplotlib
       chromium)  # headless: tests/cli/sweep_test.cc renders scripts/report.py's HTML
