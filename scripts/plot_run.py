@@ -106,19 +106,19 @@ def plot_utilization(d, util):
         ax1.step(t_d, u, where="post", label=v, color=vendor_color(v))
     ax1.set_ylabel("utilization\n(busy / online accelerators)")
     ax1.set_ylim(-0.02, 1.02)
-    ax1.legend(loc="lower right", fontsize=8, ncol=4)
+    ax1.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     train = busy.sum(axis=1) - serving.sum(axis=1)
     ax2.stackplot(t_d, train, serving.sum(axis=1), step="post",
                   labels=["training", "inference replicas"], alpha=0.8)
     ax2.step(t_d, online.sum(axis=1), where="post", color="k", lw=1, label="online")
     ax2.set_ylabel("accelerators")
-    ax2.legend(loc="lower right", fontsize=8)
+    ax2.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax3.stackplot(t_d, *[power[v] / 1e6 for v in power.columns], step="post",
                   labels=list(power.columns), colors=[vendor_color(v) for v in power.columns],
                   alpha=0.8)
     ax3.set_ylabel("IT power (MW)")
     ax3.set_xlabel(tlabel)
-    ax3.legend(loc="lower right", fontsize=8, ncol=4)
+    ax3.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     ax1.set_title("fleetsim: utilization, accelerators and power by vendor" + SUFFIX)
     return save(fig, d, "utilization.png")
 

@@ -187,7 +187,7 @@ def run_report(d, title_prefix=""):
         body.append('<p class="warn">Interrupted by a signal at simulated t = %s s: every figure '
                     "covers [0, %s s] only.</p>\n" % (fmt(s.get("end_time_s")),
                                                        fmt(s.get("end_time_s"))))
-    body.append("<h2>Run</h2>\n" + table(["", ""], facts, left=2))
+    body.append("<h2>Run</h2>\n" + table(["fact", "value"], facts, left=2))
     body.append("<h2>Key figures (summary.json)</h2>\n")
     body.append(table(["figure", "value", "unit"], run_key_figures(s), left=1))
     body.append("<h2>Plots</h2>\n")
