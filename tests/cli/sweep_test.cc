@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/cli/cli_util.h"
@@ -360,8 +361,11 @@ TEST(Sweep, SlurmScriptContentAndOneTaskByHand) {
   EXPECT_EQ(Fleetsim("sweep slurm " + d + " --chunk 0").status, 2);
 }
 
-// Runs `fleetsim ARGS` in the background, sends `sig` after `delay_ms`, returns the exit status.
-int RunAndSignal(const std::string& args, int sig, int delay_ms, std::string* err) {
+// Runs `fleetsim sweep run DIR ...` in the background; once every run in `ids` has a state file
+// saying "running" (its child started: a fixed delay raced with a loaded machine), waits
+// `delay_ms` more, sends `sig` and returns the exit status.
+int RunAndSignal(const std::string& args, const std::string& dir,
+                 const std::vector<std::string>& ids, int sig, int delay_ms, std::string* err) {
   const std::string ef = Tmp("sig_err");
   pid_t pid = fork();
   if (pid == 0) {
@@ -371,6 +375,14 @@ int RunAndSignal(const std::string& args, int sig, int delay_ms, std::string* er
     execl("/bin/sh", "sh", "-c", ("exec " + std::string(FLEETSIM_BINARY) + " " + args).c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
+  }
+  for (int i = 0; i < 6000; ++i) {  // up to 60 s
+    bool all = true;
+    for (const auto& id : ids) {
+      all = all && JsonString(Slurp(dir + "/state/" + id + ".json"), "status") == "running";
+    }
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   kill(pid, sig);
@@ -384,7 +396,11 @@ TEST(Sweep, SigtermStopsSweepAndMarksRunsInterrupted) {
   const std::string d = Tmp("sweep_sig");
   ASSERT_EQ(Fleetsim("sweep plan " + Data("two_default.yaml") + " --out " + d).status, 0);
   std::string err;
-  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", SIGTERM, 400, &err), 143) << err;
+  // Signalled as soon as both children started: they are still loading (about a second).
+  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", d, {"r0000", "r0001"}, SIGTERM,
+                         0, &err),
+            143)
+      << err;
   EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
   auto st = Fleetsim("sweep status " + d);
   EXPECT_NE(st.out.find("2 runs: 0 done, 0 failed, 2 interrupted"), std::string::npos) << st.out;
@@ -395,7 +411,7 @@ TEST(Sweep, SigtermStopsSweepAndMarksRunsInterrupted) {
   }
 }
 
-// SIGTERM while the runs simulate (3 s in; they load in about 0.5 s): each child stops at its
+// SIGTERM while the runs simulate (3 s after they started; they load in about 0.5 s): each child stops at its
 // next instant and writes its partial outputs; collect lists them as interrupted with their
 // metrics, and the across-seed table leaves them out.
 TEST(Sweep, SigtermMidRunKeepsPartialOutputsAndCollectListsThem) {
@@ -403,7 +419,10 @@ TEST(Sweep, SigtermMidRunKeepsPartialOutputsAndCollectListsThem) {
   ASSERT_EQ(Fleetsim("sweep plan " + Data("two_long.yaml") + " --out " + d).status, 0);
   std::string err;
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", SIGTERM, 3000, &err), 143) << err;
+  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", d, {"r0000", "r0001"}, SIGTERM,
+                         3000, &err),
+            143)
+      << err;
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(wall_s, 20) << "children did not stop at their next instant";
