@@ -6,7 +6,7 @@ Usage: /usr/bin/python3 scripts/plot_sweep.py SWEEP_DIR --x PARAM --metric METRI
 Reads SWEEP_DIR/results.csv (written by `fleetsim sweep collect`; schema: results/README.md).
 For every value of PARAM (and of --hue, one line each) it draws the mean of METRIC over the done
 runs (replicates across seeds and any other parameter) with a 95% confidence interval
-(Student t) as error bars, and the individual runs as faint dots. With --y instead, a heatmap of
+(Student t) as error bars (and a shaded band when PARAM is numeric), and the individual runs as faint dots. With --y instead, a heatmap of
 the mean of METRIC over the two parameters (each cell annotated with the mean and the run count).
 Writes SWEEP_DIR/<METRIC>_vs_<PARAM>[_<Y>].png (or --out) atomically and prints its path. Bad
 input (missing file, unknown column, no done runs): one line on stderr, exit status 2, no plot.
@@ -97,6 +97,9 @@ def main(argv):
         ax.errorbar(xs, stats["mean"], yerr=stats["ci95"], color=color, marker="o", capsize=4,
                     label="%s (95%% CI, n = %d per point)" % (name, stats["count"].min()))
         gx = g[a.x] if numeric_x else [categories.index(v) for v in g[a.x]]
+        if numeric_x and len(stats) > 1:  # the 95% CI as a band between the points
+            ax.fill_between(xs, stats["mean"] - stats["ci95"], stats["mean"] + stats["ci95"],
+                            color=color, alpha=0.15, lw=0)
         ax.scatter(gx, g[a.metric], color=color, alpha=0.3, s=12)
     if not numeric_x:
         ax.set_xticks(range(len(categories)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set up, build, run the embedded default scenario and plot it.
+# Set up, build, run the embedded default scenario, plot it and write its HTML report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 ./build/fleetsim run workloads/default.yaml --out results/default
-/usr/bin/python3 scripts/plot_run.py results/default
+/usr/bin/python3 scripts/report.py results/default

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config libsimgrid-dev libyaml-cpp-dev libabsl-dev libgtest-dev zlib1g-dev
-      nlohmann-json3-dev
+      nlohmann-json3-dev libssl-dev
       clang libclang-rt-14-dev
-      python3-pandas python3-matplotlib)
+      python3-pandas python3-matplotlib
+      chromium)  # headless: tests/cli/sweep_test.cc renders scripts/report.py's HTML
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

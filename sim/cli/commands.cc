@@ -84,8 +84,10 @@ Options:
   --help, -h                this text
 
 Exit status: 0 success, 2 bad input (one line naming file:line:column and field), 1 internal or
-I/O error (sweep run: some runs failed), 130/143 stopped by SIGINT/SIGTERM (manifest.json says
-"interrupted"; nothing else of the run is left in DIR).
+I/O error (sweep run: some runs failed), 130/143 stopped by SIGINT/SIGTERM. A signal during the
+simulation stops it at the next simulated instant and writes every output for [0, that instant]
+(manifest.json status and summary.json outcome "interrupted"; within 20 s, else nothing but the
+"interrupted" manifest is left); a signal while loading leaves only that manifest.
 )";
 
 namespace {
@@ -139,15 +141,33 @@ absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir,
                                                       ManifestInfo m) {
   m.simgrid_version = r.simgrid_version;
   auto files = OutputFiles(r, info);
-  FLEETSIM_RETURN_IF_ERROR(WriteRunOutputs(dir, m, files));
+  FLEETSIM_RETURN_IF_ERROR(
+      WriteRunOutputs(dir, m, files, r.interrupted ? "interrupted" : "complete"));
   std::vector<std::string> names;
   for (const auto& f : files) names.push_back(f.first);
   names.push_back("manifest.json");
   return names;
 }
 
+// From here on a SIGINT/SIGTERM stops the simulation at its next instant (signals.h, deferred
+// mode); the run then writes what it simulated, marked interrupted.
+void StopOnInterrupt(engine::EngineConfig* cfg) {
+  SetInterruptDeferred(kInterruptGraceS);
+  cfg->stop_requested = [] { return InterruptSignal() != 0; };
+}
+
+// Exit status after the outputs are written: 128 + signal if one came (even if the simulation
+// had just ended: the outputs then say complete), else 0.
+int ExitStatus() { return InterruptSignal() != 0 ? 128 + InterruptSignal() : 0; }
+
 void PrintDone(const std::string& dir, const metrics::RunResult& r,
                const std::vector<std::string>& files, bool quiet) {
+  if (r.interrupted) {
+    std::fprintf(stderr,
+                 "fleetsim: interrupted at simulated t=%.0f s: partial outputs in %s (manifest "
+                 "status and summary outcome \"interrupted\")\n",
+                 r.end_time_s, dir.c_str());
+  }
   if (!quiet) {
     std::fprintf(stderr, "[fleetsim] simulated %.0f s in %.2f s wall (%lld scheduler events, %.0f events/s)\n",
                  r.end_time_s, r.wall_s, static_cast<long long>(r.events),
@@ -220,13 +240,14 @@ int RunCommand(const Options& o) {
   cfg.seed = s->seed;
   cfg.serving = &s->serving;
   cfg.power = &s->power;
+  StopOnInterrupt(&cfg);
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};
   auto files = WriteOutputs(dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(dir, *r, *files, o.quiet);
-  return 0;
+  return ExitStatus();
 }
 
 int ReplaySwfCommand(const Options& o) {
@@ -328,6 +349,7 @@ int ReplaySwfCommand(const Options& o) {
   cfg.platform_path = tmp;
   cfg.scheduler = o.policy;
   cfg.progress = !o.quiet;
+  StopOnInterrupt(&cfg);
   auto r = engine::RunSimulation(cfg, trace->workload);
   std::remove(tmp.c_str());
   if (!r.ok()) return Fail(r.status());
@@ -335,7 +357,7 @@ int ReplaySwfCommand(const Options& o) {
   auto files = WriteOutputs(o.out_dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(o.out_dir, *r, *files, o.quiet);
-  return 0;
+  return ExitStatus();
 }
 
 }  // namespace fleetsim::cli

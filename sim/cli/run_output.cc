@@ -122,7 +122,8 @@ std::string ManifestJson(const ManifestInfo& m, const std::vector<std::string>& 
 }
 
 absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
-                             const std::vector<std::pair<std::string, std::string>>& files) {
+                             const std::vector<std::pair<std::string, std::string>>& files,
+                             const std::string& status) {
   std::vector<std::string> names;
   for (const auto& f : files) names.push_back(f.first);
   std::lock_guard<std::mutex> l(g_out_mu);
@@ -133,7 +134,7 @@ absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
   // WriteFileAtomic synced the directory after each rename: every output is durable before the
   // complete manifest lands.
   FLEETSIM_RETURN_IF_ERROR(
-      WriteFileAtomic(dir + "/manifest.json", ManifestJson(m, names, "complete")));
+      WriteFileAtomic(dir + "/manifest.json", ManifestJson(m, names, status)));
   g_committed = true;
   return absl::OkStatus();
 }

@@ -7,9 +7,12 @@
 //     status "incomplete" is written first, then the known outputs of an earlier run are
 //     removed (only those names; other files such as plots are left alone).
 //  2. Every output is written atomically (sim/core/io.h).
-//  3. manifest.json with status "complete" replaces the incomplete one, last.
-// A SIGINT/SIGTERM during the simulation claims the directory with status "interrupted" (no
-// outputs); during steps 1-3 it waits for step 3, so outputs are all old-and-gone or all new.
+//  3. manifest.json with its final status replaces the incomplete one, last: "complete", or
+//     "interrupted" when a SIGINT/SIGTERM stopped the simulation early and the outputs hold
+//     what was simulated up to then (summary.json: outcome "interrupted", end_time_s).
+// A SIGINT/SIGTERM while loading (exit mode, signals.h), or a simulation that does not stop and
+// write within the grace period, claims the directory with status "interrupted" and no outputs;
+// during steps 1-3 it waits for step 3, so outputs are all old-and-gone or all new.
 #ifndef FLEETSIM_SIM_CLI_RUN_OUTPUT_H_
 #define FLEETSIM_SIM_CLI_RUN_OUTPUT_H_
 
@@ -43,9 +46,11 @@ std::string ManifestJson(const ManifestInfo& m, const std::vector<std::string>& 
 // Every file name a run may write (manifest.json excluded).
 const std::vector<std::string>& KnownOutputNames();
 
-// Steps 1-3 above: writes `files` (name, content) into `dir` under the interrupt lock.
+// Steps 1-3 above: writes `files` (name, content) into `dir` under the interrupt lock; the
+// final manifest gets `status` ("complete" or "interrupted").
 absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
-                             const std::vector<std::pair<std::string, std::string>>& files);
+                             const std::vector<std::pair<std::string, std::string>>& files,
+                             const std::string& status);
 
 // From now until WriteRunOutputs returns, a SIGINT/SIGTERM leaves `dir` claimed with an
 // "interrupted" manifest and removes `temp_files` (e.g. a generated platform) before exiting.

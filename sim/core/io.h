@@ -41,7 +41,7 @@ absl::Status RemoveFileIfExists(const std::string& path);
 // Unavailable status "<path>: <what>: <strerror(err)>".
 absl::Status IoError(const std::string& path, absl::string_view what, int err);
 
-// Lowercase hex SHA-256 (FIPS 180-4) of `data`.
+// Lowercase hex SHA-256 (FIPS 180-4) of `data`, by OpenSSL's libcrypto.
 std::string Sha256Hex(absl::string_view data);
 
 // SHA-256 of a file's bytes; error if it cannot be read.

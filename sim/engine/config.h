@@ -29,6 +29,10 @@ struct EngineConfig {
   // (admission and shed, no delay).
   const power::PowerPlan* power = nullptr;
   std::vector<std::string> simgrid_args;  // extra --cfg/--log arguments
+  // Polled before each instant; once it returns true the run ends after the last instant
+  // processed, as if that were the horizon (RunResult::interrupted, end_time_s = that instant).
+  // SIGINT/SIGTERM use it to write what was simulated so far. Unset = never.
+  std::function<bool()> stop_requested;
 };
 
 }  // namespace fleetsim::engine

@@ -44,6 +44,10 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
   const auto wall0 = std::chrono::steady_clock::now();
   double last = 0;
   for (double t = c.NextTime(); t < std::numeric_limits<double>::infinity(); t = c.NextTime()) {
+    if (config.stop_requested && config.stop_requested()) {
+      out.interrupted = true;  // closed below at the last instant run, like a horizon
+      break;
+    }
     if (t > sg::Engine::get_clock()) e.run_until(t);
     // run_until leaves SimGrid's clock exactly at t (checked on the KTH replay: 56,278 instants).
     c.RunInstant(t);

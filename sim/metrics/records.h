@@ -105,6 +105,7 @@ struct RunResult {
   std::shared_ptr<const serve::ServingSim> serving;  // null without streams
   double serving_request_sample_rate = 0;  // > 0: requests.csv is written
   double end_time_s = 0;                // simulated time when the run stopped
+  bool interrupted = false;             // stopped early (EngineConfig::stop_requested)
   int64_t events = 0;                   // scheduler events delivered
   int64_t batches = 0;                  // distinct instants processed
   double wall_s = 0;

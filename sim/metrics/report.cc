@@ -183,6 +183,8 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
   j.Key("seed").Value(static_cast<int64_t>(info.seed));
   j.Key("horizon_s").Value(info.horizon_s);
   j.Key("end_time_s").Value(r.end_time_s);
+  // "interrupted": stopped by SIGINT/SIGTERM at end_time_s; every figure covers [0, end_time_s].
+  j.Key("outcome").Value(r.interrupted ? "interrupted" : "complete");
   j.Key("jobs").BeginObject();
   j.Key("total").Value(static_cast<int64_t>(r.jobs.size()));
   j.Key("completed").Value(completed);

@@ -573,8 +573,11 @@ absl::StatusOr<size_t> Collect(const std::string& dir, const std::string& result
     r["run_id"] = row.run_id;
     for (size_t i = 0; i < idx.columns.size(); ++i) r[idx.columns[i]] = row.values[i];
     r["status"] = s.status.empty() ? "not run" : s.status;
-    if (s.status == "done") {
-      const std::string path = absl::StrCat(dir, "/runs/", row.run_id, "/summary.json");
+    // Done runs, and interrupted runs that wrote their partial outputs (summary.json outcome
+    // "interrupted", covering [0, end_time_s]); the across-seed table takes done runs only.
+    const std::string path = absl::StrCat(dir, "/runs/", row.run_id, "/summary.json");
+    std::error_code ec;
+    if (s.status == "done" || (s.status == "interrupted" && fs::exists(path, ec))) {
       FLEETSIM_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
       auto j = nlohmann::json::parse(text, nullptr, false);
       if (j.is_discarded())

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/cli/cli_util.h"
@@ -17,6 +18,7 @@
 namespace {
 namespace fs = std::filesystem;
 using fleetsim::cli_test::Fleetsim;
+using fleetsim::cli_test::JsonNumber;
 using fleetsim::cli_test::Slurp;
 using fleetsim::cli_test::Src;
 using fleetsim::cli_test::Tmp;
@@ -97,21 +99,20 @@ TEST(RunHygiene, IoFailureExitsOneNotTwo) {
   EXPECT_EQ(Slurp(d + "/manifest.json").find("\"status\": \"complete\""), std::string::npos);
 }
 
-TEST(RunHygiene, SigtermLeavesInterruptedManifestAndNoOutputs) {
-  const std::string d = Tmp("hyg_sig");
-  // An earlier complete run in the same directory must not survive as if it were this one.
-  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + d).status, 0);
+// Forks `fleetsim ARGS...` with stdout to /dev/null and stderr to `err_path`; returns its pid once
+// it blocks SIGTERM (main's first act): before that, during exec and dynamic loading, SIGTERM
+// kills the process by default, and a fixed sleep raced with a loaded machine (seen in CI).
+pid_t StartBlocked(const std::vector<std::string>& args, const std::string& err_path) {
   pid_t pid = fork();
   if (pid == 0) {
     std::freopen("/dev/null", "w", stdout);
-    std::freopen("/dev/null", "w", stderr);
-    execl(FLEETSIM_BINARY, FLEETSIM_BINARY, "run", Src("workloads/default.yaml").c_str(), "--quiet",
-          "--out", d.c_str(), static_cast<char*>(nullptr));
+    std::freopen(err_path.c_str(), "w", stderr);
+    std::vector<char*> argv{const_cast<char*>(FLEETSIM_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(FLEETSIM_BINARY, argv.data());
     _exit(127);
   }
-  // Signal it once it blocks SIGTERM (main's first act): before that, during exec and dynamic
-  // loading, SIGTERM kills the process by default, and a fixed sleep raced with a loaded
-  // machine (seen in CI). Then give it 300 ms to be well into the run.
   const std::string status_path = "/proc/" + std::to_string(pid) + "/status";
   for (int i = 0; i < 2000; ++i) {
     std::ifstream in(status_path);
@@ -125,16 +126,91 @@ TEST(RunHygiene, SigtermLeavesInterruptedManifestAndNoOutputs) {
     if (blocked) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  kill(pid, SIGTERM);
+  return pid;
+}
+
+int WaitExit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 143);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// A signal while the scenario and platform load (the default scenario takes about a second):
+// nothing was simulated, so nothing but the "interrupted" manifest is left, and the outputs of
+// an earlier complete run in the same directory are gone.
+TEST(RunHygiene, SigtermWhileLoadingLeavesInterruptedManifestAndNoOutputs) {
+  const std::string d = Tmp("hyg_sig");
+  ASSERT_EQ(Fleetsim(std::string("run ") + Src(kScenario) + " --quiet --out " + d).status, 0);
+  pid_t pid = StartBlocked({"run", Src("workloads/default.yaml"), "--quiet", "--out", d},
+                           d + ".err");
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 143) << Slurp(d + ".err");
   EXPECT_NE(Slurp(d + "/manifest.json").find("\"status\": \"interrupted\""), std::string::npos);
   for (const char* f : {"jobs.csv", "utilization.csv", "summary.json"}) {
     EXPECT_FALSE(fs::exists(d + "/" + f)) << f;
   }
+}
+
+// SIGTERM during the simulation (as Slurm sends before a time limit, twice: from Slurm and from
+// a `sweep run` parent): the run stops at its next instant and writes every output for
+// [0, end_time_s], marked interrupted. The partial figures must still be right: the M/M/4
+// scenario (tests/cli/serving_test.cc) is stopped once it has simulated >= 400,000 s, and its
+// partial serving statistics must match Erlang C, Little's law and the arrival rate with the
+// tolerances the complete 400,000 s run meets.
+TEST(RunHygiene, SigtermMidRunWritesPartialOutputsMarkedInterrupted) {
+  const std::string d = Tmp("hyg_sig_partial");
+  const double horizon_s = 4e7;  // about 100 s of wall time: it is always stopped early
+  pid_t pid = StartBlocked({"run", Src("tests/data/valid/serving_mm4.yaml"), "--out", d, "--set",
+                            "horizon_s=40000000"},
+                           d + ".err");
+  // Progress lines ("[fleetsim] sim t=N s ...", one a second) say how far it has simulated.
+  double sim_t = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (sim_t < 400000 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::string err = Slurp(d + ".err");
+    size_t p = err.rfind("[fleetsim] sim t=");
+    if (p != std::string::npos) sim_t = std::strtod(err.c_str() + p + 17, nullptr);
+  }
+  ASSERT_GE(sim_t, 400000) << Slurp(d + ".err");
+  kill(pid, SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGTERM);
+  EXPECT_EQ(WaitExit(pid), 143) << Slurp(d + ".err");
+  const std::string m = Slurp(d + "/manifest.json");
+  EXPECT_NE(m.find("\"status\": \"interrupted\""), std::string::npos) << m;
+  for (const char* f : {"jobs.csv", "utilization.csv", "site_power.csv", "summary.json",
+                        "replicas.csv", "serving_latency.csv"}) {
+    EXPECT_TRUE(fs::exists(d + "/" + f)) << f;
+    EXPECT_NE(m.find(std::string("\"") + f + "\""), std::string::npos) << f;
+  }
+  const std::string s = Slurp(d + "/summary.json");
+  EXPECT_NE(s.find("\"outcome\": \"interrupted\""), std::string::npos);
+  const double end_s = JsonNumber(s, "end_time_s");
+  EXPECT_GE(end_s, sim_t);
+  EXPECT_LT(end_s, horizon_s);
+  // Every step function closes at the stop instant.
+  auto util = fleetsim::cli_test::ReadCsv(d + "/utilization.csv");
+  ASSERT_FALSE(util.empty());
+  EXPECT_DOUBLE_EQ(std::stod(util.back().at("time_s")), end_s);
+  // The one training job (36,000 s from t = 100 s) completed long before the stop.
+  auto jobs = fleetsim::cli_test::ReadCsv(d + "/jobs.csv");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0].at("status"), "completed");
+  // Erlang C mean wait for M/M/4 at lambda 3.2/s, mu 1/s: 0.7455 s (serving_test.cc).
+  const double lambda = 3.2, wq = 0.74548;
+  const size_t sv = s.find("\"serving\"");
+  const double wait = JsonNumber(s, "wait_mean_s", sv);
+  const double e2e = JsonNumber(s, "e2e_mean_s", sv);
+  const double in_system = JsonNumber(s, "in_system_mean", sv);
+  const double throughput = JsonNumber(s, "throughput_per_s", sv);
+  const double arrivals = JsonNumber(s, "arrivals", sv);
+  std::printf("stopped at t=%.0f s: %.0f arrivals, wait %.4f s (Erlang C %.4f)\n", end_s,
+              arrivals, wait, wq);
+  EXPECT_NEAR(wait / wq, 1.0, 0.03);
+  EXPECT_NEAR(in_system / (throughput * e2e), 1.0, 0.01);  // Little's law
+  EXPECT_NEAR(throughput, lambda, 0.01 * lambda);
+  EXPECT_NEAR(arrivals / (lambda * end_s), 1.0, 0.01);  // the statistics cover [0, end_time_s]
 }
 
 TEST(RunHygiene, ReplaySwfLeavesNothingInTmpdir) {

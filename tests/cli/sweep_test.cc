@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/cli/cli_util.h"
@@ -136,6 +139,108 @@ TEST(Sweep, PlotSweep) {
   EXPECT_NE(missing.second.find("file not found"), std::string::npos) << missing.second;
 }
 
+// scripts/report.py: the sweep page (status counts, one table row per parameter point with the
+// values of results_summary.csv, embedded PNG plots, links to per-run pages) and the run pages,
+// checked by parsing the HTML and by rendering it in headless Chromium (Debian's `chromium`,
+// installed by scripts/setup.sh; FLEETSIM_ALLOW_MISSING_CHROMIUM=1 skips that part).
+TEST(Sweep, HtmlReportRendersInHeadlessChromium) {
+  const std::string d = Tmp("sweep_report");
+  ASSERT_EQ(Fleetsim("sweep plan " + Data("small.yaml") + " --out " + d).status, 0);
+  ASSERT_EQ(Fleetsim("sweep run " + d + " --jobs 2 --quiet").status, 0);
+  ASSERT_EQ(Fleetsim("sweep collect " + d).status, 0);
+  auto sh = [&](const std::string& cmd) {
+    const std::string so = d + "/sh.out", se = d + "/sh.err";
+    int rc = std::system((cmd + " >" + so + " 2>" + se).c_str());
+    return std::make_pair(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(so) + Slurp(se));
+  };
+  auto rep = sh("/usr/bin/python3 " + Src("scripts/report.py") + " " + d +
+                " --metric jobs.wait_mean_s --metric jobs.flow_time_mean_s");
+  ASSERT_EQ(rep.first, 0) << rep.second;
+  const std::string page = d + "/report/index.html";
+  EXPECT_NE(rep.second.find(page), std::string::npos) << rep.second;
+  // The HTML, parsed: 4 parameter points (2 policies x 2 zipped run-time pairs) of 2 seeds each;
+  // each table cell equals results_summary.csv's mean (4 significant digits); every image is an
+  // embedded PNG; every link leads to a run page that exists and embeds its own plots.
+  const std::string check = R"PY(
+import base64, csv, html.parser, os, struct, sys
+d = sys.argv[1]
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.rows = []; self.imgs = []; self.links = []; self.cell = None
+    def handle_starttag(self, t, a):
+        a = dict(a)
+        if t == "tr": self.rows.append([])
+        if t in ("td", "th"): self.cell = ""
+        if t == "img": self.imgs.append(a["src"])
+        if t == "a": self.links.append(a["href"])
+    def handle_endtag(self, t):
+        if t in ("td", "th"): self.rows[-1].append(self.cell); self.cell = None
+    def handle_data(self, x):
+        if self.cell is not None: self.cell += x
+def parse(path):
+    p = P(); p.feed(open(path).read()); return p
+def pngs(p):
+    for src in p.imgs:
+        assert src.startswith("data:image/png;base64,"), src[:40]
+        b = base64.b64decode(src.split(",", 1)[1])
+        assert b[:8] == bytes([137, 80, 78, 71, 13, 10, 26, 10])  # the PNG signature
+        w, h = struct.unpack(">II", b[16:24]); assert w >= 400 and h >= 250, (w, h)
+    return len(p.imgs)
+p = parse(os.path.join(d, "report", "index.html"))
+head, body = p.rows[0], p.rows[1:]
+assert len(body) == 4, p.rows
+summ = list(csv.DictReader(open(os.path.join(d, "results_summary.csv"))))
+for r in body:
+    row = dict(zip(head, r))
+    assert row["n"] == "2", row
+    for m in ("jobs.wait_mean_s", "jobs.flow_time_mean_s"):
+        want = [x for x in summ if x["metric"] == m and x["scheduler.policy"] == row["scheduler.policy"]
+                and x["workload.jobs.0.run_s"] == row["workload.jobs.0.run_s"]]
+        assert len(want) == 1
+        assert row[m].split(" ")[0] == "%.4g" % float(want[0]["mean"]), (row[m], want[0]["mean"])
+n = pngs(p)
+runs = 0
+for href in p.links:
+    rp = os.path.normpath(os.path.join(d, "report", href)); assert os.path.isfile(rp), rp
+    assert pngs(parse(rp)) >= 4; runs += 1
+print("sweep page: %d rows, %d images; %d run pages" % (len(body), n, runs))
+)PY";
+  std::ofstream(d + "/check.py") << check;
+  auto parsed = sh("/usr/bin/python3 " + d + "/check.py " + d);
+  EXPECT_EQ(parsed.first, 0) << parsed.second;
+  // flow time and wait vs 2 swept parameters (line + heatmap... both vary): >= 4 images.
+  EXPECT_NE(parsed.second.find("sweep page: 4 rows"), std::string::npos) << parsed.second;
+  EXPECT_NE(parsed.second.find("; 4 run pages"), std::string::npos) << parsed.second;
+
+  const char* allow = std::getenv("FLEETSIM_ALLOW_MISSING_CHROMIUM");
+  if (sh("command -v chromium").first != 0) {
+    if (allow && std::string(allow) == "1") GTEST_SKIP() << "chromium not installed";
+    FAIL() << "chromium not installed (scripts/setup.sh installs it; "
+              "FLEETSIM_ALLOW_MISSING_CHROMIUM=1 skips this check)";
+  }
+  // Chromium's own parse of the page (--dump-dom prints the DOM after loading), and a
+  // screenshot of it: a PNG of the window size with more than one colour.
+  const std::string flags = "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+                            "--user-data-dir=" + d + "/chromium-profile ";
+  auto dom = sh("timeout 120 chromium " + flags + "--dump-dom file://" + page);
+  ASSERT_EQ(dom.first, 0) << dom.second;
+  EXPECT_NE(dom.second.find("<h1>fleetsim sweep small</h1>"), std::string::npos);
+  EXPECT_NE(dom.second.find("8 runs: 8 done"), std::string::npos);
+  EXPECT_NE(dom.second.find("src=\"data:image/png;base64,"), std::string::npos);
+  auto shot = sh("timeout 120 chromium " + flags + "--window-size=1200,2400 --screenshot=" + d +
+                 "/shot.png file://" + page);
+  ASSERT_EQ(shot.first, 0) << shot.second;
+  auto px = sh("/usr/bin/python3 -c \"import matplotlib.image as m, sys; a = m.imread(sys.argv[1]); "
+               "print(a.shape[1], a.shape[0], len(set(map(tuple, a.reshape(-1, a.shape[2])[::97].tolist()))))\" " +
+               d + "/shot.png");
+  ASSERT_EQ(px.first, 0) << px.second;
+  int w = 0, h = 0, colours = 0;
+  std::sscanf(px.second.c_str(), "%d %d %d", &w, &h, &colours);
+  EXPECT_EQ(w, 1200);
+  EXPECT_EQ(h, 2400);
+  EXPECT_GT(colours, 20) << "a blank page";  // text, table borders and plot colours
+}
+
 TEST(Sweep, FailedRunIsListedAndRetried) {
   const std::string d = Tmp("sweep_fail");
   ASSERT_EQ(Fleetsim("sweep plan " + Data("one_fails.yaml") + " --out " + d).status, 0);
@@ -256,8 +361,11 @@ TEST(Sweep, SlurmScriptContentAndOneTaskByHand) {
   EXPECT_EQ(Fleetsim("sweep slurm " + d + " --chunk 0").status, 2);
 }
 
-// Runs `fleetsim ARGS` in the background, sends `sig` after `delay_ms`, returns the exit status.
-int RunAndSignal(const std::string& args, int sig, int delay_ms, std::string* err) {
+// Runs `fleetsim sweep run DIR ...` in the background; once every run in `ids` has a state file
+// saying "running" (its child started: a fixed delay raced with a loaded machine), waits
+// `delay_ms` more, sends `sig` and returns the exit status.
+int RunAndSignal(const std::string& args, const std::string& dir,
+                 const std::vector<std::string>& ids, int sig, int delay_ms, std::string* err) {
   const std::string ef = Tmp("sig_err");
   pid_t pid = fork();
   if (pid == 0) {
@@ -267,6 +375,14 @@ int RunAndSignal(const std::string& args, int sig, int delay_ms, std::string* er
     execl("/bin/sh", "sh", "-c", ("exec " + std::string(FLEETSIM_BINARY) + " " + args).c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
+  }
+  for (int i = 0; i < 6000; ++i) {  // up to 60 s
+    bool all = true;
+    for (const auto& id : ids) {
+      all = all && JsonString(Slurp(dir + "/state/" + id + ".json"), "status") == "running";
+    }
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   kill(pid, sig);
@@ -280,7 +396,11 @@ TEST(Sweep, SigtermStopsSweepAndMarksRunsInterrupted) {
   const std::string d = Tmp("sweep_sig");
   ASSERT_EQ(Fleetsim("sweep plan " + Data("two_default.yaml") + " --out " + d).status, 0);
   std::string err;
-  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", SIGTERM, 400, &err), 143) << err;
+  // Signalled as soon as both children started: they are still loading (about a second).
+  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", d, {"r0000", "r0001"}, SIGTERM,
+                         0, &err),
+            143)
+      << err;
   EXPECT_NE(err.find("interrupted"), std::string::npos) << err;
   auto st = Fleetsim("sweep status " + d);
   EXPECT_NE(st.out.find("2 runs: 0 done, 0 failed, 2 interrupted"), std::string::npos) << st.out;
@@ -289,6 +409,43 @@ TEST(Sweep, SigtermStopsSweepAndMarksRunsInterrupted) {
     EXPECT_EQ(JsonString(Slurp(run + "/manifest.json"), "status"), "interrupted");
     EXPECT_FALSE(fs::exists(run + "/summary.json"));
   }
+}
+
+// SIGTERM while the runs simulate (3 s after they started; they load in about 0.5 s): each child stops at its
+// next instant and writes its partial outputs; collect lists them as interrupted with their
+// metrics, and the across-seed table leaves them out.
+TEST(Sweep, SigtermMidRunKeepsPartialOutputsAndCollectListsThem) {
+  const std::string d = Tmp("sweep_sig_partial");
+  ASSERT_EQ(Fleetsim("sweep plan " + Data("two_long.yaml") + " --out " + d).status, 0);
+  std::string err;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(RunAndSignal("sweep run " + d + " --jobs 2 --quiet", d, {"r0000", "r0001"}, SIGTERM,
+                         3000, &err),
+            143)
+      << err;
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_LT(wall_s, 20) << "children did not stop at their next instant";
+  auto st = Fleetsim("sweep status " + d);
+  EXPECT_NE(st.out.find("2 runs: 0 done, 0 failed, 2 interrupted"), std::string::npos) << st.out;
+  for (const char* id : {"r0000", "r0001"}) {
+    const std::string run = d + "/runs/" + id;
+    EXPECT_EQ(JsonString(Slurp(run + "/manifest.json"), "status"), "interrupted");
+    const std::string s = Slurp(run + "/summary.json");
+    EXPECT_EQ(JsonString(s, "outcome"), "interrupted") << id;
+    const double end_s = fleetsim::cli_test::JsonNumber(s, "end_time_s");
+    EXPECT_GT(end_s, 0) << id;
+    EXPECT_LT(end_s, 4e7) << id;
+  }
+  ASSERT_EQ(Fleetsim("sweep collect " + d).status, 0);
+  auto rows = ReadCsv(d + "/results.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& r : rows) {
+    EXPECT_EQ(r.at("status"), "interrupted");
+    EXPECT_EQ(r.at("outcome"), "interrupted");
+    EXPECT_FALSE(r.at("end_time_s").empty());
+  }
+  EXPECT_TRUE(ReadCsv(d + "/results_summary.csv").empty());  // done runs only
 }
 
 }  // namespace

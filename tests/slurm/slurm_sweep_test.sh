@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # A sweep as a real Slurm job array on a throw-away single-node cluster (how and why:
-# ../shared/reference/SLURM-LOCAL.md). Opt-in: FLEETSIM_SLURM_TEST=1, as root; otherwise exit 77
-# (ctest: skipped). Installs slurmctld, slurmd and slurm-client when missing (auth/none, no
-# munge), starts both daemons on free ports with private state, submits
-# tests/data/sweep/small.yaml (8 runs) with `fleetsim sweep slurm --chunk 3 --submit`, waits,
-# checks status and every collected row, and always stops the cluster, ending only the
-# processes it started (recorded PIDs and an environment marker). About 10-20 s once installed.
+# ../shared/reference/SLURM-LOCAL.md). Runs as root (the daemons must); without root, or with
+# FLEETSIM_SLURM_TEST=0, it exits 77 (ctest: skipped). Installs slurmctld, slurmd and
+# slurm-client when missing (auth/none, no munge daemon), starts both daemons on free ports with
+# private state, submits tests/data/sweep/small.yaml (8 runs) with `fleetsim sweep slurm --chunk 3
+# --submit`, waits, checks status and every collected row; then submits two long runs
+# (tests/data/sweep/two_long.yaml) and sends the job SIGTERM as a time limit would, checking that
+# both stop with partial outputs marked interrupted. Always stops the cluster, ending only the
+# processes it started (recorded PIDs and an environment marker). About 13 s once installed.
 # Usage: tests/slurm/slurm_sweep_test.sh FLEETSIM_BINARY
 set -euo pipefail
 FLEETSIM=$(readlink -f "$1")
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-if [ "${FLEETSIM_SLURM_TEST:-0}" != 1 ]; then echo "skipped: set FLEETSIM_SLURM_TEST=1 to run"; exit 77; fi
-if [ "$(id -u)" != 0 ]; then echo "skipped: needs root"; exit 77; fi
+if [ "${FLEETSIM_SLURM_TEST:-1}" = 0 ]; then echo "skipped: FLEETSIM_SLURM_TEST=0"; exit 77; fi
+if [ "$(id -u)" != 0 ]; then echo "skipped: needs root (slurmd launches jobs as root)"; exit 77; fi
 
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null; then
   echo "[slurm-test] installing slurmctld slurmd slurm-client" >&2
@@ -105,4 +107,34 @@ done_rows=$(tail -n +2 "$S/results.csv" | awk -F, '$6 == "done"' | wc -l)
 tasks=$(ls "$S"/logs/slurm-"$job"_*.out | wc -l)
 echo "rows $rows, done $done_rows, array task logs $tasks"
 [ "$rows" = 8 ] && [ "$done_rows" = 8 ] && [ "$tasks" = 3 ] || exit 1
+
+# A time limit: Slurm sends SIGTERM to every process of the job (the batch script's `sweep run`
+# and its child runs), SIGKILL KillWait (30 s) later. `scancel --full --signal=TERM` sends the
+# same SIGTERM now. Two ~100 s runs (tests/data/sweep/two_long.yaml), one per array task, are
+# signalled once both have simulated a few seconds: each must stop at its next instant, write
+# its partial outputs and be marked interrupted, within seconds.
+S2=$DIR/sweep-long
+"$FLEETSIM" sweep plan "$SRC/tests/data/sweep/two_long.yaml" --out "$S2"
+out=$("$FLEETSIM" sweep slurm "$S2" --chunk 1 --partition debug --time 00:05:00 --submit)
+job2=$(echo "$out" | sed -n 's/^Submitted batch job \([0-9]*\)$/\1/p')
+[ -n "$job2" ] || { echo "no job id from sbatch" >&2; exit 1; }
+for _ in $(seq 240); do [ "$(squeue -h -j "$job2" -t RUNNING | wc -l)" = 2 ] && break; sleep 0.25; done
+[ "$(squeue -h -j "$job2" -t RUNNING | wc -l)" = 2 ] || { echo "array tasks not running" >&2; exit 1; }
+sleep 4
+t_sig=$(date +%s.%N)
+scancel --full --signal=TERM "$job2"
+for _ in $(seq 240); do [ -z "$(squeue -h -j "$job2" 2>/dev/null)" ] && break; sleep 0.25; done
+[ -z "$(squeue -h -j "$job2")" ] || { echo "signalled tasks still queued after 60 s" >&2; exit 1; }
+stop_s=$(awk -v a="$t_sig" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+status2=$("$FLEETSIM" sweep status "$S2")
+echo "$status2"
+echo "stopped ${stop_s} s after SIGTERM"
+echo "$status2" | grep -q "2 runs: 0 done, 0 failed, 2 interrupted" || { cat "$S2"/logs/* >&2; exit 1; }
+for id in r0000 r0001; do
+  grep -q '"status": "interrupted"' "$S2/runs/$id/manifest.json" || { echo "$id: manifest" >&2; exit 1; }
+  grep -q '"outcome": "interrupted"' "$S2/runs/$id/summary.json" || { echo "$id: no partial summary" >&2; exit 1; }
+  grep -h '"end_time_s"' "$S2/runs/$id/summary.json"
+done
+"$FLEETSIM" sweep collect "$S2"
+[ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "status") c = i } NR > 1 && $c == "interrupted"' "$S2/results.csv" | wc -l)" = 2 ] || { head -3 "$S2/results.csv" >&2; exit 1; }
 echo "slurm sweep test: ok"
