@@ -109,6 +109,36 @@ bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const Clus
 }
 
 void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
+  EasyPass(now_s, view, out);
+}
+
+bool FairScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
+  return FitsNow(job, now_s, view) >= 0;
+}
+
+void FairScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
+  // Order the queue by priority, then finish-time fairness ratio (largest first), then seq.
+  // rho = (waited + best) / best, best = the job's shortest estimate over its clusters (its
+  // isolated run time on the system that runs it fastest).
+  keyed_.clear();
+  keyed_.reserve(queue_.size());
+  for (auto& j : queue_) {
+    double best = std::numeric_limits<double>::infinity();
+    for (int c : j.eligible) best = std::min(best, EstimateOn(j, c));
+    if (j.eligible.empty()) best = j.estimate_s;
+    const double rho = std::isfinite(best) && best > 0 ? (now_s - j.submit_s + best) / best : 1.0;
+    keyed_.push_back({j.priority, rho, j.seq, std::move(j)});
+  }
+  std::sort(keyed_.begin(), keyed_.end(), [](const Keyed& a, const Keyed& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.rho != b.rho) return a.rho > b.rho;
+    return a.seq < b.seq;
+  });
+  for (size_t i = 0; i < keyed_.size(); ++i) queue_[i] = std::move(keyed_[i].job);
+  EasyPass(now_s, view, out);
+}
+
+void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* out) {
   StartHeads(now_s, view, out);
   if (queue_.size() < 2) return;
 
@@ -178,7 +208,7 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
 }
 
 const std::vector<std::string>& SchedulerNames() {
-  static const std::vector<std::string> kNames = {"fcfs", "easy", "fcfs-het", "easy-het"};
+  static const std::vector<std::string> kNames = {"fcfs", "easy", "fcfs-het", "easy-het", "ftf"};
   return kNames;
 }
 
@@ -187,6 +217,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name
   if (name == "easy") return std::unique_ptr<Scheduler>(new EasyScheduler(false));
   if (name == "fcfs-het") return std::unique_ptr<Scheduler>(new FcfsScheduler(true));
   if (name == "easy-het") return std::unique_ptr<Scheduler>(new EasyScheduler(true));
+  if (name == "ftf") return std::unique_ptr<Scheduler>(new FairScheduler());
   return absl::InvalidArgumentError(absl::StrCat("unknown scheduling policy '", name,
                                                  "' (expected one of: ",
                                                  absl::StrJoin(SchedulerNames(), ", "), ")"));

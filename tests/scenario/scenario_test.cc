@@ -431,7 +431,7 @@ TEST_F(ScenarioTest, SchedulerErrors) {
   ExpectError(head + "scheduler: easy\n" + wl, "@:2:12: scheduler: must be a mapping");
   ExpectError(head + "scheduler: {}\n" + wl, "@:2:12: scheduler.policy: missing required field");
   ExpectError(head + "scheduler: {policy: sjf}\n" + wl,
-              "@:2:21: scheduler.policy: unknown value 'sjf' (expected one of: fcfs, easy, fcfs-het, easy-het)");
+              "@:2:21: scheduler.policy: unknown value 'sjf' (expected one of: fcfs, easy, fcfs-het, easy-het, ftf)");
   ExpectError(head + "scheduler:\n  policy: easy\n  backfill: true\n" + wl,
               "@:4:3: scheduler.backfill: unknown key");
 }
@@ -581,7 +581,7 @@ TEST_F(ScenarioTest, OverrideErrorsThroughLoadScenario) {
     auto s = Load(kMinimal, {"scheduler.policy=lottery"});
     ASSERT_FALSE(s.ok());
     const std::string msg(s.status().message());
-    EXPECT_NE(msg.find("scheduler.policy: unknown value 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het)"),
+    EXPECT_NE(msg.find("scheduler.policy: unknown value 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het, ftf)"),
               std::string::npos)
         << msg;
   }
