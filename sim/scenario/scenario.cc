@@ -330,10 +330,13 @@ absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string
     } else if (gt.Has("duration_scale")) {
       return gt.ErrorAt("duration_scale", "only with as: run_s (work sets the run time)");
     }
+    FLEETSIM_ASSIGN_OR_RETURN(std::vector<std::string> vendors, NameList(gt, "vendors", "vendor"));
+    FLEETSIM_ASSIGN_OR_RETURN(std::vector<std::string> systems, NameList(gt, "systems", "system"));
     FLEETSIM_RETURN_IF_ERROR(gt.Finish());
     std::string resolved = Resolve(path, p);
     if (!fs::exists(resolved, ec)) return gt.ErrorAt("path", absl::StrCat("file not found: ", resolved));
     FLEETSIM_ASSIGN_OR_RETURN(workload::GpuTrace trace, workload::LoadGpuTrace(resolved, opt));
+    for (auto& j : trace.workload.jobs) j.vendors = vendors, j.systems = systems;
     s.workload = std::move(trace.workload);
     s.inputs.push_back(resolved);
   }
