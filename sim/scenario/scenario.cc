@@ -178,6 +178,24 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
   FLEETSIM_ASSIGN_OR_RETURN(j.vendors, NameList(m, "vendors", "vendor"));
   FLEETSIM_ASSIGN_OR_RETURN(j.sites, NameList(m, "sites", "site"));
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
+  // Where each name was written, checked against the platform before the run (CheckJobNames).
+  using Kind = workload::NameRef::Kind;
+  for (auto [key, kind] : {std::pair{"systems", Kind::kSystem}, std::pair{"vendors", Kind::kVendor},
+                           std::pair{"sites", Kind::kSite}}) {
+    const YAML::Node l = m.Child(key);
+    if (!l.IsDefined() || l.IsNull()) continue;
+    for (size_t i = 0; i < l.size(); ++i) {
+      j.name_refs.push_back({kind, l[i].Scalar(), PosOf(l[i], file),
+                             absl::StrCat(m.FieldPath(key), "[", i, "]")});
+    }
+  }
+  const YAML::Node by_sys = m.Child("run_s_by_system");
+  if (by_sys.IsDefined() && by_sys.IsMap()) {
+    for (auto it = by_sys.begin(); it != by_sys.end(); ++it) {
+      j.name_refs.push_back({Kind::kSystem, it->first.Scalar(), PosOf(it->first, file),
+                             absl::StrCat(m.FieldPath("run_s_by_system"), ".", it->first.Scalar())});
+    }
+  }
   return j;
 }
 
@@ -336,7 +354,18 @@ absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string
     std::string resolved = Resolve(path, p);
     if (!fs::exists(resolved, ec)) return gt.ErrorAt("path", absl::StrCat("file not found: ", resolved));
     FLEETSIM_ASSIGN_OR_RETURN(workload::GpuTrace trace, workload::LoadGpuTrace(resolved, opt));
+    std::vector<workload::NameRef> refs;
+    for (auto [key, kind] : {std::pair{"systems", workload::NameRef::Kind::kSystem},
+                             std::pair{"vendors", workload::NameRef::Kind::kVendor}}) {
+      const YAML::Node l = gt.Child(key);
+      if (!l.IsDefined() || l.IsNull()) continue;
+      for (size_t i = 0; i < l.size(); ++i) {
+        refs.push_back({kind, l[i].Scalar(), PosOf(l[i], path),
+                        absl::StrCat(gt.FieldPath(key), "[", i, "]")});
+      }
+    }
     for (auto& j : trace.workload.jobs) j.vendors = vendors, j.systems = systems;
+    if (!trace.workload.jobs.empty()) trace.workload.jobs[0].name_refs = refs;  // checked once
     s.workload = std::move(trace.workload);
     s.inputs.push_back(resolved);
   }
