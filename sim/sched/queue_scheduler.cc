@@ -10,6 +10,14 @@
 #include "absl/strings/str_join.h"
 
 namespace fleetsim::sched {
+namespace {
+
+// The estimate of `job` on its i-th eligible cluster: EstimateOn without the search.
+inline double EstimateAt(const JobRequest& job, size_t i) {
+  return i < job.estimate_by_cluster_s.size() ? job.estimate_by_cluster_s[i] : job.estimate_s;
+}
+
+}  // namespace
 
 void QueueScheduler::OnEvent(const Event& event, const ClusterView& view, Decisions* out) {
   if (static_cast<int>(ends_.size()) < view.num_clusters()) {
@@ -72,10 +80,12 @@ int64_t QueueScheduler::FreeNow(int cluster, double now_s, const ClusterView& vi
 
 int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const {
   int best = -1;
-  for (int c : job.eligible) {
+  double best_est = 0;
+  for (size_t i = 0; i < job.eligible.size(); ++i) {
+    const int c = job.eligible[i];
     if (FreeNow(c, now_s, view) < job.accelerators) continue;
     if (!earliest_finish_) return c;  // first fit in preference order
-    if (best < 0 || EstimateOn(job, c) < EstimateOn(job, best)) best = c;
+    if (best < 0 || EstimateAt(job, i) < best_est) best = c, best_est = EstimateAt(job, i);
   }
   return best;
 }
@@ -119,22 +129,28 @@ bool FairScheduler::PassOnSubmit(const JobRequest& job, double now_s, const Clus
 void FairScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
   // Order the queue by priority, then finish-time fairness ratio (largest first), then seq.
   // rho = (waited + best) / best, best = the job's shortest estimate over its clusters (its
-  // isolated run time on the system that runs it fastest).
+  // isolated run time on the system that runs it fastest). Sorted as small keys, then permuted.
   keyed_.clear();
   keyed_.reserve(queue_.size());
-  for (auto& j : queue_) {
-    double best = std::numeric_limits<double>::infinity();
-    for (int c : j.eligible) best = std::min(best, EstimateOn(j, c));
-    if (j.eligible.empty()) best = j.estimate_s;
+  for (size_t k = 0; k < queue_.size(); ++k) {
+    const JobRequest& j = queue_[k];
+    double best = j.eligible.empty() ? j.estimate_s : std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < j.eligible.size(); ++i) best = std::min(best, EstimateAt(j, i));
     const double rho = std::isfinite(best) && best > 0 ? (now_s - j.submit_s + best) / best : 1.0;
-    keyed_.push_back({j.priority, rho, j.seq, std::move(j)});
+    keyed_.push_back({j.priority, rho, j.seq, k});
   }
   std::sort(keyed_.begin(), keyed_.end(), [](const Keyed& a, const Keyed& b) {
     if (a.priority != b.priority) return a.priority > b.priority;
     if (a.rho != b.rho) return a.rho > b.rho;
     return a.seq < b.seq;
   });
-  for (size_t i = 0; i < keyed_.size(); ++i) queue_[i] = std::move(keyed_[i].job);
+  bool moved = false;
+  for (size_t k = 0; k < keyed_.size() && !moved; ++k) moved = keyed_[k].index != k;
+  if (moved) {
+    std::deque<JobRequest> ordered;
+    for (const Keyed& k : keyed_) ordered.push_back(std::move(queue_[k.index]));
+    queue_.swap(ordered);
+  }
   EasyPass(now_s, view, out);
 }
 
@@ -178,24 +194,37 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
     }
   }
 
-  // Backfill the rest in queue order.
+  // Backfill the rest in queue order. Free counts are taken once and kept up to date by hand
+  // (a start lowers FreeNow by exactly its accelerators), and a job larger than every cluster's
+  // free count is passed over without looking at its clusters: same decisions, less work.
+  free_now_.resize(view.num_clusters());
+  int64_t max_free = 0;
+  for (int c = 0; c < view.num_clusters(); ++c) {
+    free_now_[c] = FreeNow(c, now_s, view);
+    max_free = std::max(max_free, free_now_[c]);
+  }
   for (auto it = std::next(queue_.begin()); it != queue_.end();) {
     const JobRequest& job = *it;
+    if (job.accelerators > max_free) {
+      ++it;
+      continue;
+    }
     // Clusters where it fits now without delaying the reservation: the first in preference
     // order, or (heterogeneity-aware) the one where it finishes first.
     int chosen = -1;
-    for (int c : job.eligible) {
-      if (FreeNow(c, now_s, view) < job.accelerators) continue;
+    double chosen_est = 0;
+    for (size_t i = 0; i < job.eligible.size(); ++i) {
+      const int c = job.eligible[i];
+      const double est = EstimateAt(job, i);
+      if (free_now_[c] < job.accelerators) continue;
       if (c == res_cluster) {
-        const bool ends_before = now_s + EstimateOn(job, c) <= shadow_s;
+        const bool ends_before = now_s + est <= shadow_s;
         if (!ends_before && job.accelerators > extra) continue;
       }
-      if (chosen < 0 || (earliest_finish_ && EstimateOn(job, c) < EstimateOn(job, chosen))) {
-        chosen = c;
-      }
+      if (chosen < 0 || (earliest_finish_ && est < chosen_est)) chosen = c, chosen_est = est;
       if (!earliest_finish_) break;
     }
-    if (chosen == res_cluster && chosen >= 0 && now_s + EstimateOn(job, chosen) > shadow_s) {
+    if (chosen == res_cluster && chosen >= 0 && now_s + chosen_est > shadow_s) {
       extra -= job.accelerators;
     }
     if (chosen < 0) {
@@ -203,6 +232,12 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
       continue;
     }
     Start(job, chosen, now_s, out);
+    if (free_now_[chosen] == max_free) {
+      free_now_[chosen] -= job.accelerators;
+      max_free = *std::max_element(free_now_.begin(), free_now_.end());
+    } else {
+      free_now_[chosen] -= job.accelerators;
+    }
     it = queue_.erase(it);
   }
 }

@@ -64,6 +64,7 @@ class QueueScheduler : public Scheduler {
   std::vector<int64_t> pending_;  // per cluster: started during this OnEvent (not yet in view)
   std::unordered_map<JobId, Running> running_;
   std::unordered_map<JobId, std::multimap<double, int64_t>::iterator> end_it_;
+  std::vector<int64_t> free_now_;  // scratch of EasyPass: FreeNow per cluster during backfill
 };
 
 class FcfsScheduler final : public QueueScheduler {
@@ -116,7 +117,7 @@ class FairScheduler final : public QueueScheduler {
     int priority;
     double rho;
     int64_t seq;
-    JobRequest job;
+    size_t index;  // position in queue_
   };
   bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;
   void Pass(double now_s, const ClusterView& view, Decisions* out) override;
