@@ -144,12 +144,19 @@ void FairScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
     if (a.rho != b.rho) return a.rho > b.rho;
     return a.seq < b.seq;
   });
-  bool moved = false;
-  for (size_t k = 0; k < keyed_.size() && !moved; ++k) moved = keyed_[k].index != k;
-  if (moved) {
-    std::deque<JobRequest> ordered;
-    for (const Keyed& k : keyed_) ordered.push_back(std::move(queue_[k.index]));
-    queue_.swap(ordered);
+  // Permute queue_ in place, cycle by cycle: position k receives the job at keyed_[k].index.
+  for (size_t start = 0; start < keyed_.size(); ++start) {
+    if (keyed_[start].index == start || keyed_[start].index == kDone) continue;
+    JobRequest held = std::move(queue_[start]);
+    size_t k = start;
+    while (keyed_[k].index != start) {
+      const size_t from = keyed_[k].index;
+      queue_[k] = std::move(queue_[from]);
+      keyed_[k].index = kDone;
+      k = from;
+    }
+    queue_[k] = std::move(held);
+    keyed_[k].index = kDone;
   }
   EasyPass(now_s, view, out);
 }

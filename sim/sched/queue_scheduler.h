@@ -117,8 +117,9 @@ class FairScheduler final : public QueueScheduler {
     int priority;
     double rho;
     int64_t seq;
-    size_t index;  // position in queue_
+    size_t index;  // position in queue_ (kDone once placed)
   };
+  static constexpr size_t kDone = static_cast<size_t>(-1);
   bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;
   void Pass(double now_s, const ClusterView& view, Decisions* out) override;
   std::vector<Keyed> keyed_;  // scratch of Pass

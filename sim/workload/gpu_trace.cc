@@ -35,9 +35,14 @@ struct Row {
   }
   absl::StatusOr<int64_t> Integer(absl::string_view s, absl::string_view field, int64_t lo,
                                   int64_t hi) const {
-    FLEETSIM_ASSIGN_OR_RETURN(double v, Number(s, field, static_cast<double>(lo),
-                                               static_cast<double>(hi)));
+    double v = 0;
+    if (s.empty() || !absl::SimpleAtod(s, &v) || !std::isfinite(v)) {
+      return Error(field, absl::StrCat("'", s, "' is not a number"));
+    }
     if (v != std::floor(v)) return Error(field, absl::StrCat(s, " is not an integer"));
+    if (v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
+      return Error(field, absl::StrCat(s, " is out of range [", lo, ", ", hi, "]"));
+    }
     return static_cast<int64_t>(v);
   }
 };
