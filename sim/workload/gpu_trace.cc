@@ -209,9 +209,9 @@ absl::StatusOr<GpuTrace> ParseGpuTrace(const std::string& text, const std::strin
       TrainingSpec t;
       t.model.params = opt.model_params;
       t.model.precision = training::Precision::kBf16;
-      const double flops =
-          r.duration_s * static_cast<double>(r.gpus) * SourceGpuPeak16Flops(r.gpu_type) *
-          opt.source_mfu;
+      // A trace GPU stands for accelerator_scale accelerators' worth of work.
+      const double flops = r.duration_s * static_cast<double>(r.gpus * opt.accelerator_scale) *
+                           SourceGpuPeak16Flops(r.gpu_type) * opt.source_mfu;
       t.work.tokens = flops / (6 * opt.model_params);
       t.estimate_factor = opt.estimate_factor;
       j.training = t;

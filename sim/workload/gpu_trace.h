@@ -18,7 +18,9 @@
 //   - by time (`as_work` false): run_s = duration x duration_scale, estimate = run_s x
 //     estimate_factor; it takes that time on any system (a replay), or
 //   - by work (`as_work` true): the GPU-seconds the job used on its source GPU become FLOPs,
-//       flops = duration x num_gpus x peak16(source GPU) x source_mfu,
+//       flops = duration x num_gpus x accelerator_scale x peak16(source GPU) x source_mfu
+//     (each trace GPU stands for accelerator_scale accelerators' worth of work, so on a system
+//     as fast as the source GPU the job would take its trace duration),
 //     trained as a dense BF16 model of `model_params` parameters; its run time then follows from
 //     the system it lands on (sim/training) and it may run wherever its state fits.
 //     The source GPU is the pod's first gpu_spec type, else `source_gpu`. peak16 is the dense

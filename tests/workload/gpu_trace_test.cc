@@ -125,6 +125,12 @@ TEST(GpuTrace, AsWorkConvertsGpuSecondsToFlops) {
   EXPECT_EQ(j[0].submit_s, 10);  // PAI arrivals are creation times as given
   // pod-b has no gpu_spec: source_gpu T4 (65 TFLOP/s), 1800 s x 2 GPUs.
   EXPECT_DOUBLE_EQ(*j[1].training->work.tokens, 1800 * 2 * 65e12 * 0.35 / 6e9);
+  // accelerator_scale 8: 8x the accelerators and 8x the work (same time at source speed).
+  o.accelerator_scale = 8;
+  auto t8 = ParseGpuTrace(text, "pai.csv", o);
+  ASSERT_TRUE(t8.ok()) << t8.status();
+  EXPECT_EQ(t8->workload.jobs[1].accelerators, 16);
+  EXPECT_DOUBLE_EQ(*t8->workload.jobs[1].training->work.tokens, 8 * 1800 * 2 * 65e12 * 0.35 / 6e9);
 }
 
 std::string ErrorOf(const std::string& text, const GpuTraceOptions& o) {
