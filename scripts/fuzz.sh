@@ -23,10 +23,17 @@ nice -n 10 cmake --build $B --target fuzzers -j"$(nproc)" >&2
 S=$B/seeds
 rm -rf "$S" $B/work
 mkdir -p "$S" $B/work $B/artifacts
-for t in swf trace scenario streams catalog sweep; do mkdir -p "$S/$t" "$B/work/$t"; done
+for t in swf gpu trace scenario streams catalog sweep; do mkdir -p "$S/$t" "$B/work/$t"; done
 cp tests/data/invalid/*.swf "$S/swf/"
 if [ -d ../shared/data/swf ]; then
   for f in ../shared/data/swf/*.swf; do head -c 8000 "$f" > "$S/swf/$(basename "$f")"; done
+fi
+printf 'timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-09 07:01:55,66.0,1,66.0,11cb48\n2017-10-09 06:13:03,2951.0,2,5902.0,6214e9\n' > "$S/gpu/philly.csv"
+printf 'name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\nopenb-pod-0000,12000,16384,1,1000,,LS,Running,0,12537496,0\nopenb-pod-0001,6000,12288,1,460,V100M16|V100M32,BE,Failed,427061,12902960,427061\nopenb-pod-0002,1000,1024,0,0,,LS,Pending,9,10,\n' > "$S/gpu/pai.csv"
+if [ -d ../shared/data/gpu ]; then
+  for f in ../shared/data/gpu/philly-derived-pollux-philly.csv ../shared/data/gpu/alibaba-v2023-openb_pod_list_default.csv; do
+    head -n 40 "$f" > "$S/gpu/$(basename "$f")"
+  done
 fi
 printf 'TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,4808,10\n2023-11-16 18:15:50.9951690,3180,8\n' > "$S/trace/azure.csv"
 printf '{"timestamp": 0, "input_length": 6758, "output_length": 500, "hash_ids": [0, 1]}\n{"timestamp": 27, "input_length": 7319, "output_length": 490}\n' > "$S/trace/mooncake.jsonl"
@@ -48,10 +55,10 @@ sed -E 's#^scenario: .*#scenario: ../valid/hand_schedule.yaml#' workloads/exampl
 
 # runs per target: about 5-15 s each on a loaded 2-core machine (RUNS_SCALE multiplies).
 SCALE=${1:-1}
-declare -A RUNS=([swf]=20000 [trace]=20000 [scenario]=3000 [streams]=6000 [catalog]=1500 [sweep]=600)
+declare -A RUNS=([swf]=20000 [gpu]=20000 [trace]=20000 [scenario]=3000 [streams]=6000 [catalog]=1500 [sweep]=600)
 status=0
 printf '%-10s %10s %8s %10s\n' target runs seconds execs/s >&2
-for t in swf trace scenario streams catalog sweep; do
+for t in swf gpu trace scenario streams catalog sweep; do
   runs=$(( ${RUNS[$t]} * SCALE ))
   limit=()
   if [ -n "${FUZZ_SECONDS:-}" ]; then limit=(-max_total_time="$FUZZ_SECONDS"); runs=-1; fi

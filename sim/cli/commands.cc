@@ -68,7 +68,7 @@ Options:
   --seed N                  override the scenario's seed (unsigned integer)
   --set key.path=value      override any scenario field before validation; repeatable;
                             list elements by index: --set workload.jobs.0.run_s=60
-  --policy NAME             replay-swf scheduling policy: fcfs, easy, fcfs-het, easy-het
+  --policy NAME             replay-swf scheduling policy: fcfs, easy, fcfs-het, easy-het, ftf
                             (default easy; the -het variants matter on several clusters)
   --estimates user|exact    replay-swf run-time estimates: the trace's requested times, or the
                             actual run times (clairvoyant); default user

@@ -12,6 +12,7 @@
 #include "sim/core/status.h"
 #include "sim/engine/controller.h"
 #include "sim/platform/loader.h"
+#include "sim/workload/job.h"
 
 namespace fleetsim::engine {
 namespace sg = simgrid::s4u;
@@ -30,6 +31,14 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
   FLEETSIM_RETURN_IF_ERROR(platform::LoadPlatformFile(e, config.platform_path));
   auto fleet = platform::ReadFleet(e, config.platform_path, nullptr);
   if (!fleet.ok()) return fleet.status();
+  {  // names a job refers to (systems, vendors, sites) must exist: reported where written
+    std::vector<std::string> systems, vendors, sites;
+    for (const auto& cl : fleet->clusters) {
+      systems.push_back(cl.system), vendors.push_back(cl.vendor), sites.push_back(cl.site);
+    }
+    FLEETSIM_RETURN_IF_ERROR(
+        workload::CheckJobNames(workload, systems, vendors, sites, config.platform_path));
+  }
   auto ctl = Controller::Create(config, workload, std::move(*fleet));
   if (!ctl.ok()) return ctl.status();
   Controller& c = **ctl;

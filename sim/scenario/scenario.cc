@@ -14,6 +14,7 @@
 #include "sim/core/status.h"
 #include "sim/core/yaml_reader.h"
 #include "sim/sched/scheduler.h"
+#include "sim/workload/gpu_trace.h"
 #include "sim/workload/swf.h"
 #include "yaml-cpp/depthguard.h"
 
@@ -247,6 +248,24 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
   FLEETSIM_ASSIGN_OR_RETURN(j.vendors, NameList(m, "vendors", "vendor"));
   FLEETSIM_ASSIGN_OR_RETURN(j.sites, NameList(m, "sites", "site"));
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
+  // Where each name was written, checked against the platform before the run (CheckJobNames).
+  using Kind = workload::NameRef::Kind;
+  for (auto [key, kind] : {std::pair{"systems", Kind::kSystem}, std::pair{"vendors", Kind::kVendor},
+                           std::pair{"sites", Kind::kSite}}) {
+    const YAML::Node l = m.Child(key);
+    if (!l.IsDefined() || l.IsNull()) continue;
+    for (size_t i = 0; i < l.size(); ++i) {
+      j.name_refs.push_back({kind, l[i].Scalar(), PosOf(l[i], file),
+                             absl::StrCat(m.FieldPath(key), "[", i, "]")});
+    }
+  }
+  const YAML::Node by_sys = m.Child("run_s_by_system");
+  if (by_sys.IsDefined() && by_sys.IsMap()) {
+    for (auto it = by_sys.begin(); it != by_sys.end(); ++it) {
+      j.name_refs.push_back({Kind::kSystem, it->first.Scalar(), PosOf(it->first, file),
+                             absl::StrCat(m.FieldPath("run_s_by_system"), ".", it->first.Scalar())});
+    }
+  }
   return j;
 }
 
@@ -361,6 +380,62 @@ absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string
     if (limit > 0 && static_cast<size_t>(limit) < trace.workload.jobs.size()) {
       trace.workload.jobs.resize(limit);
     }
+    s.workload = std::move(trace.workload);
+    s.inputs.push_back(resolved);
+  }
+  if (wl.Has("gpu_trace")) {
+    if (wl.Has("swf")) return wl.ErrorAt("gpu_trace", "give swf or gpu_trace, not both");
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap gt, wl.Map("gpu_trace"));
+    FLEETSIM_ASSIGN_OR_RETURN(std::string p, gt.String("path"));
+    workload::GpuTraceOptions opt;
+    FLEETSIM_ASSIGN_OR_RETURN(std::string fmt, gt.Enum("format", {"philly", "pai2023"}, ""));
+    opt.format = fmt == "philly" ? workload::GpuTraceFormat::kPhilly
+                                 : workload::GpuTraceFormat::kPai2023;
+    FLEETSIM_ASSIGN_OR_RETURN(std::string as, gt.Enum("as", {"run_s", "work"}, "run_s"));
+    opt.as_work = as == "work";
+    FLEETSIM_ASSIGN_OR_RETURN(opt.source_gpu, gt.String("source_gpu", ""));
+    if (!opt.source_gpu.empty() && workload::SourceGpuPeak16Flops(opt.source_gpu) <= 0) {
+      return gt.ErrorAt("source_gpu", absl::StrCat("unknown GPU type '", opt.source_gpu,
+                                                   "' (known: p100, p40, v100, v100m16, "
+                                                   "v100m32, t4, a10, a100)"));
+    }
+    if (opt.as_work && opt.format == workload::GpuTraceFormat::kPhilly &&
+        opt.source_gpu.empty()) {
+      return gt.ErrorAt("as", "work needs source_gpu (the Philly table records no GPU type)");
+    }
+    FLEETSIM_ASSIGN_OR_RETURN(opt.model_params, gt.Double("model_params", 1e6, 1e13, 1e9));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.source_mfu, gt.Double("source_mfu", 0.01, 1, 0.35));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.accelerator_scale,
+                              gt.Int("accelerator_scale", 1, int64_t{1} << 20, 1));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.arrival_scale, gt.Double("arrival_scale", 1e-6, 1e6, 1));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.duration_scale, gt.Double("duration_scale", 1e-6, 1e6, 1));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.estimate_factor, gt.Double("estimate_factor", 1, 100, 1));
+    FLEETSIM_ASSIGN_OR_RETURN(opt.limit_jobs, gt.Int("limit_jobs", 0, int64_t{1} << 40, 0));
+    if (!opt.as_work) {
+      for (const char* k : {"model_params", "source_mfu"}) {
+        if (gt.Has(k)) return gt.ErrorAt(k, "only with as: work");
+      }
+    } else if (gt.Has("duration_scale")) {
+      return gt.ErrorAt("duration_scale", "only with as: run_s (work sets the run time)");
+    }
+    FLEETSIM_ASSIGN_OR_RETURN(std::vector<std::string> vendors, NameList(gt, "vendors", "vendor"));
+    FLEETSIM_ASSIGN_OR_RETURN(std::vector<std::string> systems, NameList(gt, "systems", "system"));
+    FLEETSIM_RETURN_IF_ERROR(gt.Finish());
+    std::string resolved = Resolve(path, p);
+    if (!fs::exists(resolved, ec)) return gt.ErrorAt("path", absl::StrCat("file not found: ", resolved));
+    FLEETSIM_ASSIGN_OR_RETURN(workload::GpuTrace trace, workload::LoadGpuTrace(resolved, opt));
+    std::vector<workload::NameRef> refs;
+    for (auto [key, kind] : {std::pair{"systems", workload::NameRef::Kind::kSystem},
+                             std::pair{"vendors", workload::NameRef::Kind::kVendor}}) {
+      const YAML::Node l = gt.Child(key);
+      if (!l.IsDefined() || l.IsNull()) continue;
+      for (size_t i = 0; i < l.size(); ++i) {
+        refs.push_back({kind, l[i].Scalar(), PosOf(l[i], path),
+                        absl::StrCat(gt.FieldPath(key), "[", i, "]")});
+      }
+    }
+    for (auto& j : trace.workload.jobs) j.vendors = vendors, j.systems = systems;
+    if (!trace.workload.jobs.empty()) trace.workload.jobs[0].name_refs = refs;  // checked once
     s.workload = std::move(trace.workload);
     s.inputs.push_back(resolved);
   }

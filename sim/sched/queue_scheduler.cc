@@ -10,6 +10,14 @@
 #include "absl/strings/str_join.h"
 
 namespace fleetsim::sched {
+namespace {
+
+// The estimate of `job` on its i-th eligible cluster: EstimateOn without the search.
+inline double EstimateAt(const JobRequest& job, size_t i) {
+  return i < job.estimate_by_cluster_s.size() ? job.estimate_by_cluster_s[i] : job.estimate_s;
+}
+
+}  // namespace
 
 void QueueScheduler::OnEvent(const Event& event, const ClusterView& view, Decisions* out) {
   if (static_cast<int>(ends_.size()) < view.num_clusters()) {
@@ -71,10 +79,12 @@ int64_t QueueScheduler::FreeNow(int cluster, double now_s, const ClusterView& vi
 
 int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const {
   int best = -1;
-  for (int c : job.eligible) {
+  double best_est = 0;
+  for (size_t i = 0; i < job.eligible.size(); ++i) {
+    const int c = job.eligible[i];
     if (FreeNow(c, now_s, view) < job.accelerators) continue;
     if (!earliest_finish_) return c;  // first fit in preference order
-    if (best < 0 || EstimateOn(job, c) < EstimateOn(job, best)) best = c;
+    if (best < 0 || EstimateAt(job, i) < best_est) best = c, best_est = EstimateAt(job, i);
   }
   return best;
 }
@@ -108,6 +118,49 @@ bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const Clus
 }
 
 void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
+  EasyPass(now_s, view, out);
+}
+
+bool FairScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
+  return FitsNow(job, now_s, view) >= 0;
+}
+
+void FairScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
+  // Order the queue by priority, then finish-time fairness ratio (largest first), then seq.
+  // rho = (waited + best) / best, best = the job's shortest estimate over its clusters (its
+  // isolated run time on the system that runs it fastest). Sorted as small keys, then permuted.
+  keyed_.clear();
+  keyed_.reserve(queue_.size());
+  for (size_t k = 0; k < queue_.size(); ++k) {
+    const JobRequest& j = queue_[k];
+    double best = j.eligible.empty() ? j.estimate_s : std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < j.eligible.size(); ++i) best = std::min(best, EstimateAt(j, i));
+    const double rho = std::isfinite(best) && best > 0 ? (now_s - j.submit_s + best) / best : 1.0;
+    keyed_.push_back({j.priority, rho, j.seq, k});
+  }
+  std::sort(keyed_.begin(), keyed_.end(), [](const Keyed& a, const Keyed& b) {
+    if (a.priority != b.priority) return a.priority > b.priority;
+    if (a.rho != b.rho) return a.rho > b.rho;
+    return a.seq < b.seq;
+  });
+  // Permute queue_ in place, cycle by cycle: position k receives the job at keyed_[k].index.
+  for (size_t start = 0; start < keyed_.size(); ++start) {
+    if (keyed_[start].index == start || keyed_[start].index == kDone) continue;
+    JobRequest held = std::move(queue_[start]);
+    size_t k = start;
+    while (keyed_[k].index != start) {
+      const size_t from = keyed_[k].index;
+      queue_[k] = std::move(queue_[from]);
+      keyed_[k].index = kDone;
+      k = from;
+    }
+    queue_[k] = std::move(held);
+    keyed_[k].index = kDone;
+  }
+  EasyPass(now_s, view, out);
+}
+
+void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* out) {
   StartHeads(now_s, view, out);
   if (queue_.size() < 2) return;
 
@@ -147,24 +200,37 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
     }
   }
 
-  // Backfill the rest in queue order.
+  // Backfill the rest in queue order. Free counts are taken once and kept up to date by hand
+  // (a start lowers FreeNow by exactly its accelerators), and a job larger than every cluster's
+  // free count is passed over without looking at its clusters: same decisions, less work.
+  free_now_.resize(view.num_clusters());
+  int64_t max_free = 0;
+  for (int c = 0; c < view.num_clusters(); ++c) {
+    free_now_[c] = FreeNow(c, now_s, view);
+    max_free = std::max(max_free, free_now_[c]);
+  }
   for (auto it = std::next(queue_.begin()); it != queue_.end();) {
     const JobRequest& job = *it;
+    if (job.accelerators > max_free) {
+      ++it;
+      continue;
+    }
     // Clusters where it fits now without delaying the reservation: the first in preference
     // order, or (heterogeneity-aware) the one where it finishes first.
     int chosen = -1;
-    for (int c : job.eligible) {
-      if (FreeNow(c, now_s, view) < job.accelerators) continue;
+    double chosen_est = 0;
+    for (size_t i = 0; i < job.eligible.size(); ++i) {
+      const int c = job.eligible[i];
+      const double est = EstimateAt(job, i);
+      if (free_now_[c] < job.accelerators) continue;
       if (c == res_cluster) {
-        const bool ends_before = now_s + EstimateOn(job, c) <= shadow_s;
+        const bool ends_before = now_s + est <= shadow_s;
         if (!ends_before && job.accelerators > extra) continue;
       }
-      if (chosen < 0 || (earliest_finish_ && EstimateOn(job, c) < EstimateOn(job, chosen))) {
-        chosen = c;
-      }
+      if (chosen < 0 || (earliest_finish_ && est < chosen_est)) chosen = c, chosen_est = est;
       if (!earliest_finish_) break;
     }
-    if (chosen == res_cluster && chosen >= 0 && now_s + EstimateOn(job, chosen) > shadow_s) {
+    if (chosen == res_cluster && chosen >= 0 && now_s + chosen_est > shadow_s) {
       extra -= job.accelerators;
     }
     if (chosen < 0) {
@@ -172,12 +238,25 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
       continue;
     }
     Start(job, chosen, now_s, out);
+    const bool was_max = free_now_[chosen] == max_free;
+    free_now_[chosen] -= job.accelerators;
+    // Under a site power cap the start also takes power the site's other clusters could have
+    // used: their counts are asked again (the view counts this answer's starts elsewhere).
+    bool shared = false;
+    const int site = view.site_of(chosen);
+    for (int c = 0; site >= 0 && c < view.num_clusters(); ++c) {
+      if (c == chosen || view.site_of(c) != site) continue;
+      const int64_t f = std::min(free_now_[c], FreeNow(c, now_s, view));
+      shared = shared || f != free_now_[c];
+      free_now_[c] = f;
+    }
+    if (was_max || shared) max_free = *std::max_element(free_now_.begin(), free_now_.end());
     it = queue_.erase(it);
   }
 }
 
 const std::vector<std::string>& SchedulerNames() {
-  static const std::vector<std::string> kNames = {"fcfs", "easy", "fcfs-het", "easy-het"};
+  static const std::vector<std::string> kNames = {"fcfs", "easy", "fcfs-het", "easy-het", "ftf"};
   return kNames;
 }
 
@@ -186,6 +265,7 @@ absl::StatusOr<std::unique_ptr<Scheduler>> MakeScheduler(const std::string& name
   if (name == "easy") return std::unique_ptr<Scheduler>(new EasyScheduler(false));
   if (name == "fcfs-het") return std::unique_ptr<Scheduler>(new FcfsScheduler(true));
   if (name == "easy-het") return std::unique_ptr<Scheduler>(new EasyScheduler(true));
+  if (name == "ftf") return std::unique_ptr<Scheduler>(new FairScheduler());
   return absl::InvalidArgumentError(absl::StrCat("unknown scheduling policy '", name,
                                                  "' (expected one of: ",
                                                  absl::StrJoin(SchedulerNames(), ", "), ")"));

@@ -48,6 +48,8 @@ class QueueScheduler : public Scheduler {
   void Start(const JobRequest& job, int cluster, double now_s, Decisions* out);
   // Starts queued jobs from the head while the head fits somewhere (FCFS order).
   void StartHeads(double now_s, const ClusterView& view, Decisions* out);
+  // The EASY backfilling pass over the queue in its current order (see EasyScheduler).
+  void EasyPass(double now_s, const ClusterView& view, Decisions* out);
 
   // Inserts `job` at its place: by priority (higher first), then seq (earlier first).
   void Enqueue(const JobRequest& job);
@@ -62,6 +64,7 @@ class QueueScheduler : public Scheduler {
   std::vector<int64_t> pending_;  // per cluster: started during this OnEvent (not yet in view)
   std::unordered_map<JobId, Running> running_;
   std::unordered_map<JobId, std::multimap<double, int64_t>::iterator> end_it_;
+  std::vector<int64_t> free_now_;  // scratch of EasyPass: FreeNow per cluster during backfill
 };
 
 class FcfsScheduler final : public QueueScheduler {
@@ -91,6 +94,35 @@ class EasyScheduler final : public QueueScheduler {
  private:
   bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;
   void Pass(double now_s, const ClusterView& view, Decisions* out) override;
+};
+
+// ftf: finish-time fairness over effective throughput (after Themis, Mahajan et al., NSDI 2020,
+// and the throughput normalization of Gavel, Narayanan et al., OSDI 2020), without preemption.
+// A waiting job's fairness ratio is rho = (now - submit + best) / best, where best is its
+// shortest estimate over its eligible clusters: the run time it would have alone on the system
+// that runs it fastest. 1/rho is the share of that best throughput the job would still get if
+// started now, so serving the largest rho first is a greedy max-min over normalized throughput:
+// a job that waits on a slow system's account, or a short job stuck behind long ones, gains
+// rho quickly. Each pass orders the queue by priority, then rho (largest first), then seq, and
+// runs easy-het's pass: the head is reserved on the cluster where it finishes first (so the job
+// with the largest rho is never starved by backfill), and the others backfill where they finish
+// first without delaying it. Cost per pass: O(Q log Q) for the ordering plus EASY's scan.
+class FairScheduler final : public QueueScheduler {
+ public:
+  FairScheduler() : QueueScheduler(true) {}
+  std::string name() const override { return "ftf"; }
+
+ private:
+  struct Keyed {
+    int priority;
+    double rho;
+    int64_t seq;
+    size_t index;  // position in queue_ (kDone once placed)
+  };
+  static constexpr size_t kDone = static_cast<size_t>(-1);
+  bool PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) override;
+  void Pass(double now_s, const ClusterView& view, Decisions* out) override;
+  std::vector<Keyed> keyed_;  // scratch of Pass
 };
 
 }  // namespace fleetsim::sched

@@ -205,7 +205,8 @@ class Scheduler {
   virtual size_t queue_length() const = 0;
 };
 
-// Policy names accepted by MakeScheduler: "fcfs", "easy". Both keep one queue ordered by
+// Policy names accepted by MakeScheduler: "fcfs", "easy", "fcfs-het", "easy-het", "ftf"
+// (sim/sched/queue_scheduler.h). FCFS and EASY keep one queue ordered by
 // priority (higher first), then submission order; EASY reserves for the queue's head.
 const std::vector<std::string>& SchedulerNames();
 // Error (InvalidArgument, naming the policy) if unknown.

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "sim/core/status.h"
 #include "sim/training/work.h"
 
 namespace fleetsim::workload {
@@ -18,6 +20,15 @@ struct TrainingSpec {
   training::TrainingModel model;
   training::TrainingWork work;
   double estimate_factor = 1.0;  // walltime estimate = factor x modelled run time (>= 1)
+};
+
+// A system, vendor or site name a job refers to, with where it was written (for errors).
+struct NameRef {
+  enum class Kind { kSystem, kVendor, kSite };
+  Kind kind = Kind::kSystem;
+  std::string name;
+  SourcePos pos;      // position of the name in its file
+  std::string field;  // e.g. "workload.jobs[3].vendors[1]"
 };
 
 // One gang-scheduled training job. Times are seconds from the scenario start. Its run time at
@@ -36,11 +47,20 @@ struct JobSpec {
   std::vector<std::pair<std::string, double>> run_s_by_system;  // measured per-system run times
   std::optional<TrainingSpec> training;                          // work-defined job
   int priority = 0;
+  std::vector<NameRef> name_refs;  // every name above as written (scenario jobs; may be empty)
 };
 
 struct Workload {
   std::vector<JobSpec> jobs;  // sorted by (submit_s, file order); ids unique
 };
+
+// Checks that every system, vendor and site a job names (NameRef) exists in the platform: an
+// error "FILE:LINE:COL: FIELD: no cluster of PLATFORM has system 'X' (it has: a, b)" for the
+// first that does not. Runs before the run, so a typo is reported where it was written.
+absl::Status CheckJobNames(const Workload& workload, const std::vector<std::string>& systems,
+                           const std::vector<std::string>& vendors,
+                           const std::vector<std::string>& sites,
+                           const std::string& platform_path);
 
 }  // namespace fleetsim::workload
 

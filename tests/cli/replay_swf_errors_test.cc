@@ -83,7 +83,7 @@ const Case kCases[] = {
     {"out_without_value", "{trace} --quiet --out", "--out needs a value"},
     // --policy and --estimates.
     {"bad_policy", "{trace} --out {out} --policy lifo",
-     "--policy: unknown scheduling policy 'lifo' (expected one of: fcfs, easy, fcfs-het, easy-het) (see fleetsim "
+     "--policy: unknown scheduling policy 'lifo' (expected one of: fcfs, easy, fcfs-het, easy-het, ftf) (see fleetsim "
      "--help)"},
     {"bad_estimates", "{trace} --out {out} --estimates oracle",
      "--estimates: expected user or exact, got 'oracle' (see fleetsim --help)"},

@@ -431,7 +431,7 @@ TEST_F(ScenarioTest, SchedulerErrors) {
   ExpectError(head + "scheduler: easy\n" + wl, "@:2:12: scheduler: must be a mapping");
   ExpectError(head + "scheduler: {}\n" + wl, "@:2:12: scheduler.policy: missing required field");
   ExpectError(head + "scheduler: {policy: sjf}\n" + wl,
-              "@:2:21: scheduler.policy: unknown value 'sjf' (expected one of: fcfs, easy, fcfs-het, easy-het)");
+              "@:2:21: scheduler.policy: unknown value 'sjf' (expected one of: fcfs, easy, fcfs-het, easy-het, ftf)");
   ExpectError(head + "scheduler:\n  policy: easy\n  backfill: true\n" + wl,
               "@:4:3: scheduler.backfill: unknown key");
 }
@@ -581,7 +581,7 @@ TEST_F(ScenarioTest, OverrideErrorsThroughLoadScenario) {
     auto s = Load(kMinimal, {"scheduler.policy=lottery"});
     ASSERT_FALSE(s.ok());
     const std::string msg(s.status().message());
-    EXPECT_NE(msg.find("scheduler.policy: unknown value 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het)"),
+    EXPECT_NE(msg.find("scheduler.policy: unknown value 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het, ftf)"),
               std::string::npos)
         << msg;
   }
@@ -697,6 +697,56 @@ TEST_F(ScenarioTest, PowerSectionErrors) {
   ExpectError(m + "power: {caps: [{site: a, at_s: 0, cap_mw: 1, kw: 3}]}\n",
               "@:6:46: power.caps[0].kw: unknown key");
   ExpectError(m + "power: {bogus: 1}\n", "@:6:9: power.bogus: unknown key");
+
+class GpuTraceScenarioTest : public ScenarioTest {};
+
+TEST_F(GpuTraceScenarioTest, ImportsPhillyRowsWithRestrictions) {
+  Write("p.csv",
+        "timestamp,duration,num_gpus,gpu_time,cluster\n"
+        "2017-10-01 00:00:10,100.0,2,200.0,abc\n"
+        "2017-10-01 00:00:00,50.0,1,50.0,abc\n");
+  auto s = Load(
+      "platform: plat.xml\n"
+      "scheduler: {policy: ftf}\n"
+      "workload:\n"
+      "  gpu_trace: {path: p.csv, format: philly, accelerator_scale: 8, arrival_scale: 2,\n"
+      "              vendors: [NVIDIA]}\n"
+      "  jobs:\n"
+      "    - {id: 100, submit_s: 1, run_s: 5, accelerators: 8}\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const auto& j = s->workload.jobs;
+  ASSERT_EQ(j.size(), 3u);
+  EXPECT_EQ(j[0].id, 3);
+  EXPECT_EQ(j[1].id, 100);
+  EXPECT_EQ(j[2].accelerators, 16);
+  EXPECT_EQ(j[2].submit_s, 5);
+  EXPECT_EQ(j[2].vendors, std::vector<std::string>{"NVIDIA"});
+  ASSERT_EQ(j[0].name_refs.size(), 1u);  // the restriction, checked once against the platform
+  EXPECT_EQ(j[0].name_refs[0].field, "workload.gpu_trace.vendors[0]");
+}
+
+TEST_F(GpuTraceScenarioTest, OptionErrorsNameTheField) {
+  Write("p.csv", "timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-01 00:00:00,5,1,5,a\n");
+  const std::string head = "platform: plat.xml\nscheduler: {policy: easy}\nworkload:\n";
+  ExpectError(head + "  gpu_trace: {path: p.csv, format: philly, as: work}\n",
+              "@:4:48: workload.gpu_trace.as: work needs source_gpu (the Philly table records no "
+              "GPU type)");
+  ExpectError(head + "  gpu_trace: {path: p.csv, format: philly, as: work, source_gpu: h100}\n",
+              "@:4:66: workload.gpu_trace.source_gpu: unknown GPU type 'h100' (known: p100, p40, "
+              "v100, v100m16, v100m32, t4, a10, a100)");
+  ExpectError(head + "  gpu_trace: {path: p.csv, format: helios}\n",
+              "@:4:36: workload.gpu_trace.format: unknown value 'helios' (expected one of: "
+              "philly, pai2023)");
+  ExpectError(head + "  gpu_trace: {path: p.csv, format: philly, model_params: 1e9}\n",
+              "@:4:58: workload.gpu_trace.model_params: only with as: work");
+  ExpectError(head + "  gpu_trace: {path: p.csv, format: philly, colour: red}\n",
+              "@:4:44: workload.gpu_trace.colour: unknown key");
+  Write("t.swf", kSwf);
+  ExpectError(head + "  swf: {path: t.swf}\n  gpu_trace: {path: p.csv, format: philly}\n",
+              "@:5:14: workload.gpu_trace: give swf or gpu_trace, not both");
+  Write("bad.csv", "timestamp,duration,num_gpus,gpu_time,cluster\n2017-10-01 00:00:00,5,0,0,a\n");
+  ExpectError(head + "  gpu_trace: {path: bad.csv, format: philly}\n",
+              "%/bad.csv:2: field num_gpus: 0 is out of range [1, 1048576]");
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ TEST(Easy, MultiClusterReservationPicksEarliestCluster) {
 TEST(Scheduler, UnknownPolicyNamed) {
   auto s = MakeScheduler("lottery");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().message(), "unknown scheduling policy 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het)");
+  EXPECT_EQ(s.status().message(), "unknown scheduling policy 'lottery' (expected one of: fcfs, easy, fcfs-het, easy-het, ftf)");
 }
 
 TEST(Scheduler, PhysicalFreeCapsEstimates) {
@@ -168,6 +168,73 @@ TEST(Scheduler, EasyCountsReplicasAsHeldForever) {
   s->OnEvent(Event{EventKind::kJobSubmitted, 2, &small, 0, {}}, view, &d);
   ASSERT_EQ(d.starts.size(), 1u);
   EXPECT_EQ(d.starts[0].job, 2);
+}
+
+}  // namespace
+}  // namespace fleetsim::sched
+
+namespace fleetsim::sched {
+namespace {
+
+JobRequest HetJob(JobId id, double submit, int64_t acc, std::vector<int> eligible,
+                  std::vector<double> est) {
+  JobRequest j;
+  j.id = id;
+  j.submit_s = submit;
+  j.accelerators = acc;
+  j.eligible = std::move(eligible);
+  j.estimate_by_cluster_s = std::move(est);
+  j.estimate_s = j.estimate_by_cluster_s[0];
+  return j;
+}
+
+// Finish-time fairness (Themis, NSDI 2020): rho = (wait + isolated time) / isolated time; the
+// job furthest behind its fair finish goes first.
+TEST(Ftf, ShortJobThatWaitedGoesBeforeEarlierLongJob) {
+  // One cluster of 10. A holds 8 until 100. B (t=1, 10 acc, est 1000) and C (t=2, 10 acc,
+  // est 10) wait. At t=100: rho_B = (99 + 1000) / 1000 = 1.099, rho_C = (98 + 10) / 10 = 10.8:
+  // C first (100), B after C (110). EASY keeps submission order: B at 100, C at 1100.
+  std::vector<JobRequest> jobs = {Job(1, 0, 100, 8), Job(2, 1, 1000, 10), Job(3, 2, 10, 10)};
+  std::map<JobId, double> run = {{1, 100}, {2, 1000}, {3, 10}};
+  auto ftf = *MakeScheduler("ftf");
+  auto st = Drive(*ftf, jobs, run, FakeClusterView({10}));
+  EXPECT_EQ(st[3], 100);
+  EXPECT_EQ(st[2], 110);
+  auto easy = *MakeScheduler("easy");
+  auto se = Drive(*easy, jobs, run, FakeClusterView({10}));
+  EXPECT_EQ(se[2], 100);
+  EXPECT_EQ(se[3], 1100);
+}
+
+TEST(Ftf, NormalizesByTheFastestSystemNotTheFirstEligible) {
+  // Clusters 0 and 1 of 10. A1 holds cluster 0 until 100, A2 cluster 1 until 1000.
+  // Q (t=40) runs 50 s on either; P (t=50) runs 10 s on cluster 0 and 1000 s on cluster 1, and
+  // lists cluster 1 first. At t=100 only cluster 0 is free: rho_P = (50 + 10) / 10 = 6 (best
+  // estimate 10, not the first-listed 1000, which would give 1.05) and rho_Q = (60 + 50) / 50 =
+  // 2.2, so P starts at 100 on cluster 0 and Q at 110 (cluster 0 again: it finishes first there).
+  std::vector<JobRequest> jobs = {HetJob(1, 0, 10, {0}, {100}), HetJob(2, 0, 10, {1}, {1000}),
+                                  HetJob(3, 40, 10, {0, 1}, {50, 50}),
+                                  HetJob(4, 50, 10, {1, 0}, {1000, 10})};
+  std::map<JobId, double> run = {{1, 100}, {2, 1000}, {3, 50}, {4, 10}};
+  auto ftf = *MakeScheduler("ftf");
+  auto st = Drive(*ftf, jobs, run, FakeClusterView({10, 10}));
+  EXPECT_EQ(st[4], 100);
+  EXPECT_EQ(st[3], 110);
+  // easy-het serves Q (earlier) first: Q at 100, P at 150.
+  auto het = *MakeScheduler("easy-het");
+  auto sh = Drive(*het, jobs, run, FakeClusterView({10, 10}));
+  EXPECT_EQ(sh[3], 100);
+  EXPECT_EQ(sh[4], 150);
+}
+
+TEST(Ftf, PriorityStillComesFirst) {
+  // Replicas (priority 100) go before any training job, whatever its rho.
+  std::vector<JobRequest> jobs = {Job(1, 0, 100, 10), Job(2, 1, 1, 10), Job(3, 50, 1000, 10)};
+  jobs[2].priority = 100;
+  auto ftf = *MakeScheduler("ftf");
+  auto st = Drive(*ftf, jobs, {{1, 100}, {2, 1}, {3, 1000}}, FakeClusterView({10}));
+  EXPECT_EQ(st[3], 100);
+  EXPECT_EQ(st[2], 1100);
 }
 
 }  // namespace
