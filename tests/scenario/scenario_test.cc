@@ -697,6 +697,7 @@ TEST_F(ScenarioTest, PowerSectionErrors) {
   ExpectError(m + "power: {caps: [{site: a, at_s: 0, cap_mw: 1, kw: 3}]}\n",
               "@:6:46: power.caps[0].kw: unknown key");
   ExpectError(m + "power: {bogus: 1}\n", "@:6:9: power.bogus: unknown key");
+}
 
 class GpuTraceScenarioTest : public ScenarioTest {};
 
