@@ -190,6 +190,8 @@ struct ServingSim::Impl {
     int32_t serving = -1;
     uint32_t version = 0;
     double busy_s = 0, load_s = 0, usage_last_t = 0, sat_tokens_per_s = 0;
+    double mean_prompt = 0, mean_output = 1;  // the pool's mean token sizes (load, power)
+    double dynamic_power_share = 1;           // saturated dynamic power vs. without a limit
     int64_t tokens = 0;
     double mark_busy_s = 0, mark_load_s = 0, mark_tokens = 0;  // aggregate mode
   };
@@ -761,8 +763,10 @@ absl::StatusOr<int> ServingSim::AddReplica(const ReplicaSpec& spec) {
     mo += m.streams[si].mean_output;
   }
   const double n = static_cast<double>(p.streams.size());
+  r.mean_prompt = mp / n;
+  r.mean_output = std::max(1.0, mo / n);
   r.sat_tokens_per_s =
-      std::max(1e-9, perf.SaturatedOutputTokensPerSecond(mp / n, std::max(1.0, mo / n)));
+      std::max(1e-9, perf.SaturatedOutputTokensPerSecond(r.mean_prompt, r.mean_output));
   m.unreported.push_back(static_cast<int>(m.replicas.size()));
   m.replicas.push_back(std::move(r));
   ReplicaLoad l;
@@ -811,11 +815,30 @@ void ServingSim::RemoveReplica(int id) {
 
 bool ServingSim::IsRemoved(int id) const { return impl_->replicas.at(id).removed; }
 
-void ServingSim::SetSpeedFactor(int id, double share) {
-  auto& r = impl_->replicas.at(id);
-  const double old = r.perf.clock();
-  r.perf.set_clock(share);
-  r.sat_tokens_per_s *= share / old;
+void ServingSim::SetPowerLimitW(int id, double limit_w) {
+  Impl& m = *impl_;
+  auto& r = m.replicas.at(id);
+  if (m.pools[r.pool].service_mode) return;
+  ReplicaPerf free = r.perf;
+  free.set_power_limit_w(ReplicaPerf::kNoLimitW);
+  r.perf.set_power_limit_w(limit_w);
+  r.sat_tokens_per_s =
+      std::max(1e-9, r.perf.SaturatedOutputTokensPerSecond(r.mean_prompt, r.mean_output));
+  const double idle = r.perf.IdlePowerW();
+  const double full = free.SaturatedPowerW(r.mean_prompt, r.mean_output) - idle;
+  r.dynamic_power_share =
+      full > 0 ? (r.perf.SaturatedPowerW(r.mean_prompt, r.mean_output) - idle) / full : 1.0;
+  ++m.pools[r.pool].replica_version;  // aggregate mode: capacity and timing recomputed
+}
+
+void ServingSim::SetPowerShare(int id, double share) {
+  const auto& r = impl_->replicas.at(id);
+  SetPowerLimitW(id, share >= 1 ? ReplicaPerf::kNoLimitW
+                                : r.perf.LimitForDynamicShare(share, r.mean_prompt, r.mean_output));
+}
+
+double ServingSim::DynamicPowerShare(int id) const {
+  return impl_->replicas.at(id).dynamic_power_share;
 }
 
 void ServingSim::SetPowerHeadroom(int id, double headroom_w) {

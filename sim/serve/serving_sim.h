@@ -87,10 +87,19 @@ class ServingSim {
   void RemoveReplica(int id);
   bool IsRemoved(int id) const;
   void SetPowerHeadroom(int id, double headroom_w);
-  // Runs replica `id` at `share` in (0, 1] of its clock from now on (a power throttle): work
-  // started from now is timed at the slower rate; its load is measured against the slower rate.
-  // Service-time streams (a `service` override) are not affected.
-  void SetSpeedFactor(int id, double share);
+  // Power limits (perf_model.h header, README "Power limits"). From now on replica `id` runs
+  // every phase at the fastest clock whose board power per accelerator is within `limit_w`
+  // (ReplicaPerf::kNoLimitW = none): work started from now is timed at that clock, and its load
+  // is measured against its saturated rate under the limit. Service-time pools (a `service`
+  // override) have no token model and are not affected.
+  void SetPowerLimitW(int id, double limit_w);
+  // The same with the limit that leaves `share` in (0, 1] of the replica's saturated dynamic
+  // power (ReplicaPerf::LimitForDynamicShare at the pool's mean token sizes; 1 = no limit).
+  void SetPowerShare(int id, double share);
+  // Dynamic power of replica `id` at full load under its limit as a share of that without a
+  // limit (1 unlimited; <= the share given to SetPowerShare). Its power at load fraction x is
+  // idle + x * DynamicPowerShare * (unlimited full-load power - idle).
+  double DynamicPowerShare(int id) const;
   int ActiveReplicas(const std::string& model) const;
 
   // Processes everything up to t_s (>= now). Between calls the caller may change replicas.
