@@ -662,8 +662,12 @@ struct ServingSim::Impl {
       s.sum_tpot += tpot;
       ++s.n_tpot;
     }
-    s.out_tokens += q.output;
-    if (ttft <= s.spec.slo_ttft_s && tpot <= s.spec.slo_tpot_s) ++s.slo_met;
+    const bool service = pools[s.pool].service_mode;
+    if (!service) s.out_tokens += q.output;
+    if (service ? e2e <= s.spec.slo_sojourn_s
+                : ttft <= s.spec.slo_ttft_s && tpot <= s.spec.slo_tpot_s) {
+      ++s.slo_met;
+    }
     if (tpot <= s.spec.tpot_max_s) ++s.tier_met;
     if (opt.keep_latency_samples) {
       s.ttft.push_back(ttft);
@@ -672,7 +676,7 @@ struct ServingSim::Impl {
     }
     BinStats& b = BinAt(s, t);
     b.completed += 1;
-    b.tokens += q.output;
+    if (!pools[s.pool].service_mode) b.tokens += q.output;
     if (opt.request_sample_rate > 0 && sample_rng.Uniform() < opt.request_sample_rate) {
       absl::StrAppend(&request_csv, s.spec.name, ",", FormatDouble(q.arrival), ",", q.prompt, ",",
                       q.output, ",", q.replica, ",", FormatDouble(q.start - q.arrival), ",",
@@ -1234,7 +1238,10 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
           ++n_tpot;
         }
         sum_wait += wq;
-        if (ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) slo += 1;
+        if (p.service_mode ? e2e <= s.spec.slo_sojourn_s
+                           : ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) {
+          slo += 1;
+        }
         if (tpot_i <= s.spec.tpot_max_s) tier += 1;
       }
       s.sample_offset = (s.sample_offset + 1) % stride;
@@ -1414,6 +1421,15 @@ StreamStats ServingSim::ComputeStats(int i) const {
     st.busy_fraction = busy / rs;
     st.load_fraction = load / rs;
   }
+  if (m.pools[s.pool].service_mode) {
+    // No tokens are modelled: token figures are undefined (NaN), and without a stated
+    // sojourn SLO so are the attainment and goodput. e2e is the sojourn time.
+    st.token_model = false;
+    st.output_tokens = NAN;
+    st.mean_ttft_s = st.p50_ttft_s = st.p95_ttft_s = st.p99_ttft_s = NAN;
+    st.mean_tpot_s = st.p50_tpot_s = st.p95_tpot_s = st.p99_tpot_s = NAN;
+    if (s.spec.slo_sojourn_s <= 0) st.goodput_per_s = NAN;
+  }
   return st;
 }
 
@@ -1439,7 +1455,7 @@ std::string ServingSim::SeriesCsv() const {
           .Add(x.dropped)
           .Add(x.area_q / width)
           .Add(x.area_sys / width)
-          .Add(x.tokens / width)
+          .Add(m.pools[s.pool].service_mode ? NAN : x.tokens / width)
           .Add(p.replica_s > 0 ? p.busy_s / p.replica_s : 0.0)
           .Add(p.replica_s > 0 ? p.load_s / p.replica_s : 0.0);
       csv.EndRow();
@@ -1448,11 +1464,17 @@ std::string ServingSim::SeriesCsv() const {
   return csv.Release();
 }
 
+double ServingSim::SloAttainment(int i, const StreamStats& st) const {
+  const StreamSpec& spec = impl_->streams[i].spec;
+  if (st.completed <= 0 || (!st.token_model && spec.slo_sojourn_s <= 0)) return NAN;
+  return static_cast<double>(st.slo_met) / st.completed;
+}
+
 std::string ServingSim::LatencyCsv() const {
   CsvWriter csv({"stream", "arrivals", "completed", "dropped", "ttft_p50_s", "ttft_p95_s",
                  "ttft_p99_s", "tpot_p50_s", "tpot_p95_s", "tpot_p99_s", "e2e_p50_s", "e2e_p95_s",
                  "e2e_p99_s", "e2e_mean_s", "slo_attainment", "goodput_per_s", "tokens_per_s",
-                 "tpot_max_s", "tier_attainment"});
+                 "wait_mean_s", "tpot_max_s", "tier_attainment"});
   for (int i = 0; i < num_streams(); ++i) {
     const StreamStats st = Stats(i);
     csv.Add(impl_->streams[i].spec.name)
@@ -1469,9 +1491,10 @@ std::string ServingSim::LatencyCsv() const {
         .Add(st.p95_e2e_s)
         .Add(st.p99_e2e_s)
         .Add(st.mean_e2e_s)
-        .Add(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN)
+        .Add(SloAttainment(i, st))
         .Add(st.goodput_per_s)
-        .Add(now_ > 0 ? st.output_tokens / now_ : 0.0);
+        .Add(now_ > 0 ? st.output_tokens / now_ : 0.0)
+        .Add(st.mean_wait_s);
     // Latency tier: share of completions at or under the stream's tpot_max_s (empty: no tier).
     const double tier_s = impl_->streams[i].spec.tpot_max_s;
     csv.Add(tier_s).Add(tier_s > 0 && st.completed > 0
@@ -1515,8 +1538,7 @@ void ServingSim::WriteSummary(JsonWriter& json) const {
     json.Key("in_system_mean").Value(st.mean_in_system);
     json.Key("queued_mean").Value(st.mean_queued);
     json.Key("throughput_per_s").Value(st.throughput_per_s);
-    json.Key("slo_attainment")
-        .Value(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN);
+    json.Key("slo_attainment").Value(SloAttainment(i, st));
     json.Key("goodput_per_s").Value(st.goodput_per_s);
     if (impl_->streams[i].spec.tpot_max_s > 0) {
       json.Key("tpot_max_s").Value(impl_->streams[i].spec.tpot_max_s);

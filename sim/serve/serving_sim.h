@@ -69,6 +69,8 @@ struct StreamStats {
   double mean_queued = 0;       // time-average number waiting (Lq)
   double throughput_per_s = 0;  // completions / elapsed
   double goodput_per_s = 0;     // SLO-meeting completions / elapsed
+  bool token_model = true;  // false for service-time streams: their token, TTFT and TPOT
+                           // figures are NaN and e2e is the sojourn time (wait + service)
   double busy_fraction = 0;     // of the stream's pool
   double load_fraction = 0;     // of the stream's pool
 };
@@ -121,8 +123,9 @@ class ServingSim {
   // Columns: stream,bin_start_s,arrivals,completed,dropped,queue_mean,in_system_mean,
   //          tokens_per_s,replica_busy_fraction,replica_load_fraction
   std::string SeriesCsv() const;
-  // One row per stream with counts, percentiles (ttft_p99_s...), slo attainment, goodput, and the
-  // latency tier (tpot_max_s, tier_attainment; tier_attainment empty when the stream has none).
+  // One row per stream with counts, percentiles (ttft_p99_s...), slo attainment, goodput, tokens,
+  // mean waiting time (wait_mean_s), and the latency tier (tpot_max_s, tier_attainment; nan when
+  // the stream has none). Service-time streams: ttft, tpot and tokens nan; e2e is the sojourn.
   std::string LatencyCsv() const;
   // Sampled requests (request fidelity): stream,arrival_s,prompt_tokens,output_tokens,replica,
   // wait_s,ttft_s,tpot_s,e2e_s
@@ -135,6 +138,8 @@ class ServingSim {
  private:
   explicit ServingSim(std::unique_ptr<Impl> impl);
   StreamStats ComputeStats(int stream) const;
+  // slo_met / completed; NaN without completions or without an SLO the stream states.
+  double SloAttainment(int stream, const StreamStats& st) const;
   std::unique_ptr<Impl> impl_;
   double now_ = 0;
 };
