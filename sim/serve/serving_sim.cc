@@ -7,14 +7,13 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "sim/serve/histogram.h"
 
 namespace fleetsim::serve {
 namespace {
 
 constexpr int kAggPoints = 128;    // quasi-Monte-Carlo points per aggregate step
 constexpr int kTokenDraws = 4096;  // token-size points per stream (latency shapes)
-constexpr double kHistLo = 1e-5;   // aggregate latency histogram range, seconds
-constexpr double kHistHi = 1e7;
 
 struct Req {
   double arrival = 0, start = 0, first = 0, prefill_s = 0;
@@ -226,46 +225,6 @@ struct PoolBin {
   double busy_s = 0, load_s = 0, replica_s = 0;
 };
 
-// Log-spaced histogram for aggregate-mode percentiles. Bins come from the IEEE-754 bits
-// (exponent + top 6 mantissa bits): 64 bins per octave (<= 1.1% wide), no log() per sample.
-constexpr int kMantissaBits = 6;
-inline uint64_t Bits(double x) {
-  uint64_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b >> (52 - kMantissaBits);
-}
-inline double FromBits(uint64_t k) {
-  const uint64_t b = k << (52 - kMantissaBits);
-  double x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
-}
-struct Hist {
-  static inline const uint64_t kLo = Bits(kHistLo);
-  static inline const uint64_t kHi = Bits(kHistHi);
-  std::vector<double> w = std::vector<double>(kHi - kLo + 2, 0.0);
-  double total = 0;
-  void Add(double x, double weight) {
-    const uint64_t k = x <= kHistLo ? 0 : std::min<uint64_t>(Bits(x) - kLo + 1, kHi - kLo + 1);
-    w[k] += weight;
-    total += weight;
-  }
-  double Quantile(double p) const {
-    if (total <= 0) return NAN;
-    const double target = p * total;
-    double cum = 0;
-    for (size_t k = 0; k < w.size(); ++k) {
-      if (w[k] > 0 && cum + w[k] >= target) {
-        if (k == 0) return kHistLo;
-        const double lo = FromBits(k - 1 + kLo), hi = FromBits(k + kLo);
-        return lo + (hi - lo) * (target - cum) / w[k];
-      }
-      cum += w[k];
-    }
-    return kHistHi;
-  }
-};
-
 template <typename T, typename F>
 void SplitBins(std::vector<T>& bins, double bin_s, double t0, double t1, F add) {
   while (t0 < t1) {
@@ -292,34 +251,6 @@ double ErlangC(int c, double a) {
 
 }  // namespace
 
-void Percentiles(const std::vector<double>& samples, double* p50, double* p95, double* p99) {
-  if (samples.empty()) {
-    *p50 = *p95 = *p99 = NAN;
-    return;
-  }
-  // One copy; each selection runs on the prefix left of the previous one (all smaller ranks).
-  std::vector<double> v = samples;
-  auto rank = [&](double p) {
-    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return std::clamp<size_t>(r, 1, v.size()) - 1;
-  };
-  const size_t r99 = rank(0.99), r95 = rank(0.95), r50 = rank(0.5);
-  std::nth_element(v.begin(), v.begin() + r99, v.end());
-  *p99 = v[r99];
-  std::nth_element(v.begin(), v.begin() + r95, v.begin() + r99 + 1);
-  *p95 = v[r95];
-  std::nth_element(v.begin(), v.begin() + r50, v.begin() + r95 + 1);
-  *p50 = v[r50];
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return NAN;
-  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  rank = std::clamp<size_t>(rank, 1, v.size());
-  std::nth_element(v.begin(), v.begin() + (rank - 1), v.end());
-  return v[rank - 1];
-}
-
 struct ServingSim::Impl {
   struct Stream {
     StreamSpec spec;
@@ -329,7 +260,6 @@ struct ServingSim::Impl {
     std::unique_ptr<Router> router;
     int64_t arrivals = 0, completed = 0, dropped = 0, slo_met = 0, n_tpot = 0, tier_met = 0;
     double out_tokens = 0, sum_ttft = 0, sum_tpot = 0, sum_e2e = 0, sum_wait = 0;
-    std::vector<double> ttft, tpot, e2e;
     int64_t in_system = 0, queued = 0;
     double last_t = 0, area_sys = 0, area_q = 0;
     std::vector<BinStats> bins;
@@ -343,7 +273,7 @@ struct ServingSim::Impl {
     size_t sample_offset = 0;       // rotates through the size points step by step
     std::vector<double> s_service;  // service samples (stratified)
     double service_cs2 = 1;         // squared coefficient of variation of service
-    Hist h_ttft, h_tpot, h_e2e;
+    LogHistogram h_ttft, h_tpot, h_e2e;  // latency percentiles (both fidelities)
     // Aggregate mode, MMPP arrivals: the modulating chain's own sample path (seeded), so bursts
     // survive aggregation; the state holds until mmpp_switch_s.
     Rng mmpp_rng{1, 0};
@@ -669,11 +599,9 @@ struct ServingSim::Impl {
       ++s.slo_met;
     }
     if (tpot <= s.spec.tpot_max_s) ++s.tier_met;
-    if (opt.keep_latency_samples) {
-      s.ttft.push_back(ttft);
-      s.e2e.push_back(e2e);
-      if (q.output > 1) s.tpot.push_back(tpot);
-    }
+    s.h_ttft.Add(ttft);
+    s.h_e2e.Add(e2e);
+    if (q.output > 1) s.h_tpot.Add(tpot);
     BinStats& b = BinAt(s, t);
     b.completed += 1;
     if (!pools[s.pool].service_mode) b.tokens += q.output;
@@ -1390,7 +1318,7 @@ StreamStats ServingSim::ComputeStats(int i) const {
     st.mean_wait_s = s.sum_wait / done;
     st.mean_tpot_s = agg ? s.sum_tpot / done : (s.n_tpot > 0 ? s.sum_tpot / s.n_tpot : 0);
   }
-  if (agg) {
+  {
     st.p50_ttft_s = s.h_ttft.Quantile(0.5);
     st.p95_ttft_s = s.h_ttft.Quantile(0.95);
     st.p99_ttft_s = s.h_ttft.Quantile(0.99);
@@ -1400,10 +1328,6 @@ StreamStats ServingSim::ComputeStats(int i) const {
     st.p50_e2e_s = s.h_e2e.Quantile(0.5);
     st.p95_e2e_s = s.h_e2e.Quantile(0.95);
     st.p99_e2e_s = s.h_e2e.Quantile(0.99);
-  } else {
-    Percentiles(s.ttft, &st.p50_ttft_s, &st.p95_ttft_s, &st.p99_ttft_s);
-    Percentiles(s.tpot, &st.p50_tpot_s, &st.p95_tpot_s, &st.p99_tpot_s);
-    Percentiles(s.e2e, &st.p50_e2e_s, &st.p95_e2e_s, &st.p99_e2e_s);
   }
   if (now_ > 0) {
     st.mean_in_system = s.area_sys / now_;

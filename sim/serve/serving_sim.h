@@ -37,7 +37,6 @@ struct ServingOptions {
   double bin_s = 3600;               // time-series bin width
   double aggregate_step_s = 60;      // aggregate mode step
   double request_sample_rate = 0;    // share of completed requests written to RequestCsv()
-  bool keep_latency_samples = true;  // request mode: exact percentiles need the samples
 };
 
 struct ReplicaSpec {
@@ -143,11 +142,6 @@ class ServingSim {
   std::unique_ptr<Impl> impl_;
   double now_ = 0;
 };
-
-// Exact nearest-rank percentile (p in [0, 1]) of unsorted samples; NaN if empty.
-double Percentile(std::vector<double> v, double p);
-// The same for p = 0.5, 0.95 and 0.99 at once (one copy, three selections).
-void Percentiles(const std::vector<double>& samples, double* p50, double* p95, double* p99);
 
 }  // namespace fleetsim::serve
 

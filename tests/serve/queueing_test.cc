@@ -44,7 +44,6 @@ RunResult Run(int c, double lambda, ServiceKind kind, double mean_s, int64_t n, 
   ServingOptions opt;
   opt.seed = seed;
   opt.bin_s = 1e9;
-  opt.keep_latency_samples = false;
   auto sim = ServingSim::Create({ClassicStream(lambda, kind, mean_s)}, opt);
   EXPECT_TRUE(sim.ok());
   ReplicaSpec r;
@@ -152,7 +151,6 @@ TEST(Queueing, LittlesLawQueueLengthAgainstWaits) {
   for (const Case& c : cases) {
     ServingOptions opt;
     opt.seed = 5;
-    opt.keep_latency_samples = false;
     auto sim = *ServingSim::Create({c.stream}, opt);
     for (int i = 0; i < 4; ++i) ASSERT_TRUE(sim->AddReplica(c.replica).ok());
     sim->AdvanceTo(c.horizon_s);
