@@ -64,10 +64,10 @@ struct SystemPerf {
   double speculative_compute_factor = 1;  // compute per accepted token with speculation
   double response_overhead_s = 0;         // fixed latency to the first token (service, network)
   // Board power per accelerator (power-limit model, header comment; README "Power limits").
-  double board_tdp_w = 700;            // full clock, compute bound (HARDWARE.md TDP per accel)
-  double board_idle_fraction = 0.1;    // EST: idle board power / TDP
-  double hbm_pj_per_bit = 4.0;         // EST: HBM access energy (0 = memory power not modelled)
-  double clock_power_exponent = 2.0;   // dynamic compute power ~ s^a (rule P's square law)
+  double board_tdp_w = 700;           // full clock, compute bound (HARDWARE.md TDP per accel)
+  double board_idle_fraction = 0.1;   // EST: idle board power / TDP
+  double hbm_pj_per_bit = 4.0;        // EST: HBM access energy (0 = memory power not modelled)
+  double clock_power_exponent = 2.0;  // dynamic compute power ~ s^a (rule P's square law)
 };
 
 // The Cerebras CS-3 serving figures (EST where not published; README "Wafer-scale serving").

@@ -30,7 +30,9 @@ const std::vector<double> kNegLog1mU = [] {
 // Token sizes of a stream for aggregate mode (and load accounting in both modes).
 // Independent prompt and output distributions (fixed, uniform, lognormal, empirical): their
 // probability mass functions, exactly as ArrivalGenerator::DrawTokens draws (lognormal rounded
-// and clamped to [1, max]); values above the context limit are lumped (always dropped). Then
+// and clamped to [1, max]); values above the context limit are lumped (always dropped).
+// Distributions wider than kMaxSupport integers are represented by kMaxSupport equal-probability
+// strata instead (means then within about 1e-5 relative; never hit by realistic streams). Then
 //   p_drop      = P(prompt + output > limit)          (token mode only)
 //   mean_prompt = E[prompt | kept], mean_output = E[output | kept]
 // in O(support) with prefix sums, with no sampling. Trace-driven sizes (from_trace) are the
@@ -40,6 +42,7 @@ const std::vector<double> kNegLog1mU = [] {
 // paired independently); dropped pairs are skipped.
 struct TokenSizes {
   static constexpr int kTraceRecords = 1 << 20;
+  static constexpr int kMaxSupport = 1 << 16;  // wider distributions are stratified
   double p_drop = 0, mean_prompt = 0, mean_output = 0;
   std::vector<double> s_prompt, s_output;
 
@@ -59,24 +62,49 @@ struct TokenSizes {
       case TokenDistKind::kUniform: {
         const int32_t lo = static_cast<int32_t>(d.min), hi = static_cast<int32_t>(d.max);
         const double n = static_cast<double>(hi - lo) + 1;
+        const double kept_hi = std::min<double>(hi, lump_above);
+        if (kept_hi - lo + 1 > kMaxSupport) {  // wide: kMaxSupport equal-probability strata
+          for (int k = 0; k < kMaxSupport; ++k) {
+            m[std::round(lo + (hi - lo) * (k + 0.5) / kMaxSupport)] += 1.0 / kMaxSupport;
+          }
+          break;
+        }
         for (int32_t v = lo; v <= hi && v <= lump_above; ++v) m[v] = 1 / n;
         const double above = hi - std::max<double>(lo, lump_above + 1) + 1;  // values > lump_above
         if (above > 0) m[std::max<double>(lo, lump_above + 1)] += above / n;
         break;
       }
       case TokenDistKind::kLogNormal: {
-        // P(round(X) = k) for X lognormal, k = 1 .. top (all mass below 1.5 at 1, above at top).
+        // P(round(X) = k) for X lognormal, k = a .. top: all mass below a + 0.5 at a, all above
+        // top - 0.5 at top; a and the end of the loop skip where less than 1e-18 lies.
         const double top = std::min(d.clamp_max, lump_above + 1);
         auto cdf = [&](double x) {
           return 0.5 * std::erfc(-(std::log(x) - d.mu) / (d.sigma * std::sqrt(2.0)));
         };
+        const double a = std::clamp(std::floor(std::exp(d.mu - 9 * d.sigma)), 1.0, top);
+        const double b = std::clamp(std::ceil(std::exp(d.mu + 9 * d.sigma)), a, top);
+        if (b - a + 1 > kMaxSupport) {
+          // Wide: kMaxSupport equal-probability strata at their midpoint quantiles (the
+          // rounding to integers no longer matters at this width).
+          for (int k = 0; k < kMaxSupport; ++k) {
+            const double u = (k + 0.5) / kMaxSupport;
+            double zlo = -10, zhi = 10;
+            for (int it = 0; it < 60; ++it) {
+              const double mid = 0.5 * (zlo + zhi);
+              (0.5 * std::erfc(-mid / std::sqrt(2.0)) < u ? zlo : zhi) = mid;
+            }
+            m[std::clamp(std::round(std::exp(d.mu + d.sigma * zlo)), 1.0, top)] +=
+                1.0 / kMaxSupport;
+          }
+          break;
+        }
         double prev = 0;
-        for (double k = 1; k < top; ++k) {
+        for (double k = a; k < b; ++k) {
           const double c = cdf(k + 0.5);
           m[k] = c - prev;
           prev = c;
         }
-        m[top] = 1 - prev;
+        m[b] += 1 - prev;
         break;
       }
       case TokenDistKind::kEmpirical:
@@ -126,8 +154,8 @@ struct TokenSizes {
         sp += a.prompt_tokens;
         so += a.output_tokens;
         if (pairs.size() < static_cast<size_t>(kTokenDraws)) {
-          pairs.push_back({static_cast<double>(a.prompt_tokens),
-                           static_cast<double>(a.output_tokens)});
+          pairs.push_back(
+              {static_cast<double>(a.prompt_tokens), static_cast<double>(a.output_tokens)});
         }
       }
       t.p_drop = kept + drops > 0 ? static_cast<double>(drops) / (kept + drops) : 0;
@@ -269,10 +297,10 @@ struct ServingSim::Impl {
     double p_drop = 0;                       // share dropped by the context limit
     std::vector<double> s_prompt, s_output;  // size points (TokenSizes, up to kTokenDraws)
     double mean_prompt = 0, mean_output = 0;
-    double sd_prompt = 0;           // standard deviation of the prompt size points
-    size_t sample_offset = 0;       // rotates through the size points step by step
-    std::vector<double> s_service;  // service samples (stratified)
-    double service_cs2 = 1;         // squared coefficient of variation of service
+    double sd_prompt = 0;                // standard deviation of the prompt size points
+    size_t sample_offset = 0;            // rotates through the size points step by step
+    std::vector<double> s_service;       // service samples (stratified)
+    double service_cs2 = 1;              // squared coefficient of variation of service
     LogHistogram h_ttft, h_tpot, h_e2e;  // latency percentiles (both fidelities)
     // Aggregate mode, MMPP arrivals: the modulating chain's own sample path (seeded), so bursts
     // survive aggregation; the state holds until mmpp_switch_s.
@@ -1079,7 +1107,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
     // Queueing: wait distribution P(Wq > x) = pw * exp(-x / tail_mean).
     double pw = 0, tail_mean = 0, tpot = 0, busy = 0;
     double step0 = 0, lam_r = 0, tp_mean = 0;  // decode step alone, per-replica rate, prefill
-    double rho_p = 0;  // prefill utilization of a replica
+    double rho_p = 0;                          // prefill utilization of a replica
     if (c > 0 && lam_eff > 0) {
       if (p.service_mode) {
         const double a = lam_eff * ms;
@@ -1125,8 +1153,8 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       // Prefill busy periods (TPOT points below): mean and standard deviation.
       const double busy_mean = tp_mean / (1 - rho_p);
       const double et2 = tp_per_token * tp_per_token * (s.sd_prompt * s.sd_prompt + mp * mp);
-      const double busy_sd = std::sqrt(std::max(
-          0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
+      const double busy_sd = std::sqrt(
+          std::max(0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
       const double log_pw = pw > 0 ? std::log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
@@ -1148,9 +1176,9 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
           // k * mean + sqrt(k) * sd * z. E[tpot_i] = step + rho_p * tpot = tpot.
           const double steps = std::max(0.0, s.s_output[j] - 1);
           if (steps > 0) {
-            const double k =
-                PoissonQuantile(lam_r * (1 - rho_p) * steps * tpot, kLatticeZ[i]);
-            const double pause = std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * kLatticeZ2[i]);
+            const double k = PoissonQuantile(lam_r * (1 - rho_p) * steps * tpot, kLatticeZ[i]);
+            const double pause =
+                std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * kLatticeZ2[i]);
             tpot_i = step0 + pause / steps;
           }
           e2e = ttft + steps * tpot_i;
@@ -1293,7 +1321,7 @@ StreamStats ServingSim::Stats(int i) const {
   auto& cache = m.stats_cache;
   if (cache.size() != m.streams.size()) cache.assign(m.streams.size(), {});
   const std::tuple<double, int64_t, int64_t, double> key{now_, s.arrivals, s.completed,
-                                                          s.agg_completed};
+                                                         s.agg_completed};
   if (cache[i].valid && cache[i].key == key) return cache[i].stats;
   StreamStats st = ComputeStats(i);
   cache[i] = {true, key, st};
@@ -1395,10 +1423,10 @@ double ServingSim::SloAttainment(int i, const StreamStats& st) const {
 }
 
 std::string ServingSim::LatencyCsv() const {
-  CsvWriter csv({"stream", "arrivals", "completed", "dropped", "ttft_p50_s", "ttft_p95_s",
-                 "ttft_p99_s", "tpot_p50_s", "tpot_p95_s", "tpot_p99_s", "e2e_p50_s", "e2e_p95_s",
-                 "e2e_p99_s", "e2e_mean_s", "slo_attainment", "goodput_per_s", "tokens_per_s",
-                 "wait_mean_s", "tpot_max_s", "tier_attainment"});
+  CsvWriter csv({"stream",        "arrivals",     "completed",   "dropped",    "ttft_p50_s",
+                 "ttft_p95_s",    "ttft_p99_s",   "tpot_p50_s",  "tpot_p95_s", "tpot_p99_s",
+                 "e2e_p50_s",     "e2e_p95_s",    "e2e_p99_s",   "e2e_mean_s", "slo_attainment",
+                 "goodput_per_s", "tokens_per_s", "wait_mean_s", "tpot_max_s", "tier_attainment"});
   for (int i = 0; i < num_streams(); ++i) {
     const StreamStats st = Stats(i);
     csv.Add(impl_->streams[i].spec.name)
@@ -1421,9 +1449,8 @@ std::string ServingSim::LatencyCsv() const {
         .Add(st.mean_wait_s);
     // Latency tier: share of completions at or under the stream's tpot_max_s (empty: no tier).
     const double tier_s = impl_->streams[i].spec.tpot_max_s;
-    csv.Add(tier_s).Add(tier_s > 0 && st.completed > 0
-                            ? static_cast<double>(st.tier_met) / st.completed
-                            : NAN);
+    csv.Add(tier_s).Add(
+        tier_s > 0 && st.completed > 0 ? static_cast<double>(st.tier_met) / st.completed : NAN);
     csv.EndRow();
   }
   return csv.Release();

@@ -34,9 +34,9 @@ enum class Fidelity { kRequest, kAggregate };
 struct ServingOptions {
   Fidelity fidelity = Fidelity::kRequest;
   uint64_t seed = 1;
-  double bin_s = 3600;               // time-series bin width
-  double aggregate_step_s = 60;      // aggregate mode step
-  double request_sample_rate = 0;    // share of completed requests written to RequestCsv()
+  double bin_s = 3600;             // time-series bin width
+  double aggregate_step_s = 60;    // aggregate mode step
+  double request_sample_rate = 0;  // share of completed requests written to RequestCsv()
 };
 
 struct ReplicaSpec {
@@ -68,8 +68,8 @@ struct StreamStats {
   double mean_queued = 0;       // time-average number waiting (Lq)
   double throughput_per_s = 0;  // completions / elapsed
   double goodput_per_s = 0;     // SLO-meeting completions / elapsed
-  bool token_model = true;  // false for service-time streams: their token, TTFT and TPOT
-                           // figures are NaN and e2e is the sojourn time (wait + service)
+  bool token_model = true;      // false for service-time streams: their token, TTFT and TPOT
+                                // figures are NaN and e2e is the sojourn time (wait + service)
   double busy_fraction = 0;     // of the stream's pool
   double load_fraction = 0;     // of the stream's pool
 };

@@ -169,8 +169,8 @@ namespace {
 TEST(Fidelity, AggregateUnbiasedAcrossSeeds) {
   StreamSpec s = testing_streams::ChatStream("chat", "llama", 48.0 / 1.45);
   s.arrival.kind = ArrivalKind::kDiurnal;
-  s.arrival.daily_shape = {0.3,  0.25, 0.2, 0.2, 0.25, 0.35, 0.5,  0.8, 1.1, 1.3, 1.4, 1.45,
-                           1.45, 1.45, 1.4, 1.35, 1.3, 1.25, 1.2, 1.15, 1.0, 0.8, 0.6, 0.4};
+  s.arrival.daily_shape = {0.3,  0.25, 0.2, 0.2,  0.25, 0.35, 0.5, 0.8,  1.1, 1.3, 1.4, 1.45,
+                           1.45, 1.45, 1.4, 1.35, 1.3,  1.25, 1.2, 1.15, 1.0, 0.8, 0.6, 0.4};
   s.arrival.weekly_shape = std::vector<double>(7, 1.0);
   s.output_tokens.min = 16;
   s.output_tokens.max = 700;
@@ -207,6 +207,50 @@ TEST(Fidelity, AggregateUnbiasedAcrossSeeds) {
   }
   std::printf("mean TTFT over the seeds: %+.2f%%\n", 100 * sum_mttft);
   EXPECT_NEAR(sum_mttft, 0, 0.03);
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+// Aggregate token totals use the exact mean of the stream's own distribution, also when it is
+// too wide to enumerate (stratified then): served tokens / completions = E[output].
+TEST(Fidelity, AggregateTokenMeanIsTheDistributionMean) {
+  struct Case {
+    TokenDist out;
+    double mean;
+  };
+  TokenDist narrow, wide, uni;
+  narrow.kind = wide.kind = TokenDistKind::kLogNormal;
+  narrow.mu = 5.0;
+  narrow.sigma = 0.5;
+  narrow.clamp_max = 1e8;
+  wide.mu = 12.0;
+  wide.sigma = 1.0;
+  wide.clamp_max = 1e8;
+  uni.kind = TokenDistKind::kUniform;
+  uni.min = 16;
+  uni.max = 700;
+  // Lognormal means exp(mu + sigma^2 / 2) (rounding adds < 1e-4 relative); uniform (16+700)/2.
+  const Case cases[] = {{narrow, std::exp(5.125)}, {wide, std::exp(12.5)}, {uni, 358}};
+  for (const Case& c : cases) {
+    StreamSpec s = testing_streams::ChatStream("x", "llama", 0.01);
+    s.model.context_limit_tokens = 100000000;
+    s.model.kv_bytes_per_token = 1;
+    s.prompt_tokens = TokenDist{};
+    s.prompt_tokens.value = 1;
+    s.output_tokens = c.out;
+    ServingOptions opt;
+    opt.fidelity = Fidelity::kAggregate;
+    auto sim = *ServingSim::Create({s}, opt);
+    ASSERT_TRUE(sim->AddReplica(ReplicaSpec{"llama", *BuiltinSystem("h200"), 1}).ok());
+    sim->AdvanceTo(86400);
+    const StreamStats st = sim->Stats(0);
+    const double per = st.output_tokens / (st.throughput_per_s * 86400);
+    EXPECT_NEAR(per / c.mean, 1.0, 2e-3) << c.mean;
+  }
 }
 
 }  // namespace

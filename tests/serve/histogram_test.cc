@@ -26,8 +26,8 @@ TEST(LogHistogram, PercentilesWithinHalfAPercentOfExact) {
       std::vector<double> v;
       LogHistogram h;
       for (int i = 0; i < n; ++i) {
-        const double x = dist == 0   ? 1e-5 + rng.Exponential(0.05)  // waits, s (in range)
-                         : dist == 1 ? rng.LogNormal(-4.0, 1.5)      // TPOT-like, s
+        const double x = dist == 0   ? 1e-5 + rng.Exponential(0.05)   // waits, s (in range)
+                         : dist == 1 ? rng.LogNormal(-4.0, 1.5)       // TPOT-like, s
                                      : 1e-3 * (1 + rng.Below(5000));  // many ties
         v.push_back(x);
         h.Add(x);

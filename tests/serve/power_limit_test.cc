@@ -31,10 +31,11 @@ TEST(PowerLimit, OfflineThroughputAt450WMatchesMlperfV40) {
   capped.set_power_limit_w(kCapW);
   const double ratio = capped.SaturatedOutputTokensPerSecond(kPrompt, kOutput) /
                        free.SaturatedOutputTokensPerSecond(kPrompt, kOutput);
-  std::printf("offline: uncapped draws %.0f W/GPU, capped %.0f W/GPU; throughput kept %.1f%% "
-              "(MLPerf v4.0: 80.5%%)\n",
-              free.SaturatedPowerW(kPrompt, kOutput), capped.SaturatedPowerW(kPrompt, kOutput),
-              100 * ratio);
+  std::printf(
+      "offline: uncapped draws %.0f W/GPU, capped %.0f W/GPU; throughput kept %.1f%% "
+      "(MLPerf v4.0: 80.5%%)\n",
+      free.SaturatedPowerW(kPrompt, kOutput), capped.SaturatedPowerW(kPrompt, kOutput),
+      100 * ratio);
   EXPECT_NEAR(ratio, 0.805, 0.05);
   EXPECT_LE(capped.SaturatedPowerW(kPrompt, kOutput), kCapW + 1e-6);
 }
