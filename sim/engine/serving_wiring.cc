@@ -102,7 +102,7 @@ void ServingWiring::OnPlaced(size_t r, int cluster, const placement::Placement& 
     std::fprintf(stderr, "internal error: %s\n", std::string(id.status().message()).c_str());
     std::abort();
   }
-  if (throttle_[rt.deployment] != 1.0) serving_->SetSpeedFactor(*id, throttle_[rt.deployment]);
+  if (throttle_[rt.deployment] != 1.0) serving_->SetPowerShare(*id, throttle_[rt.deployment]);
   rec.serve_id = *id;
   rec.start_s = now_s;
   rec.cluster = cluster;
@@ -115,7 +115,7 @@ void ServingWiring::Throttle(int d, double share) {
   throttle_[d] = share;
   for (size_t r : live_) {
     if (rt_[r].deployment == d && !rt_[r].ended) {
-      serving_->SetSpeedFactor(records_[r].serve_id, share);
+      serving_->SetPowerShare(records_[r].serve_id, share);
     }
   }
 }
@@ -147,9 +147,10 @@ void ServingWiring::Tick(double now_s, const placement::Occupancy& occ,
     auto& rt = rt_[r];
     auto& rec = records_[r];
     const int c = rec.cluster;
-    // A throttled replica runs its clocks at `share`: its load is measured against the slower
-    // rate, and its dynamic power at full load is share x the unthrottled figure.
-    const double slope_w = SlopeW(c) * throttle_[rt.deployment];
+    // A throttled replica runs under a board power limit (serve::ServingSim::SetPowerShare): its
+    // load is measured against its saturated rate under the limit, and its dynamic power at full
+    // load is DynamicPowerShare (<= the throttle share) x the unthrottled figure.
+    const double slope_w = SlopeW(c) * serving_->DynamicPowerShare(u.id);
     const double energy_j = u.load_s * slope_w * rec.tp;
     auto& row = site_rows[{c, rt.deployment}];
     row.replicas += 1;

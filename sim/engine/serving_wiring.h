@@ -57,7 +57,9 @@ class ServingWiring {
             const std::vector<double>& site_cap_w, std::vector<size_t>* released,
             std::vector<double>* interval_energy_j);
   double last_tick_s() const { return last_tick_s_; }
-  // Throttle: deployment `d` runs at `share` of its dynamic power and clock (1 = full).
+  // Throttle: deployment `d`'s replicas get the board power limit that leaves `share` of their
+  // full-load dynamic power (serve::ServingSim::SetPowerShare; 1 = no limit). Compute-bound
+  // phases slow with the clock that limit allows; memory-bound decode hardly slows.
   void Throttle(int d, double share);
   double throttle(int d) const { return throttle_[d]; }
   const placement::Placement& placement_of(size_t r) const { return rt_[r].placement; }

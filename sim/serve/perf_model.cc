@@ -16,15 +16,21 @@ double PeakFlopsFor(const SystemPerf& sys, double bytes_per_param) {
 const std::vector<SystemPerf>& BuiltinSystems() {
   // HARDWARE.md section 1 (dense PF, GB, TB/s). mfu: calibrated against MLPerf Llama-2-70B
   // offline (section 2a) with the workload in README.md; the calibration test re-checks it.
-  static const std::vector<SystemPerf> kSystems = {
-      {"h100", "nvidia", 0.989e15, 1.979e15, 0, 80e9, 3.35e12, 0.581},
-      {"h200", "nvidia", 0.989e15, 1.979e15, 0, 141e9, 4.8e12, 0.649},
-      {"b200", "nvidia", 2.25e15, 4.5e15, 9.0e15, 180e9, 8.0e12, 0.414},
-      {"gb200", "nvidia", 2.5e15, 5.0e15, 10.0e15, 186e9, 8.0e12, 0.380},
-      {"mi300x", "amd", 1.307e15, 2.615e15, 0, 192e9, 5.3e12, 0.330},
-      {"mi325x", "amd", 1.307e15, 2.615e15, 0, 256e9, 6.0e12, 0.485},
-      {"mi355x", "amd", 2.5e15, 5.0e15, 10.0e15, 288e9, 8.0e12, 0.352},
-  };
+  // board_tdp_w: HARDWARE.md section 1, TDP per accelerator.
+  static const std::vector<SystemPerf> kSystems = [] {
+    std::vector<SystemPerf> v = {
+        {"h100", "nvidia", 0.989e15, 1.979e15, 0, 80e9, 3.35e12, 0.581},
+        {"h200", "nvidia", 0.989e15, 1.979e15, 0, 141e9, 4.8e12, 0.649},
+        {"b200", "nvidia", 2.25e15, 4.5e15, 9.0e15, 180e9, 8.0e12, 0.414},
+        {"gb200", "nvidia", 2.5e15, 5.0e15, 10.0e15, 186e9, 8.0e12, 0.380},
+        {"mi300x", "amd", 1.307e15, 2.615e15, 0, 192e9, 5.3e12, 0.330},
+        {"mi325x", "amd", 1.307e15, 2.615e15, 0, 256e9, 6.0e12, 0.485},
+        {"mi355x", "amd", 2.5e15, 5.0e15, 10.0e15, 288e9, 8.0e12, 0.352},
+    };
+    const double tdp_w[] = {700, 700, 1000, 1200, 750, 1000, 1400};
+    for (size_t i = 0; i < v.size(); ++i) v[i].board_tdp_w = tdp_w[i];
+    return v;
+  }();
   return kSystems;
 }
 
@@ -53,6 +59,8 @@ SystemPerf CerebrasCs3() {
   p.speculative_gain = 1.68;
   p.speculative_compute_factor = 2.0;  // EST: ~4 tokens verified per ~2 accepted
   p.response_overhead_s = 0.235;       // fitted to the 405B TTFT of 0.24 s (client-observed)
+  p.board_tdp_w = 23000;               // ~23 kW per system (HARDWARE.md section 1)
+  p.hbm_pj_per_bit = 0;                // SRAM traffic is part of the compute power (EST)
   return p;
 }
 
@@ -88,6 +96,14 @@ ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model
     compute_s_per_seq_ *= spec ? sys.speculative_compute_factor : 1.0;
     first_token_latency_s_ = pass_s + sys.response_overhead_s;
   }
+  idle_w_ = sys.board_idle_fraction * sys.board_tdp_w;
+  const double dyn_w = std::max(0.0, sys.board_tdp_w - idle_w_);
+  dyn_mem_w_ = sys.wafer_scale
+                   ? 0.0
+                   : std::min(0.5 * dyn_w, sys.hbm_bw_bytes_per_s * 8 * sys.hbm_pj_per_bit * 1e-12);
+  dyn_compute_w_ = dyn_w - dyn_mem_w_;
+  clock_exp_ = sys.clock_power_exponent;
+  prefill_mem_s_ = sys.wafer_scale ? 0.0 : weight_s_;
   const double free_bytes = tp * sys.hbm_bytes * (1.0 - sys.hbm_reserve_fraction) - weight_bytes;
   kv_capacity_tokens_ = model.kv_bytes_per_token > 0 ? free_bytes / model.kv_bytes_per_token
                                                      : (free_bytes > 0 ? 1e18 : -1);
@@ -95,7 +111,29 @@ ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model
 }
 
 double ReplicaPerf::DecodeStepSeconds(double batch, double kv_tokens) const {
-  return std::max(weight_s_ + kv_s_per_token_ * kv_tokens, compute_s_per_seq_ * batch) / clock_;
+  const double tm = weight_s_ + kv_s_per_token_ * kv_tokens;
+  const double tc = compute_s_per_seq_ * batch;
+  const double s = limit_w_ < kNoLimitW ? ClockShare(tc, tm) : 1.0;
+  return std::max(tm, tc / s);
+}
+
+double ReplicaPerf::PhasePowerW(double tc_s, double tm_s, double s) const {
+  const double t = std::max(tc_s / s, tm_s);
+  if (t <= 0) return idle_w_;
+  const double u_c = tc_s / s / t, u_m = std::min(1.0, tm_s / t);
+  return idle_w_ + dyn_compute_w_ * u_c * std::pow(s, clock_exp_) + dyn_mem_w_ * u_m;
+}
+
+double ReplicaPerf::ClockShare(double tc_s, double tm_s) const {
+  if (limit_w_ >= kNoLimitW || PhasePowerW(tc_s, tm_s, 1.0) <= limit_w_) return 1.0;
+  if (PhasePowerW(tc_s, tm_s, kMinClockShare) >= limit_w_) return kMinClockShare;
+  // P(s) increases with s (header comment): bisection, 40 halvings (about 1e-12 in s).
+  double lo = kMinClockShare, hi = 1.0;
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (PhasePowerW(tc_s, tm_s, mid) <= limit_w_ ? lo : hi) = mid;
+  }
+  return lo;
 }
 
 double ReplicaPerf::SaturatedOutputTokensPerSecond(double prompt_tokens,
@@ -111,6 +149,32 @@ double ReplicaPerf::SaturatedOutputTokensPerSecond(double prompt_tokens,
   const double step = DecodeStepSeconds(b, b * (prompt_tokens + 0.5 * output_tokens));
   const double cycle = step + (b / decode_steps) * PrefillSeconds(prompt_tokens);
   return b * (output_tokens / decode_steps) / cycle;
+}
+
+double ReplicaPerf::SaturatedPowerW(double prompt_tokens, double output_tokens) const {
+  if (!fits() || output_tokens < 1) return idle_w_;
+  const double per_req = prompt_tokens + output_tokens;
+  const double b = std::min<double>(max_batch_, std::floor(kv_capacity_tokens_ / per_req));
+  if (b < 1) return idle_w_;
+  // The same cycle as SaturatedOutputTokensPerSecond: one decode step, then b / (output - 1)
+  // prefills; power is the time-weighted mean of the two phases.
+  const double decode_steps = std::max(1.0, output_tokens - 1);
+  const double tm = weight_s_ + kv_s_per_token_ * b * (prompt_tokens + 0.5 * output_tokens);
+  const double tc = compute_s_per_seq_ * b;
+  const double s_d = ClockShare(tc, tm);
+  const double step = std::max(tm, tc / s_d);
+  const double tcp = prompt_tokens * prefill_s_per_token_;
+  const double s_p = ClockShare(tcp, prefill_mem_s_);
+  const double prefill = (b / decode_steps) * tcp / s_p;
+  return (step * PhasePowerW(tc, tm, s_d) + prefill * PhasePowerW(tcp, prefill_mem_s_, s_p)) /
+         (step + prefill);
+}
+
+double ReplicaPerf::LimitForDynamicShare(double share, double prompt_tokens,
+                                         double output_tokens) const {
+  ReplicaPerf free = *this;
+  free.set_power_limit_w(kNoLimitW);
+  return idle_w_ + share * (free.SaturatedPowerW(prompt_tokens, output_tokens) - idle_w_);
 }
 
 }  // namespace fleetsim::serve

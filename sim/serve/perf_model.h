@@ -19,6 +19,17 @@
 // speculative decoding (else 1). Prefill is compute bound as above; the first token also waits
 // pass_s + response_overhead_s, which add to TTFT and end-to-end latency without occupying the
 // replica (FirstTokenLatencySeconds). Figures and sources: sim/serve/README.md.
+//
+// Power limit (per accelerator board, watts; README "Power limits"). A phase (one prefill or one
+// decode step) has compute time tc at full SM clock and memory time tm (independent of the SM
+// clock). At SM clock share s it takes t(s) = max(tc / s, tm) (prefill: tc / s) and draws
+//   P(s) = idle + D_c * u_c * s^a + D_m * u_m,   u_c = (tc / s) / t(s),  u_m = tm / t(s)
+// per accelerator, with D_m = min(hbm bytes/s * 8 * pJ/bit, half the dynamic range) the memory
+// power at full bandwidth, D_c = board_tdp_w - idle - D_m, and a = clock_power_exponent (2, as
+// the catalogue's pstates, platforms/SOURCES.md rule P). Under a limit L the board runs each
+// phase at the largest s in [kMinClockShare, 1] with P(s) <= L (as power-capping firmware does).
+// So compute-bound prefill slows with the clock, while memory-bound decode, which draws well
+// under most limits, hardly slows.
 #ifndef FLEETSIM_SIM_SERVE_PERF_MODEL_H_
 #define FLEETSIM_SIM_SERVE_PERF_MODEL_H_
 
@@ -52,6 +63,11 @@ struct SystemPerf {
   double speculative_gain = 1;            // output tokens per pass with speculative decoding
   double speculative_compute_factor = 1;  // compute per accepted token with speculation
   double response_overhead_s = 0;         // fixed latency to the first token (service, network)
+  // Board power per accelerator (power-limit model, header comment; README "Power limits").
+  double board_tdp_w = 700;           // full clock, compute bound (HARDWARE.md TDP per accel)
+  double board_idle_fraction = 0.1;   // EST: idle board power / TDP
+  double hbm_pj_per_bit = 4.0;        // EST: HBM access energy (0 = memory power not modelled)
+  double clock_power_exponent = 2.0;  // dynamic compute power ~ s^a (rule P's square law)
 };
 
 // The Cerebras CS-3 serving figures (EST where not published; README "Wafer-scale serving").
@@ -75,9 +91,12 @@ absl::StatusOr<SystemPerf> BuiltinSystem(const std::string& name);
 // Timing of one replica serving one model. Cheap value type.
 class ReplicaPerf {
  public:
+  static constexpr double kMinClockShare = 0.1;  // lowest SM clock share a limit can force
+  static constexpr double kNoLimitW = 1e300;
   ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model);
   double PrefillSeconds(double prompt_tokens) const {
-    return prompt_tokens * prefill_s_per_token_ / clock_;
+    const double tc = prompt_tokens * prefill_s_per_token_;
+    return limit_w_ < kNoLimitW ? tc / ClockShare(tc, prefill_mem_s_) : tc;
   }
   // Step time with `batch` requests holding `kv_tokens` tokens of KV cache in total.
   double DecodeStepSeconds(double batch, double kv_tokens) const;
@@ -93,10 +112,23 @@ class ReplicaPerf {
   // (wafer-scale: pipeline traversal + fixed service overhead; 0 for GPUs).
   double FirstTokenLatencySeconds() const { return first_token_latency_s_; }
   int tp() const { return tp_; }
-  // Clock share in (0, 1] (a power throttle): every phase runs `share` times as fast (first
-  // order: compute and memory time both scale with the clock).
-  void set_clock(double share) { clock_ = share; }
-  double clock() const { return clock_; }
+
+  // Power limit per accelerator board in watts (+inf = none, the default). Every phase then runs
+  // at the fastest SM clock whose power is within the limit (header comment). A limit below
+  // what a phase draws at kMinClockShare leaves it there (the board cannot go slower).
+  void set_power_limit_w(double limit_w) { limit_w_ = limit_w; }
+  double power_limit_w() const { return limit_w_; }
+  double IdlePowerW() const { return idle_w_; }
+  // SM clock share a phase with compute time `tc_s` (full clock) and memory time `tm_s` runs at
+  // under the current limit, and the board power it draws then (per accelerator).
+  double ClockShare(double tc_s, double tm_s) const;
+  double PhasePowerW(double tc_s, double tm_s, double clock_share) const;
+  // Mean board power per accelerator when saturated with fixed-length requests (the cycle of
+  // SaturatedOutputTokensPerSecond), under the current limit.
+  double SaturatedPowerW(double prompt_tokens, double output_tokens) const;
+  // Board power limit that gives `share` of the saturated dynamic power (share in (0, 1]):
+  // idle + share * (SaturatedPowerW without limit - idle).
+  double LimitForDynamicShare(double share, double prompt_tokens, double output_tokens) const;
 
   // Saturated output tokens/s of the replica for a workload of fixed prompt/output lengths,
   // using the same admission and scheduling rules as the request-level simulator.
@@ -105,7 +137,9 @@ class ReplicaPerf {
  private:
   int tp_;
   int max_batch_;
-  double clock_ = 1.0;
+  double limit_w_ = kNoLimitW;
+  double idle_w_ = 0, dyn_compute_w_ = 0, dyn_mem_w_ = 0, clock_exp_ = 2;
+  double prefill_mem_s_ = 0;  // weight reads of one prefill pass (memory time, GPUs)
   double prefill_s_per_token_;
   double weight_s_;           // weight bytes / effective bandwidth
   double kv_s_per_token_;     // KV bytes per token / effective bandwidth

@@ -7,14 +7,13 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "sim/serve/histogram.h"
 
 namespace fleetsim::serve {
 namespace {
 
 constexpr int kAggPoints = 128;    // quasi-Monte-Carlo points per aggregate step
-constexpr int kTokenDraws = 4096;  // token-size draws per stream (means and shapes)
-constexpr double kHistLo = 1e-5;   // aggregate latency histogram range, seconds
-constexpr double kHistHi = 1e7;
+constexpr int kTokenDraws = 4096;  // token-size points per stream (latency shapes)
 
 struct Req {
   double arrival = 0, start = 0, first = 0, prefill_s = 0;
@@ -28,51 +27,230 @@ const std::vector<double> kNegLog1mU = [] {
   return v;
 }();
 
+// Token sizes of a stream for aggregate mode (and load accounting in both modes).
+// Independent prompt and output distributions (fixed, uniform, lognormal, empirical): their
+// probability mass functions, exactly as ArrivalGenerator::DrawTokens draws (lognormal rounded
+// and clamped to [1, max]); values above the context limit are lumped (always dropped).
+// Distributions wider than kMaxSupport integers are represented by kMaxSupport equal-probability
+// strata instead (means then within about 1e-5 relative; never hit by realistic streams). Then
+//   p_drop      = P(prompt + output > limit)          (token mode only)
+//   mean_prompt = E[prompt | kept], mean_output = E[output | kept]
+// in O(support) with prefix sums, with no sampling. Trace-driven sizes (from_trace) are the
+// trace's own records, read up to kTraceRecords (its mean then is exact for traces up to that
+// size). The shape points are stratified: point k takes the prompt quantile at (k + 0.5) / n
+// and the output quantile at ((k * 2531) mod n + 0.5) / n (a rank-1 lattice, so the two are
+// paired independently); dropped pairs are skipped.
+struct TokenSizes {
+  static constexpr int kTraceRecords = 1 << 20;
+  static constexpr int kMaxSupport = 1 << 16;  // wider distributions are stratified
+  double p_drop = 0, mean_prompt = 0, mean_output = 0;
+  std::vector<double> s_prompt, s_output;
+
+  struct Pmf {
+    std::vector<double> value, prob, cum;  // ascending values; cum = P(X <= value)
+    double Quantile(double u) const {
+      size_t k = static_cast<size_t>(std::lower_bound(cum.begin(), cum.end(), u) - cum.begin());
+      return value[std::min(k, value.size() - 1)];
+    }
+  };
+  static Pmf MakePmf(const TokenDist& d, double lump_above) {
+    std::map<double, double> m;
+    switch (d.kind) {
+      case TokenDistKind::kFixed:
+        m[static_cast<int32_t>(d.value)] = 1;
+        break;
+      case TokenDistKind::kUniform: {
+        const int32_t lo = static_cast<int32_t>(d.min), hi = static_cast<int32_t>(d.max);
+        const double n = static_cast<double>(hi - lo) + 1;
+        const double kept_hi = std::min<double>(hi, lump_above);
+        if (kept_hi - lo + 1 > kMaxSupport) {  // wide: kMaxSupport equal-probability strata
+          for (int k = 0; k < kMaxSupport; ++k) {
+            m[std::round(lo + (hi - lo) * (k + 0.5) / kMaxSupport)] += 1.0 / kMaxSupport;
+          }
+          break;
+        }
+        for (int32_t v = lo; v <= hi && v <= lump_above; ++v) m[v] = 1 / n;
+        const double above = hi - std::max<double>(lo, lump_above + 1) + 1;  // values > lump_above
+        if (above > 0) m[std::max<double>(lo, lump_above + 1)] += above / n;
+        break;
+      }
+      case TokenDistKind::kLogNormal: {
+        // P(round(X) = k) for X lognormal, k = a .. top: all mass below a + 0.5 at a, all above
+        // top - 0.5 at top; a and the end of the loop skip where less than 1e-18 lies.
+        const double top = std::min(d.clamp_max, lump_above + 1);
+        auto cdf = [&](double x) {
+          return 0.5 * std::erfc(-(std::log(x) - d.mu) / (d.sigma * std::sqrt(2.0)));
+        };
+        const double a = std::clamp(std::floor(std::exp(d.mu - 9 * d.sigma)), 1.0, top);
+        const double b = std::clamp(std::ceil(std::exp(d.mu + 9 * d.sigma)), a, top);
+        if (b - a + 1 > kMaxSupport) {
+          // Wide: kMaxSupport equal-probability strata at their midpoint quantiles (the
+          // rounding to integers no longer matters at this width).
+          for (int k = 0; k < kMaxSupport; ++k) {
+            const double u = (k + 0.5) / kMaxSupport;
+            double zlo = -10, zhi = 10;
+            for (int it = 0; it < 60; ++it) {
+              const double mid = 0.5 * (zlo + zhi);
+              (0.5 * std::erfc(-mid / std::sqrt(2.0)) < u ? zlo : zhi) = mid;
+            }
+            m[std::clamp(std::round(std::exp(d.mu + d.sigma * zlo)), 1.0, top)] +=
+                1.0 / kMaxSupport;
+          }
+          break;
+        }
+        double prev = 0;
+        for (double k = a; k < b; ++k) {
+          const double c = cdf(k + 0.5);
+          m[k] = c - prev;
+          prev = c;
+        }
+        m[b] += 1 - prev;
+        break;
+      }
+      case TokenDistKind::kEmpirical:
+        for (int32_t v : *d.values) m[std::min<double>(v, lump_above + 1)] += 1.0;
+        break;
+      case TokenDistKind::kFromTrace:
+        break;
+    }
+    Pmf p;
+    double total = 0;
+    for (const auto& [v, w] : m) total += w;
+    double c = 0;
+    for (const auto& [v, w] : m) {
+      p.value.push_back(v);
+      p.prob.push_back(w / total);
+      c += w / total;
+      p.cum.push_back(c);
+    }
+    if (!p.cum.empty()) p.cum.back() = 1.0;
+    return p;
+  }
+
+  static TokenSizes Of(const StreamSpec& spec, uint64_t seed, uint64_t stream_id) {
+    TokenSizes t;
+    const bool tokens = spec.service.kind == ServiceKind::kTokens;
+    const double limit = tokens ? spec.model.context_limit_tokens : 1e300;
+    const bool trace = spec.prompt_tokens.kind == TokenDistKind::kFromTrace ||
+                       spec.output_tokens.kind == TokenDistKind::kFromTrace;
+    std::vector<std::pair<double, double>> pairs;  // shape points
+    if (!tokens) {
+      // Service-time streams: no token model; sizes unused.
+      t.mean_prompt = std::max(1.0, spec.prompt_tokens.Mean());
+      t.mean_output = std::max(1.0, spec.output_tokens.Mean());
+    } else if (trace) {
+      StreamSpec tmp = spec;
+      ArrivalGenerator g(&tmp, seed, stream_id);
+      int64_t drops = 0, kept = 0;
+      double sp = 0, so = 0;
+      for (int k = 0; k < kTraceRecords; ++k) {
+        Arrival a = g.Next();
+        if (a.time_s == kNever) break;
+        if (a.prompt_tokens + a.output_tokens > limit) {
+          ++drops;
+          continue;
+        }
+        ++kept;
+        sp += a.prompt_tokens;
+        so += a.output_tokens;
+        if (pairs.size() < static_cast<size_t>(kTokenDraws)) {
+          pairs.push_back(
+              {static_cast<double>(a.prompt_tokens), static_cast<double>(a.output_tokens)});
+        }
+      }
+      t.p_drop = kept + drops > 0 ? static_cast<double>(drops) / (kept + drops) : 0;
+      if (kept > 0) {
+        t.mean_prompt = sp / kept;
+        t.mean_output = so / kept;
+      }
+    } else {
+      const double lump = tokens ? limit : 1e7;
+      const Pmf pp = MakePmf(spec.prompt_tokens, lump), po = MakePmf(spec.output_tokens, lump);
+      // Output mass and first moment up to each output value (prefix sums).
+      std::vector<double> mass(po.value.size()), mom(po.value.size());
+      double cm = 0, cx = 0;
+      for (size_t k = 0; k < po.value.size(); ++k) {
+        cm += po.prob[k];
+        cx += po.prob[k] * po.value[k];
+        mass[k] = cm;
+        mom[k] = cx;
+      }
+      double keep = 0, ep = 0, eo = 0;
+      for (size_t k = 0; k < pp.value.size(); ++k) {
+        // Outputs with prompt + output <= limit: values <= limit - prompt.
+        const size_t n = static_cast<size_t>(
+            std::upper_bound(po.value.begin(), po.value.end(), limit - pp.value[k]) -
+            po.value.begin());
+        if (n == 0) continue;
+        keep += pp.prob[k] * mass[n - 1];
+        ep += pp.prob[k] * pp.value[k] * mass[n - 1];
+        eo += pp.prob[k] * mom[n - 1];
+      }
+      t.p_drop = std::clamp(1 - keep, 0.0, 1.0);
+      if (keep > 0) {
+        t.mean_prompt = ep / keep;
+        t.mean_output = eo / keep;
+      }
+      const int n = kTokenDraws;
+      for (int k = 0; k < n; ++k) {
+        const double a = pp.Quantile((k + 0.5) / n);
+        const double b = po.Quantile(((static_cast<int64_t>(k) * 2531) % n + 0.5) / n);
+        if (a + b <= limit) pairs.push_back({a, b});
+      }
+    }
+    if (pairs.empty()) pairs.push_back({1, 1});
+    for (const auto& [a, b] : pairs) {
+      t.s_prompt.push_back(a);
+      t.s_output.push_back(b);
+    }
+    if (t.mean_prompt == 0 && t.mean_output == 0) {
+      t.mean_prompt = 1;
+      t.mean_output = 1;
+    }
+    return t;
+  }
+};
+
+// Standard normal quantiles z_i at u_i = ((g i) mod kAggPoints + 0.5) / kAggPoints: further
+// lattice coordinates for the prefill interruptions of a request's decode (AggregateStep):
+// g = 53 for their number, g = 89 for their total length.
+std::vector<double> LatticeZ(int g) {
+  std::vector<double> v(kAggPoints);
+  for (int i = 0; i < kAggPoints; ++i) {
+    const double u = ((i * g) % kAggPoints + 0.5) / kAggPoints;
+    double lo = -10, hi = 10;  // Phi(z) = erfc(-z / sqrt 2) / 2 rises with z
+    for (int k = 0; k < 80; ++k) {
+      const double mid = 0.5 * (lo + hi);
+      (0.5 * std::erfc(-mid / std::sqrt(2.0)) < u ? lo : hi) = mid;
+    }
+    v[i] = 0.5 * (lo + hi);
+  }
+  return v;
+}
+const std::vector<double> kLatticeZ = LatticeZ(53);
+const std::vector<double> kLatticeZ2 = LatticeZ(89);
+
+// Quantile of a Poisson count of mean m at the standard normal quantile z: exact inversion of
+// the CDF below m = 30, else the normal approximation with continuity correction.
+double PoissonQuantile(double m, double z) {
+  if (m <= 0) return 0;
+  if (m > 30) return std::max(0.0, std::floor(m + z * std::sqrt(m) + 0.5));
+  const double u = 0.5 * std::erfc(-z / std::sqrt(2.0));
+  double pk = std::exp(-m), cdf = pk;
+  int k = 0;
+  while (cdf < u && k < 200) {
+    ++k;
+    pk *= m / k;
+    cdf += pk;
+  }
+  return k;
+}
+
 struct BinStats {
   double arrivals = 0, completed = 0, dropped = 0, area_q = 0, area_sys = 0, tokens = 0;
 };
 struct PoolBin {
   double busy_s = 0, load_s = 0, replica_s = 0;
-};
-
-// Log-spaced histogram for aggregate-mode percentiles. Bins come from the IEEE-754 bits
-// (exponent + top 6 mantissa bits): 64 bins per octave (<= 1.1% wide), no log() per sample.
-constexpr int kMantissaBits = 6;
-inline uint64_t Bits(double x) {
-  uint64_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b >> (52 - kMantissaBits);
-}
-inline double FromBits(uint64_t k) {
-  const uint64_t b = k << (52 - kMantissaBits);
-  double x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
-}
-struct Hist {
-  static inline const uint64_t kLo = Bits(kHistLo);
-  static inline const uint64_t kHi = Bits(kHistHi);
-  std::vector<double> w = std::vector<double>(kHi - kLo + 2, 0.0);
-  double total = 0;
-  void Add(double x, double weight) {
-    const uint64_t k = x <= kHistLo ? 0 : std::min<uint64_t>(Bits(x) - kLo + 1, kHi - kLo + 1);
-    w[k] += weight;
-    total += weight;
-  }
-  double Quantile(double p) const {
-    if (total <= 0) return NAN;
-    const double target = p * total;
-    double cum = 0;
-    for (size_t k = 0; k < w.size(); ++k) {
-      if (w[k] > 0 && cum + w[k] >= target) {
-        if (k == 0) return kHistLo;
-        const double lo = FromBits(k - 1 + kLo), hi = FromBits(k + kLo);
-        return lo + (hi - lo) * (target - cum) / w[k];
-      }
-      cum += w[k];
-    }
-    return kHistHi;
-  }
 };
 
 template <typename T, typename F>
@@ -101,34 +279,6 @@ double ErlangC(int c, double a) {
 
 }  // namespace
 
-void Percentiles(const std::vector<double>& samples, double* p50, double* p95, double* p99) {
-  if (samples.empty()) {
-    *p50 = *p95 = *p99 = NAN;
-    return;
-  }
-  // One copy; each selection runs on the prefix left of the previous one (all smaller ranks).
-  std::vector<double> v = samples;
-  auto rank = [&](double p) {
-    size_t r = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-    return std::clamp<size_t>(r, 1, v.size()) - 1;
-  };
-  const size_t r99 = rank(0.99), r95 = rank(0.95), r50 = rank(0.5);
-  std::nth_element(v.begin(), v.begin() + r99, v.end());
-  *p99 = v[r99];
-  std::nth_element(v.begin(), v.begin() + r95, v.begin() + r99 + 1);
-  *p95 = v[r95];
-  std::nth_element(v.begin(), v.begin() + r50, v.begin() + r95 + 1);
-  *p50 = v[r50];
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return NAN;
-  size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  rank = std::clamp<size_t>(rank, 1, v.size());
-  std::nth_element(v.begin(), v.begin() + (rank - 1), v.end());
-  return v[rank - 1];
-}
-
 struct ServingSim::Impl {
   struct Stream {
     StreamSpec spec;
@@ -138,7 +288,6 @@ struct ServingSim::Impl {
     std::unique_ptr<Router> router;
     int64_t arrivals = 0, completed = 0, dropped = 0, slo_met = 0, n_tpot = 0, tier_met = 0;
     double out_tokens = 0, sum_ttft = 0, sum_tpot = 0, sum_e2e = 0, sum_wait = 0;
-    std::vector<double> ttft, tpot, e2e;
     int64_t in_system = 0, queued = 0;
     double last_t = 0, area_sys = 0, area_q = 0;
     std::vector<BinStats> bins;
@@ -146,12 +295,13 @@ struct ServingSim::Impl {
     double agg_arrivals = 0, agg_completed = 0, agg_dropped = 0, agg_slo = 0, agg_tier = 0;
     double backlog = 0;
     double p_drop = 0;                       // share dropped by the context limit
-    std::vector<double> s_prompt, s_output;  // token draws (up to kTokenDraws)
+    std::vector<double> s_prompt, s_output;  // size points (TokenSizes, up to kTokenDraws)
     double mean_prompt = 0, mean_output = 0;
-    size_t sample_offset = 0;       // rotates through the draws step by step
-    std::vector<double> s_service;  // service samples (stratified)
-    double service_cs2 = 1;         // squared coefficient of variation of service
-    Hist h_ttft, h_tpot, h_e2e;
+    double sd_prompt = 0;                // standard deviation of the prompt size points
+    size_t sample_offset = 0;            // rotates through the size points step by step
+    std::vector<double> s_service;       // service samples (stratified)
+    double service_cs2 = 1;              // squared coefficient of variation of service
+    LogHistogram h_ttft, h_tpot, h_e2e;  // latency percentiles (both fidelities)
     // Aggregate mode, MMPP arrivals: the modulating chain's own sample path (seeded), so bursts
     // survive aggregation; the state holds until mmpp_switch_s.
     Rng mmpp_rng{1, 0};
@@ -190,6 +340,8 @@ struct ServingSim::Impl {
     int32_t serving = -1;
     uint32_t version = 0;
     double busy_s = 0, load_s = 0, usage_last_t = 0, sat_tokens_per_s = 0;
+    double mean_prompt = 0, mean_output = 1;  // the pool's mean token sizes (load, power)
+    double dynamic_power_share = 1;           // saturated dynamic power vs. without a limit
     int64_t tokens = 0;
     double mark_busy_s = 0, mark_load_s = 0, mark_tokens = 0;  // aggregate mode
   };
@@ -468,17 +620,19 @@ struct ServingSim::Impl {
       s.sum_tpot += tpot;
       ++s.n_tpot;
     }
-    s.out_tokens += q.output;
-    if (ttft <= s.spec.slo_ttft_s && tpot <= s.spec.slo_tpot_s) ++s.slo_met;
-    if (tpot <= s.spec.tpot_max_s) ++s.tier_met;
-    if (opt.keep_latency_samples) {
-      s.ttft.push_back(ttft);
-      s.e2e.push_back(e2e);
-      if (q.output > 1) s.tpot.push_back(tpot);
+    const bool service = pools[s.pool].service_mode;
+    if (!service) s.out_tokens += q.output;
+    if (service ? e2e <= s.spec.slo_sojourn_s
+                : ttft <= s.spec.slo_ttft_s && tpot <= s.spec.slo_tpot_s) {
+      ++s.slo_met;
     }
+    if (tpot <= s.spec.tpot_max_s) ++s.tier_met;
+    s.h_ttft.Add(ttft);
+    s.h_e2e.Add(e2e);
+    if (q.output > 1) s.h_tpot.Add(tpot);
     BinStats& b = BinAt(s, t);
     b.completed += 1;
-    b.tokens += q.output;
+    if (!pools[s.pool].service_mode) b.tokens += q.output;
     if (opt.request_sample_rate > 0 && sample_rng.Uniform() < opt.request_sample_rate) {
       absl::StrAppend(&request_csv, s.spec.name, ",", FormatDouble(q.arrival), ",", q.prompt, ",",
                       q.output, ",", q.replica, ",", FormatDouble(q.start - q.arrival), ",",
@@ -681,29 +835,20 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
       s.mmpp_rng = Rng(options.seed, 0x400000 + i);
       s.mmpp_switch_s = s.mmpp_rng.Exponential(s.spec.arrival.mmpp_sojourn_s[0]);
     }
-    StreamSpec tmp = s.spec;
-    ArrivalGenerator g(&tmp, options.seed, 0x300000 + i);
-    int drops = 0;
-    const int n = kTokenDraws;
-    std::vector<std::pair<double, double>> po;
-    for (int k = 0; k < n; ++k) {
-      Arrival a = g.Next();
-      if (a.time_s == kNever) break;
-      if (s.spec.service.kind == ServiceKind::kTokens &&
-          a.prompt_tokens + a.output_tokens > s.spec.model.context_limit_tokens) {
-        ++drops;
-        continue;
-      }
-      po.push_back({static_cast<double>(a.prompt_tokens), static_cast<double>(a.output_tokens)});
-    }
-    const int got = static_cast<int>(po.size()) + drops;
-    s.p_drop = got > 0 ? static_cast<double>(drops) / got : 0;
-    if (po.empty()) po.push_back({1, 1});
-    for (const auto& x : po) {
-      s.s_prompt.push_back(x.first);
-      s.s_output.push_back(x.second);
-      s.mean_prompt += x.first / po.size();
-      s.mean_output += x.second / po.size();
+    // Token sizes: exact moments of the stream's own distributions (TokenSizes), conditioned
+    // on fitting the context limit, and kTokenDraws stratified (prompt, output) points for the
+    // latency shapes.
+    const TokenSizes ts = TokenSizes::Of(s.spec, options.seed, 0x300000 + i);
+    s.p_drop = ts.p_drop;
+    s.mean_prompt = ts.mean_prompt;
+    s.mean_output = ts.mean_output;
+    s.s_prompt = ts.s_prompt;
+    s.s_output = ts.s_output;
+    {
+      double m = 0, v = 0;
+      for (double x : s.s_prompt) m += x / s.s_prompt.size();
+      for (double x : s.s_prompt) v += (x - m) * (x - m) / s.s_prompt.size();
+      s.sd_prompt = std::sqrt(v);
     }
     const ServiceOverride& sv = s.spec.service;
     if (sv.kind != ServiceKind::kTokens) {
@@ -761,8 +906,10 @@ absl::StatusOr<int> ServingSim::AddReplica(const ReplicaSpec& spec) {
     mo += m.streams[si].mean_output;
   }
   const double n = static_cast<double>(p.streams.size());
+  r.mean_prompt = mp / n;
+  r.mean_output = std::max(1.0, mo / n);
   r.sat_tokens_per_s =
-      std::max(1e-9, perf.SaturatedOutputTokensPerSecond(mp / n, std::max(1.0, mo / n)));
+      std::max(1e-9, perf.SaturatedOutputTokensPerSecond(r.mean_prompt, r.mean_output));
   m.unreported.push_back(static_cast<int>(m.replicas.size()));
   m.replicas.push_back(std::move(r));
   ReplicaLoad l;
@@ -811,11 +958,30 @@ void ServingSim::RemoveReplica(int id) {
 
 bool ServingSim::IsRemoved(int id) const { return impl_->replicas.at(id).removed; }
 
-void ServingSim::SetSpeedFactor(int id, double share) {
-  auto& r = impl_->replicas.at(id);
-  const double old = r.perf.clock();
-  r.perf.set_clock(share);
-  r.sat_tokens_per_s *= share / old;
+void ServingSim::SetPowerLimitW(int id, double limit_w) {
+  Impl& m = *impl_;
+  auto& r = m.replicas.at(id);
+  if (m.pools[r.pool].service_mode) return;
+  ReplicaPerf free = r.perf;
+  free.set_power_limit_w(ReplicaPerf::kNoLimitW);
+  r.perf.set_power_limit_w(limit_w);
+  r.sat_tokens_per_s =
+      std::max(1e-9, r.perf.SaturatedOutputTokensPerSecond(r.mean_prompt, r.mean_output));
+  const double idle = r.perf.IdlePowerW();
+  const double full = free.SaturatedPowerW(r.mean_prompt, r.mean_output) - idle;
+  r.dynamic_power_share =
+      full > 0 ? (r.perf.SaturatedPowerW(r.mean_prompt, r.mean_output) - idle) / full : 1.0;
+  ++m.pools[r.pool].replica_version;  // aggregate mode: capacity and timing recomputed
+}
+
+void ServingSim::SetPowerShare(int id, double share) {
+  const auto& r = impl_->replicas.at(id);
+  SetPowerLimitW(id, share >= 1 ? ReplicaPerf::kNoLimitW
+                                : r.perf.LimitForDynamicShare(share, r.mean_prompt, r.mean_output));
+}
+
+double ServingSim::DynamicPowerShare(int id) const {
+  return impl_->replicas.at(id).dynamic_power_share;
 }
 
 void ServingSim::SetPowerHeadroom(int id, double headroom_w) {
@@ -940,6 +1106,8 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
     const double drain_wait = cap > 0 ? backlog_after / cap : 0;  // extra wait for backlog
     // Queueing: wait distribution P(Wq > x) = pw * exp(-x / tail_mean).
     double pw = 0, tail_mean = 0, tpot = 0, busy = 0;
+    double step0 = 0, lam_r = 0, tp_mean = 0;  // decode step alone, per-replica rate, prefill
+    double rho_p = 0;                          // prefill utilization of a replica
     if (c > 0 && lam_eff > 0) {
       if (p.service_mode) {
         const double a = lam_eff * ms;
@@ -947,12 +1115,12 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         tail_mean = ms / (c - a) * (1.0 + cs2) / 2.0;
         busy = a / c;
       } else {
-        const double tp_mean = tp_per_token * mp;
+        tp_mean = tp_per_token * mp;
         const double a = std::min(lam_eff * tp_mean, 0.999 * c);
         pw = ErlangC(c, a);
         tail_mean = tp_mean / (c - a);  // prefill times vary little: M/D/c-like, keep M/M/c tail
-        const double rho_p = a / c;
-        const double lam_r = lam_eff / c;
+        rho_p = a / c;
+        lam_r = lam_eff / c;
         // TPOT fixed point: n sequences decode, step slowed by prefill interference.
         const ReplicaPerf& perf = replicas[live[0]].perf;  // pools are assumed homogeneous
         double n = 1;
@@ -961,7 +1129,8 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
           const double n_new = std::max(1.0, lam_r * std::max(0.0, mo - 1) * step);
           n = 0.5 * n + 0.5 * std::min(n_new, static_cast<double>(perf.max_batch()));
         }
-        tpot = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo)) / (1 - rho_p);
+        step0 = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo));
+        tpot = step0 / (1 - rho_p);
         const double e2e_mean = tp_mean + pw * tail_mean + std::max(0.0, mo - 1) * tpot;
         busy = 1 - std::exp(-lam_r * e2e_mean);
       }
@@ -978,20 +1147,41 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       s.agg_arrivals += arr;
       s.agg_dropped += drop;
       s.agg_completed += done;
-      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0, tier = 0;
+      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, sum_tpot = 0, slo = 0, tier = 0;
+      int n_tpot = 0;
+      const size_t stride = std::max<size_t>(1, s.s_prompt.size() / kAggPoints);
+      // Prefill busy periods (TPOT points below): mean and standard deviation.
+      const double busy_mean = tp_mean / (1 - rho_p);
+      const double et2 = tp_per_token * tp_per_token * (s.sd_prompt * s.sd_prompt + mp * mp);
+      const double busy_sd = std::sqrt(
+          std::max(0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
       const double log_pw = pw > 0 ? std::log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
         const double wq = (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
         double ttft, e2e, tpot_i = 0;
-        // Rank-1 lattice pairing of wait quantiles with sizes; the token draws rotate by step.
-        const size_t j = (s.sample_offset + static_cast<size_t>(i) * 79) % s.s_prompt.size();
+        // Rank-1 lattice pairing of wait quantiles with sizes: each step takes one point of each
+        // of kAggPoints strata of the size points (stratum (37 i) mod kAggPoints for wait
+        // quantile i), and the position inside the strata rotates step by step.
+        const size_t j = (s.sample_offset + stride * ((static_cast<size_t>(i) * 37) % kAggPoints)) %
+                         s.s_prompt.size();
         if (p.service_mode) {
           e2e = ttft = wq + s.s_service[(i * 79) % kAggPoints];
         } else {
           ttft = wq + tp_per_token * s.s_prompt[j] + p.cached_first_s;
-          tpot_i = s.s_output[j] > 1 ? tpot : 0;
-          e2e = ttft + std::max(0.0, s.s_output[j] - 1) * tpot;
+          // TPOT of this request: the decode step plus the prefills that pause its decoding.
+          // Prefills come in M/G/1 busy periods (prefill first): a Poisson number k of them, of
+          // mean lam_r * (1 - rho_p) * (output - 1) * tpot, each of mean T / (1 - rho_p) and
+          // variance E[T^2] / (1 - rho_p)^3 - mean^2 (T the prefill time); their total is
+          // k * mean + sqrt(k) * sd * z. E[tpot_i] = step + rho_p * tpot = tpot.
+          const double steps = std::max(0.0, s.s_output[j] - 1);
+          if (steps > 0) {
+            const double k = PoissonQuantile(lam_r * (1 - rho_p) * steps * tpot, kLatticeZ[i]);
+            const double pause =
+                std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * kLatticeZ2[i]);
+            tpot_i = step0 + pause / steps;
+          }
+          e2e = ttft + steps * tpot_i;
         }
         const double w = done / kAggPoints;
         s.h_ttft.Add(ttft, w);
@@ -999,18 +1189,24 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         if (!p.service_mode && s.s_output[j] > 1) s.h_tpot.Add(tpot_i, w);
         sum_e2e += e2e;
         sum_ttft += ttft;
+        if (!p.service_mode && s.s_output[j] > 1) {
+          sum_tpot += tpot_i;
+          ++n_tpot;
+        }
         sum_wait += wq;
-        if (ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) slo += 1;
+        if (p.service_mode ? e2e <= s.spec.slo_sojourn_s
+                           : ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) {
+          slo += 1;
+        }
         if (tpot_i <= s.spec.tpot_max_s) tier += 1;
       }
-      s.sample_offset = (s.sample_offset + 1) % std::max<size_t>(1, s.s_prompt.size());
+      s.sample_offset = (s.sample_offset + 1) % stride;
       const double mean_e2e = sum_e2e / kAggPoints, mean_wait = sum_wait / kAggPoints;
       s.sum_e2e += done * mean_e2e;
       s.sum_ttft += done * sum_ttft / kAggPoints;
       s.sum_wait += done * mean_wait;
       if (!p.service_mode) {
-        s.sum_tpot += done * tpot;
-        s.n_tpot += 0;
+        s.sum_tpot += done * (n_tpot > 0 ? sum_tpot / n_tpot : tpot);
       }
       s.agg_slo += done * slo / kAggPoints;
       s.agg_tier += done * tier / kAggPoints;
@@ -1125,7 +1321,7 @@ StreamStats ServingSim::Stats(int i) const {
   auto& cache = m.stats_cache;
   if (cache.size() != m.streams.size()) cache.assign(m.streams.size(), {});
   const std::tuple<double, int64_t, int64_t, double> key{now_, s.arrivals, s.completed,
-                                                          s.agg_completed};
+                                                         s.agg_completed};
   if (cache[i].valid && cache[i].key == key) return cache[i].stats;
   StreamStats st = ComputeStats(i);
   cache[i] = {true, key, st};
@@ -1150,7 +1346,7 @@ StreamStats ServingSim::ComputeStats(int i) const {
     st.mean_wait_s = s.sum_wait / done;
     st.mean_tpot_s = agg ? s.sum_tpot / done : (s.n_tpot > 0 ? s.sum_tpot / s.n_tpot : 0);
   }
-  if (agg) {
+  {
     st.p50_ttft_s = s.h_ttft.Quantile(0.5);
     st.p95_ttft_s = s.h_ttft.Quantile(0.95);
     st.p99_ttft_s = s.h_ttft.Quantile(0.99);
@@ -1160,10 +1356,6 @@ StreamStats ServingSim::ComputeStats(int i) const {
     st.p50_e2e_s = s.h_e2e.Quantile(0.5);
     st.p95_e2e_s = s.h_e2e.Quantile(0.95);
     st.p99_e2e_s = s.h_e2e.Quantile(0.99);
-  } else {
-    Percentiles(s.ttft, &st.p50_ttft_s, &st.p95_ttft_s, &st.p99_ttft_s);
-    Percentiles(s.tpot, &st.p50_tpot_s, &st.p95_tpot_s, &st.p99_tpot_s);
-    Percentiles(s.e2e, &st.p50_e2e_s, &st.p95_e2e_s, &st.p99_e2e_s);
   }
   if (now_ > 0) {
     st.mean_in_system = s.area_sys / now_;
@@ -1180,6 +1372,15 @@ StreamStats ServingSim::ComputeStats(int i) const {
   if (rs > 0) {
     st.busy_fraction = busy / rs;
     st.load_fraction = load / rs;
+  }
+  if (m.pools[s.pool].service_mode) {
+    // No tokens are modelled: token figures are undefined (NaN), and without a stated
+    // sojourn SLO so are the attainment and goodput. e2e is the sojourn time.
+    st.token_model = false;
+    st.output_tokens = NAN;
+    st.mean_ttft_s = st.p50_ttft_s = st.p95_ttft_s = st.p99_ttft_s = NAN;
+    st.mean_tpot_s = st.p50_tpot_s = st.p95_tpot_s = st.p99_tpot_s = NAN;
+    if (s.spec.slo_sojourn_s <= 0) st.goodput_per_s = NAN;
   }
   return st;
 }
@@ -1206,7 +1407,7 @@ std::string ServingSim::SeriesCsv() const {
           .Add(x.dropped)
           .Add(x.area_q / width)
           .Add(x.area_sys / width)
-          .Add(x.tokens / width)
+          .Add(m.pools[s.pool].service_mode ? NAN : x.tokens / width)
           .Add(p.replica_s > 0 ? p.busy_s / p.replica_s : 0.0)
           .Add(p.replica_s > 0 ? p.load_s / p.replica_s : 0.0);
       csv.EndRow();
@@ -1215,11 +1416,17 @@ std::string ServingSim::SeriesCsv() const {
   return csv.Release();
 }
 
+double ServingSim::SloAttainment(int i, const StreamStats& st) const {
+  const StreamSpec& spec = impl_->streams[i].spec;
+  if (st.completed <= 0 || (!st.token_model && spec.slo_sojourn_s <= 0)) return NAN;
+  return static_cast<double>(st.slo_met) / st.completed;
+}
+
 std::string ServingSim::LatencyCsv() const {
-  CsvWriter csv({"stream", "arrivals", "completed", "dropped", "ttft_p50_s", "ttft_p95_s",
-                 "ttft_p99_s", "tpot_p50_s", "tpot_p95_s", "tpot_p99_s", "e2e_p50_s", "e2e_p95_s",
-                 "e2e_p99_s", "e2e_mean_s", "slo_attainment", "goodput_per_s", "tokens_per_s",
-                 "tpot_max_s", "tier_attainment"});
+  CsvWriter csv({"stream",        "arrivals",     "completed",   "dropped",    "ttft_p50_s",
+                 "ttft_p95_s",    "ttft_p99_s",   "tpot_p50_s",  "tpot_p95_s", "tpot_p99_s",
+                 "e2e_p50_s",     "e2e_p95_s",    "e2e_p99_s",   "e2e_mean_s", "slo_attainment",
+                 "goodput_per_s", "tokens_per_s", "wait_mean_s", "tpot_max_s", "tier_attainment"});
   for (int i = 0; i < num_streams(); ++i) {
     const StreamStats st = Stats(i);
     csv.Add(impl_->streams[i].spec.name)
@@ -1236,14 +1443,14 @@ std::string ServingSim::LatencyCsv() const {
         .Add(st.p95_e2e_s)
         .Add(st.p99_e2e_s)
         .Add(st.mean_e2e_s)
-        .Add(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN)
+        .Add(SloAttainment(i, st))
         .Add(st.goodput_per_s)
-        .Add(now_ > 0 ? st.output_tokens / now_ : 0.0);
+        .Add(now_ > 0 ? st.output_tokens / now_ : 0.0)
+        .Add(st.mean_wait_s);
     // Latency tier: share of completions at or under the stream's tpot_max_s (empty: no tier).
     const double tier_s = impl_->streams[i].spec.tpot_max_s;
-    csv.Add(tier_s).Add(tier_s > 0 && st.completed > 0
-                            ? static_cast<double>(st.tier_met) / st.completed
-                            : NAN);
+    csv.Add(tier_s).Add(
+        tier_s > 0 && st.completed > 0 ? static_cast<double>(st.tier_met) / st.completed : NAN);
     csv.EndRow();
   }
   return csv.Release();
@@ -1282,8 +1489,7 @@ void ServingSim::WriteSummary(JsonWriter& json) const {
     json.Key("in_system_mean").Value(st.mean_in_system);
     json.Key("queued_mean").Value(st.mean_queued);
     json.Key("throughput_per_s").Value(st.throughput_per_s);
-    json.Key("slo_attainment")
-        .Value(st.completed > 0 ? static_cast<double>(st.slo_met) / st.completed : NAN);
+    json.Key("slo_attainment").Value(SloAttainment(i, st));
     json.Key("goodput_per_s").Value(st.goodput_per_s);
     if (impl_->streams[i].spec.tpot_max_s > 0) {
       json.Key("tpot_max_s").Value(impl_->streams[i].spec.tpot_max_s);

@@ -34,10 +34,9 @@ enum class Fidelity { kRequest, kAggregate };
 struct ServingOptions {
   Fidelity fidelity = Fidelity::kRequest;
   uint64_t seed = 1;
-  double bin_s = 3600;               // time-series bin width
-  double aggregate_step_s = 60;      // aggregate mode step
-  double request_sample_rate = 0;    // share of completed requests written to RequestCsv()
-  bool keep_latency_samples = true;  // request mode: exact percentiles need the samples
+  double bin_s = 3600;             // time-series bin width
+  double aggregate_step_s = 60;    // aggregate mode step
+  double request_sample_rate = 0;  // share of completed requests written to RequestCsv()
 };
 
 struct ReplicaSpec {
@@ -69,6 +68,8 @@ struct StreamStats {
   double mean_queued = 0;       // time-average number waiting (Lq)
   double throughput_per_s = 0;  // completions / elapsed
   double goodput_per_s = 0;     // SLO-meeting completions / elapsed
+  bool token_model = true;      // false for service-time streams: their token, TTFT and TPOT
+                                // figures are NaN and e2e is the sojourn time (wait + service)
   double busy_fraction = 0;     // of the stream's pool
   double load_fraction = 0;     // of the stream's pool
 };
@@ -87,10 +88,19 @@ class ServingSim {
   void RemoveReplica(int id);
   bool IsRemoved(int id) const;
   void SetPowerHeadroom(int id, double headroom_w);
-  // Runs replica `id` at `share` in (0, 1] of its clock from now on (a power throttle): work
-  // started from now is timed at the slower rate; its load is measured against the slower rate.
-  // Service-time streams (a `service` override) are not affected.
-  void SetSpeedFactor(int id, double share);
+  // Power limits (perf_model.h header, README "Power limits"). From now on replica `id` runs
+  // every phase at the fastest clock whose board power per accelerator is within `limit_w`
+  // (ReplicaPerf::kNoLimitW = none): work started from now is timed at that clock, and its load
+  // is measured against its saturated rate under the limit. Service-time pools (a `service`
+  // override) have no token model and are not affected.
+  void SetPowerLimitW(int id, double limit_w);
+  // The same with the limit that leaves `share` in (0, 1] of the replica's saturated dynamic
+  // power (ReplicaPerf::LimitForDynamicShare at the pool's mean token sizes; 1 = no limit).
+  void SetPowerShare(int id, double share);
+  // Dynamic power of replica `id` at full load under its limit as a share of that without a
+  // limit (1 unlimited; <= the share given to SetPowerShare). Its power at load fraction x is
+  // idle + x * DynamicPowerShare * (unlimited full-load power - idle).
+  double DynamicPowerShare(int id) const;
   int ActiveReplicas(const std::string& model) const;
 
   // Processes everything up to t_s (>= now). Between calls the caller may change replicas.
@@ -112,8 +122,9 @@ class ServingSim {
   // Columns: stream,bin_start_s,arrivals,completed,dropped,queue_mean,in_system_mean,
   //          tokens_per_s,replica_busy_fraction,replica_load_fraction
   std::string SeriesCsv() const;
-  // One row per stream with counts, percentiles (ttft_p99_s...), slo attainment, goodput, and the
-  // latency tier (tpot_max_s, tier_attainment; tier_attainment empty when the stream has none).
+  // One row per stream with counts, percentiles (ttft_p99_s...), slo attainment, goodput, tokens,
+  // mean waiting time (wait_mean_s), and the latency tier (tpot_max_s, tier_attainment; nan when
+  // the stream has none). Service-time streams: ttft, tpot and tokens nan; e2e is the sojourn.
   std::string LatencyCsv() const;
   // Sampled requests (request fidelity): stream,arrival_s,prompt_tokens,output_tokens,replica,
   // wait_s,ttft_s,tpot_s,e2e_s
@@ -126,14 +137,11 @@ class ServingSim {
  private:
   explicit ServingSim(std::unique_ptr<Impl> impl);
   StreamStats ComputeStats(int stream) const;
+  // slo_met / completed; NaN without completions or without an SLO the stream states.
+  double SloAttainment(int stream, const StreamStats& st) const;
   std::unique_ptr<Impl> impl_;
   double now_ = 0;
 };
-
-// Exact nearest-rank percentile (p in [0, 1]) of unsorted samples; NaN if empty.
-double Percentile(std::vector<double> v, double p);
-// The same for p = 0.5, 0.95 and 0.99 at once (one copy, three selections).
-void Percentiles(const std::vector<double>& samples, double* p50, double* p95, double* p99);
 
 }  // namespace fleetsim::serve
 

@@ -260,8 +260,12 @@ absl::StatusOr<StreamSpec> ParseStreamSpec(YamlMap& m) {
   }
   if (m.Has("slo")) {
     FLEETSIM_ASSIGN_OR_RETURN(YamlMap slo, m.Map("slo"));
-    FLEETSIM_ASSIGN_OR_RETURN(s.slo_ttft_s, slo.Double("ttft_s", 1e-9, 1e9, 2.0));
-    FLEETSIM_ASSIGN_OR_RETURN(s.slo_tpot_s, slo.Double("tpot_s", 1e-9, 1e9, 0.2));
+    if (tokens_needed) {
+      FLEETSIM_ASSIGN_OR_RETURN(s.slo_ttft_s, slo.Double("ttft_s", 1e-9, 1e9, 2.0));
+      FLEETSIM_ASSIGN_OR_RETURN(s.slo_tpot_s, slo.Double("tpot_s", 1e-9, 1e9, 0.2));
+    } else {  // no tokens are modelled: the SLO is on the sojourn time (ttft_s is unknown here)
+      FLEETSIM_ASSIGN_OR_RETURN(s.slo_sojourn_s, slo.Double("sojourn_s", 1e-9, 1e9, 0));
+    }
     FLEETSIM_RETURN_IF_ERROR(slo.Finish());
   } else {
     m.Child("slo");

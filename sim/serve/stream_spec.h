@@ -92,8 +92,9 @@ struct StreamSpec {
   TokenDist prompt_tokens;
   TokenDist output_tokens;
   ServiceOverride service;
-  double slo_ttft_s = 2.0;
-  double slo_tpot_s = 0.2;
+  double slo_ttft_s = 2.0;   // token model: TTFT limit of the SLO
+  double slo_tpot_s = 0.2;   // token model: TPOT limit of the SLO
+  double slo_sojourn_s = 0;  // service-time streams: sojourn (wait + service) limit; 0 = no SLO
   // Latency tier: per-user speed this stream requires (s per output token, 0 = none). Only
   // systems whose single-user TPOT meets it may serve the stream's model; the outputs report the
   // share of completions with TPOT <= tpot_max_s (`tier_attainment`).

@@ -155,3 +155,103 @@ TEST(Fidelity, AggregateUsageAndDrain) {
 
 }  // namespace
 }  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+// Issue 13 item 4: aggregate mode is unbiased against request mode for any seed. The stream of
+// the issue: Llama-2-70B FP8, diurnal with peak 48 requests/s (the default scenario's daily
+// shape), lognormal prompts (mu 6.5, sigma 0.8, max 6000), uniform outputs 16..700, on 4 H100
+// replicas of tp 2, one day (2.5 M requests). Targets (issue 13): served tokens within 0.5%,
+// mean TTFT within 3%, p99 TTFT and p99 TPOT within 10%. Request mode's own mean TTFT moves by
+// about 1.3% from seed to seed (measured: -1.5, +0.3, -3.0, -1.4% against one aggregate value),
+// so the mean TTFT bound is 3% on the mean over the seeds and 3.5% per seed.
+TEST(Fidelity, AggregateUnbiasedAcrossSeeds) {
+  StreamSpec s = testing_streams::ChatStream("chat", "llama", 48.0 / 1.45);
+  s.arrival.kind = ArrivalKind::kDiurnal;
+  s.arrival.daily_shape = {0.3,  0.25, 0.2, 0.2,  0.25, 0.35, 0.5, 0.8,  1.1, 1.3, 1.4, 1.45,
+                           1.45, 1.45, 1.4, 1.35, 1.3,  1.25, 1.2, 1.15, 1.0, 0.8, 0.6, 0.4};
+  s.arrival.weekly_shape = std::vector<double>(7, 1.0);
+  s.output_tokens.min = 16;
+  s.output_tokens.max = 700;
+  ReplicaSpec r{"llama", *BuiltinSystem("h100"), 2};
+  double sum_mttft = 0;
+  for (uint64_t seed : {2, 3, 5, 11}) {
+    StreamStats st[2];
+    for (Fidelity f : {Fidelity::kRequest, Fidelity::kAggregate}) {
+      ServingOptions opt;
+      opt.fidelity = f;
+      opt.seed = seed;
+      opt.aggregate_step_s = 60;
+      auto sim = *ServingSim::Create({s}, opt);
+      for (int i = 0; i < 4; ++i) ASSERT_TRUE(sim->AddReplica(r).ok());
+      sim->AdvanceTo(86400);
+      st[f == Fidelity::kAggregate] = sim->Stats(0);
+    }
+    const StreamStats &q = st[0], &a = st[1];
+    const double tok = Rel(a.output_tokens, q.output_tokens);
+    const double mttft = Rel(a.mean_ttft_s, q.mean_ttft_s);
+    const double p99ttft = Rel(a.p99_ttft_s, q.p99_ttft_s);
+    const double p99tpot = Rel(a.p99_tpot_s, q.p99_tpot_s);
+    std::printf(
+        "seed %2d: %lld requests; tokens %+.2f%%  mean TTFT %+.2f%%  p99 TTFT %+.1f%%  p99 TPOT "
+        "%+.1f%%  mean TPOT %+.1f%%  mean e2e %+.1f%%  p99 e2e %+.1f%%\n",
+        static_cast<int>(seed), static_cast<long long>(q.completed), 100 * tok, 100 * mttft,
+        100 * p99ttft, 100 * p99tpot, 100 * Rel(a.mean_tpot_s, q.mean_tpot_s),
+        100 * Rel(a.mean_e2e_s, q.mean_e2e_s), 100 * Rel(a.p99_e2e_s, q.p99_e2e_s));
+    EXPECT_NEAR(tok, 0, 0.005) << seed;
+    EXPECT_NEAR(mttft, 0, 0.035) << seed;
+    sum_mttft += mttft / 4;
+    EXPECT_NEAR(p99ttft, 0, 0.10) << seed;
+    EXPECT_NEAR(p99tpot, 0, 0.10) << seed;
+  }
+  std::printf("mean TTFT over the seeds: %+.2f%%\n", 100 * sum_mttft);
+  EXPECT_NEAR(sum_mttft, 0, 0.03);
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
+
+namespace fleetsim::serve {
+namespace {
+
+// Aggregate token totals use the exact mean of the stream's own distribution, also when it is
+// too wide to enumerate (stratified then): served tokens / completions = E[output].
+TEST(Fidelity, AggregateTokenMeanIsTheDistributionMean) {
+  struct Case {
+    TokenDist out;
+    double mean;
+  };
+  TokenDist narrow, wide, uni;
+  narrow.kind = wide.kind = TokenDistKind::kLogNormal;
+  narrow.mu = 5.0;
+  narrow.sigma = 0.5;
+  narrow.clamp_max = 1e8;
+  wide.mu = 12.0;
+  wide.sigma = 1.0;
+  wide.clamp_max = 1e8;
+  uni.kind = TokenDistKind::kUniform;
+  uni.min = 16;
+  uni.max = 700;
+  // Lognormal means exp(mu + sigma^2 / 2) (rounding adds < 1e-4 relative); uniform (16+700)/2.
+  const Case cases[] = {{narrow, std::exp(5.125)}, {wide, std::exp(12.5)}, {uni, 358}};
+  for (const Case& c : cases) {
+    StreamSpec s = testing_streams::ChatStream("x", "llama", 0.01);
+    s.model.context_limit_tokens = 100000000;
+    s.model.kv_bytes_per_token = 1;
+    s.prompt_tokens = TokenDist{};
+    s.prompt_tokens.value = 1;
+    s.output_tokens = c.out;
+    ServingOptions opt;
+    opt.fidelity = Fidelity::kAggregate;
+    auto sim = *ServingSim::Create({s}, opt);
+    ASSERT_TRUE(sim->AddReplica(ReplicaSpec{"llama", *BuiltinSystem("h200"), 1}).ok());
+    sim->AdvanceTo(86400);
+    const StreamStats st = sim->Stats(0);
+    const double per = st.output_tokens / (st.throughput_per_s * 86400);
+    EXPECT_NEAR(per / c.mean, 1.0, 2e-3) << c.mean;
+  }
+}
+
+}  // namespace
+}  // namespace fleetsim::serve
