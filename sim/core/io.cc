@@ -27,6 +27,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   struct stat st;
   std::string out;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Refused before anything is allocated (reserving a file's size first would try to).
+    if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes) {
+      ::close(fd);
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": larger than ", kMaxInputBytes >> 30, " GiB: not read as an input"));
+    }
     out.reserve(static_cast<size_t>(st.st_size));
   }
   char buf[1 << 16];

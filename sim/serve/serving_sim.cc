@@ -1118,6 +1118,16 @@ double ServingSim::ReplicaCapacityPerS(const ReplicaSpec& spec) const {
 
 int ServingSim::num_streams() const { return static_cast<int>(impl_->streams.size()); }
 
+int64_t ServingSim::InSystem(int i) const {
+  return impl_->opt.fidelity == Fidelity::kAggregate ? -1 : impl_->streams.at(i).in_system;
+}
+
+int64_t ServingSim::LiveRequests() const {
+  const Impl& m = *impl_;
+  if (m.opt.fidelity == Fidelity::kAggregate) return -1;
+  return static_cast<int64_t>(m.reqs.size() - m.free_reqs.size());
+}
+
 StreamStats ServingSim::Stats(int i) const {
   const Impl& m = *impl_;
   const Impl::Stream& s = m.streams.at(i);
