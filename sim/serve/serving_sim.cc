@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "sim/core/portable_math.h"
 
 namespace fleetsim::serve {
 namespace {
@@ -24,7 +25,7 @@ struct Req {
 // -log(1 - u_i) for the quasi-Monte-Carlo wait quantiles u_i = (i + 0.5) / kAggPoints.
 const std::vector<double> kNegLog1mU = [] {
   std::vector<double> v(kAggPoints);
-  for (int i = 0; i < kAggPoints; ++i) v[i] = -std::log(1.0 - (i + 0.5) / kAggPoints);
+  for (int i = 0; i < kAggPoints; ++i) v[i] = -pmath::Log(1.0 - (i + 0.5) / kAggPoints);
   return v;
 }();
 
@@ -712,7 +713,7 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
       double m = sv.Mean(), var = 0;
       for (int k = 0; k < kAggPoints; ++k) {
         const double v = (k + 0.5) / kAggPoints;
-        double x = sv.kind == ServiceKind::kExponential ? -sv.mean_s * std::log(1 - v)
+        double x = sv.kind == ServiceKind::kExponential ? -sv.mean_s * pmath::Log(1 - v)
                    : sv.kind == ServiceKind::kDeterministic
                        ? sv.mean_s
                        : sorted[static_cast<size_t>(v * sorted.size())];
@@ -963,7 +964,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         }
         tpot = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo)) / (1 - rho_p);
         const double e2e_mean = tp_mean + pw * tail_mean + std::max(0.0, mo - 1) * tpot;
-        busy = 1 - std::exp(-lam_r * e2e_mean);
+        busy = 1 - pmath::Exp(-lam_r * e2e_mean);
       }
     }
     if (backlog_after > 1e-9) busy = c > 0 ? 1.0 : 0.0;
@@ -979,7 +980,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       s.agg_dropped += drop;
       s.agg_completed += done;
       double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, slo = 0, tier = 0;
-      const double log_pw = pw > 0 ? std::log(pw) : 0;
+      const double log_pw = pw > 0 ? pmath::Log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
         const double wq = (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
