@@ -268,6 +268,22 @@ int RunAndSignal(const std::string& args, int sig, int delay_ms, std::string* er
           static_cast<char*>(nullptr));
     _exit(127);
   }
+  // Signal it only once it blocks `sig` (main's first act): before that, during exec and dynamic
+  // loading, the signal kills it by default, and a fixed sleep alone raced with a loaded machine
+  // (seen with the sanitizer build; tests/cli/run_hygiene_test.cc does the same).
+  const std::string status_path = "/proc/" + std::to_string(pid) + "/status";
+  for (int i = 0; i < 2000; ++i) {
+    std::ifstream in(status_path);
+    std::string line;
+    bool blocked = false;
+    while (std::getline(in, line)) {
+      if (line.rfind("SigBlk:", 0) == 0) {
+        blocked = (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1;
+      }
+    }
+    if (blocked) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   kill(pid, sig);
   int status = 0;
