@@ -29,6 +29,7 @@ const char kUsage[] = R"(fleetsim - discrete-event simulator of AI compute fleet
 
 Usage:
   fleetsim run SCENARIO.yaml [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
+                      [--no-invariants]
       Load, validate and simulate a scenario (training jobs and inference streams); write
       jobs.csv, utilization.csv, site_power.csv, summary.json and manifest.json, and with streams replicas.csv,
       serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
@@ -38,6 +39,7 @@ Usage:
       Load and check the scenario, its platform and workload; simulate nothing, write nothing.
   fleetsim replay-swf TRACE.swf --out DIR [--policy NAME] [--estimates user|exact]
                      [--processors N] [--accelerators-per-host K] [--quiet]
+                     [--no-invariants]
       Replay a Standard Workload Format trace on a homogeneous cluster of N processors
       (default: the trace's MaxProcs header, else MaxNodes), K processors per SimGrid host (default: the
       largest divisor of N not above 64). Grouping never changes a schedule or an energy:
@@ -81,6 +83,9 @@ Options:
   --chunk K, --max-concurrent M, --partition P, --time T, --mem M, --account A, --submit
                             sweep slurm: runs per array task, array tasks at once, sbatch options
   --quiet                   no progress lines on stderr
+  --no-invariants           run, replay-swf: skip the run invariants checked by default (no
+                            accelerator held twice, every job and request accounted for once,
+                            energy = integral of power; sim/engine/invariants.h); for benchmarks
   --help, -h                this text
 
 Exit status: 0 success, 2 bad input (one line naming file:line:column and field), 1 internal or
@@ -237,6 +242,7 @@ int RunCommand(const Options& o) {
   cfg.horizon_s = s->horizon_s;
   cfg.start_date = s->start_date;
   cfg.progress = !o.quiet;
+  cfg.check_invariants = o.invariants;
   cfg.seed = s->seed;
   cfg.serving = &s->serving;
   cfg.power = &s->power;
@@ -350,6 +356,7 @@ int ReplaySwfCommand(const Options& o) {
   cfg.scheduler = o.policy;
   cfg.progress = !o.quiet;
   StopOnInterrupt(&cfg);
+  cfg.check_invariants = o.invariants;
   auto r = engine::RunSimulation(cfg, trace->workload);
   std::remove(tmp.c_str());
   if (!r.ok()) return Fail(r.status());

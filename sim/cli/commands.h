@@ -20,6 +20,7 @@ struct Options {
   uint64_t seed = 0;
   std::vector<std::string> sets;
   bool quiet = false;
+  bool invariants = true;  // false: --no-invariants
   std::string policy = "easy";
   std::string estimates = "user";
   int64_t processors = 0;

@@ -15,6 +15,7 @@
 ABSL_FLAG(std::string, out, "", "output directory");
 ABSL_FLAG(uint64_t, seed, 0, "override the scenario seed");
 ABSL_FLAG(bool, quiet, false, "no progress on stderr");
+ABSL_FLAG(bool, no_invariants, false, "skip the run invariants");
 ABSL_FLAG(std::string, policy, "easy", "replay-swf policy: fcfs|easy");
 ABSL_FLAG(std::string, estimates, "user", "replay-swf estimates: user|exact");
 ABSL_FLAG(int64_t, processors, 0, "replay-swf cluster size (0 = MaxProcs)");
@@ -82,7 +83,7 @@ int Main(int argc, char** argv) {
       return 2;
     }
     if (!has_value) {
-      if (name == "quiet" || name == "submit") {
+      if (name == "quiet" || name == "submit" || name == "no_invariants") {
         value = "true";
       } else if (i + 1 < argc) {
         value = argv[++i];
@@ -107,6 +108,7 @@ int Main(int argc, char** argv) {
   o.has_seed = seed_given;
   o.seed = absl::GetFlag(FLAGS_seed);
   o.quiet = absl::GetFlag(FLAGS_quiet);
+  o.invariants = !absl::GetFlag(FLAGS_no_invariants);
   o.policy = absl::GetFlag(FLAGS_policy);
   o.estimates = absl::GetFlag(FLAGS_estimates);
   o.processors = absl::GetFlag(FLAGS_processors);

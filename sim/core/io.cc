@@ -29,7 +29,22 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (fd < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   struct stat st;
   std::string out;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+  const bool known = ::fstat(fd, &st) == 0;
+  if (known && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) &&
+      !S_ISDIR(st.st_mode)) {
+    // A device (/dev/zero, /dev/urandom, a terminal) is never an input file, and reading one
+    // would only stop at the size cap, seconds and gigabytes later.
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a regular file or a pipe: not read as an input"));
+  }
+  if (known && S_ISREG(st.st_mode) && st.st_size > 0) {
+    // Refused before anything is allocated (reserving a file's size first would try to).
+    if (static_cast<uint64_t>(st.st_size) > kMaxInputBytes) {
+      ::close(fd);
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": larger than ", kMaxInputBytes >> 30, " GiB: not read as an input"));
+    }
     out.reserve(static_cast<size_t>(st.st_size));
   }
   char buf[1 << 16];

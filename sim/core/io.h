@@ -14,11 +14,12 @@
 
 namespace fleetsim {
 
-// Inputs larger than this are refused (a device such as /dev/zero would otherwise never end).
+// Inputs larger than this are refused (a pipe fed without end would otherwise never stop).
 inline constexpr size_t kMaxInputBytes = size_t{2} << 30;
 
-// The whole file; NotFound if it cannot be opened, InvalidArgument on a read error or beyond
-// kMaxInputBytes.
+// The whole file; NotFound if it cannot be opened, InvalidArgument on a read error, beyond
+// kMaxInputBytes (a regular file is refused from its size, before anything is read), or if it is
+// a device (/dev/zero, a terminal) rather than a regular file or a pipe.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Writes `content` to `path` atomically: a temporary file in the same directory with a name

@@ -23,6 +23,7 @@ struct EngineConfig {
   std::string start_date;       // ISO date of t = 0, for tranche online/retire dates ("" = none)
   bool progress = true;         // progress lines on stderr
   bool validate_only = false;   // load and check everything, simulate nothing
+  bool check_invariants = true; // run invariants (engine/invariants.h); off: --no-invariants
   uint64_t seed = 1;            // serving randomness (arrivals, token draws)
   const serve::ServingPlan* serving = nullptr;  // inference streams; null or empty = none
   // Power caps and their enforcement; null = the platform's caps with the default levers

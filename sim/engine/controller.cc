@@ -71,6 +71,7 @@ absl::Status Controller::Setup() {
   }
   occ_ = std::make_unique<placement::Occupancy>(hosts, cores);
   power_ = std::make_unique<power::PowerAccountant>(fleet_, host_cluster);
+  if (cfg_.check_invariants) inv_ = std::make_unique<InvariantChecker>(*occ_);
   tranche_hosts_.resize(nc);
   for (int c = 0; c < nc; ++c) {
     int h = occ_->first_host(c);
@@ -317,6 +318,7 @@ void Controller::RunInstant(double now) {
         dep_site_full_w_[d][site] -= ReplicaFullW(r, c);
       }
       ReleasePlacement(p, 0, 0.0, now);
+      if (inv_) inv_->Release(ReplicaJobId(r), p, now);
     }
     for (int c = 0; c < num_clusters(); ++c) MarkDirty(c);  // shown serving power changed
   }
@@ -486,6 +488,7 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
     ++site_jobs_[site];
   }
   occ_->Hold(run.placement);
+  if (inv_) inv_->Hold(rec.id, run.placement, now);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
   // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster.
@@ -539,6 +542,7 @@ void Controller::EndJob(size_t job, double now) {
   rec.status = metrics::JobStatus::kCompleted;
   rec.energy_j += JobEnergyJ(job, now);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
+  if (inv_) inv_->Release(rec.id, run.placement, now);
   run.remaining_s = 0;
   --running_;
   LeaveSite(job);
@@ -592,6 +596,7 @@ void Controller::Preempt(size_t job, double now) {
   info.remaining_s = run.attempt_s;  // the whole run again (on this cluster's time)
   rec.energy_j += JobEnergyJ(job, now);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
+  if (inv_) inv_->Release(rec.id, run.placement, now);
   run.placement.clear();
   run.remaining_s = info.remaining_s;
   rec.status = metrics::JobStatus::kQueued;
@@ -625,6 +630,7 @@ void Controller::PlaceReplica(size_t r, int cluster, double now) {
     dep_site_full_w_[d][site] += ReplicaFullW(r, cluster);
   }
   occ_->Hold(p);
+  if (inv_) inv_->Hold(ReplicaJobId(r), p, now);
   power_->HoldAll(p, 0, 0.0, now);  // dynamic energy comes from its measured load (ticks)
   serving_acc_[cluster] += tp;
   serving_->OnPlaced(r, cluster, p, now);
@@ -732,6 +738,7 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
   }
   out->events = events_;
   out->batches = batches_;
+  if (inv_) inv_->Finish(*out, {end_s, sched_->queue_length(), next_submit_, replica_requests_.size()});
 }
 
 // ---- Power caps (power/cap_policy.h) ----

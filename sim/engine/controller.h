@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "sim/capacity/timeline.h"
 #include "sim/engine/config.h"
+#include "sim/engine/invariants.h"
 #include "sim/engine/serving_wiring.h"
 #include "sim/metrics/records.h"
 #include "sim/placement/occupancy.h"
@@ -142,6 +143,7 @@ class Controller : public sched::ClusterView {
   std::unique_ptr<power::PowerAccountant> power_;
   std::unique_ptr<sched::Scheduler> sched_;
   std::unique_ptr<ServingWiring> serving_;
+  std::unique_ptr<InvariantChecker> inv_;  // null with check_invariants off
   std::vector<int> cluster_site_;
   std::vector<double> site_cap_w_;   // +infinity when uncapped
   std::vector<std::vector<std::pair<int, int>>> tranche_hosts_;  // [cluster][tranche] -> [begin, end)

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/core/portable_math.h"
+
 namespace fleetsim::serve {
 namespace {
 constexpr double kHour = 3600.0;
@@ -24,11 +26,11 @@ double MeanRate(const StreamSpec& s, double t0, double t1) {
   const double len = t1 - t0;
   if (len <= 0) return 0;
   // Mean of g^(t/Y) over the window (exact integral).
-  const double lg = std::log(s.annual_growth);
+  const double lg = pmath::Log(s.annual_growth);
   const double g =
       std::fabs(lg * len / kSecondsPerYear) < 1e-9
-          ? std::pow(s.annual_growth, 0.5 * (t0 + t1) / kSecondsPerYear)
-          : (std::exp(lg * t1 / kSecondsPerYear) - std::exp(lg * t0 / kSecondsPerYear)) /
+          ? pmath::Exp(lg * (0.5 * (t0 + t1) / kSecondsPerYear))
+          : (pmath::Exp(lg * t1 / kSecondsPerYear) - pmath::Exp(lg * t0 / kSecondsPerYear)) /
                 (lg * len / kSecondsPerYear);
   switch (a.kind) {
     case ArrivalKind::kPoisson:
@@ -86,7 +88,7 @@ ArrivalGenerator::ArrivalGenerator(const StreamSpec* spec, uint64_t seed, uint64
     : spec_(spec),
       arrival_rng_(seed, 2 * stream_index + 1),
       token_rng_(seed, 2 * stream_index + 2) {
-  log_growth_per_s_ = std::log(spec->annual_growth) / kSecondsPerYear;
+  log_growth_per_s_ = pmath::Log(spec->annual_growth) / kSecondsPerYear;
   if (spec->arrival.kind == ArrivalKind::kMmpp) {
     mmpp_switch_s_ = arrival_rng_.Exponential(spec->arrival.mmpp_sojourn_s[0]);
   }
@@ -100,7 +102,7 @@ ArrivalGenerator::ArrivalGenerator(const StreamSpec* spec, uint64_t seed, uint64
 
 double ArrivalGenerator::GrowthAt(double t_s) const {
   if (log_growth_per_s_ == 0) return 1.0;
-  return std::exp(log_growth_per_s_ * std::floor(t_s / kHour) * kHour);
+  return pmath::Exp(log_growth_per_s_ * std::floor(t_s / kHour) * kHour);
 }
 
 int32_t ArrivalGenerator::DrawTokens(const TokenDist& d, int32_t from_trace) {

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sim/serve/histogram.h"
+#include "sim/core/portable_math.h"
 
 namespace fleetsim::serve {
 namespace {
@@ -23,7 +24,7 @@ struct Req {
 // -log(1 - u_i) for the quasi-Monte-Carlo wait quantiles u_i = (i + 0.5) / kAggPoints.
 const std::vector<double> kNegLog1mU = [] {
   std::vector<double> v(kAggPoints);
-  for (int i = 0; i < kAggPoints; ++i) v[i] = -std::log(1.0 - (i + 0.5) / kAggPoints);
+  for (int i = 0; i < kAggPoints; ++i) v[i] = -pmath::Log(1.0 - (i + 0.5) / kAggPoints);
   return v;
 }();
 
@@ -857,7 +858,7 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
       double m = sv.Mean(), var = 0;
       for (int k = 0; k < kAggPoints; ++k) {
         const double v = (k + 0.5) / kAggPoints;
-        double x = sv.kind == ServiceKind::kExponential ? -sv.mean_s * std::log(1 - v)
+        double x = sv.kind == ServiceKind::kExponential ? -sv.mean_s * pmath::Log(1 - v)
                    : sv.kind == ServiceKind::kDeterministic
                        ? sv.mean_s
                        : sorted[static_cast<size_t>(v * sorted.size())];
@@ -1132,7 +1133,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         step0 = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo));
         tpot = step0 / (1 - rho_p);
         const double e2e_mean = tp_mean + pw * tail_mean + std::max(0.0, mo - 1) * tpot;
-        busy = 1 - std::exp(-lam_r * e2e_mean);
+        busy = 1 - pmath::Exp(-lam_r * e2e_mean);
       }
     }
     if (backlog_after > 1e-9) busy = c > 0 ? 1.0 : 0.0;
@@ -1155,7 +1156,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       const double et2 = tp_per_token * tp_per_token * (s.sd_prompt * s.sd_prompt + mp * mp);
       const double busy_sd = std::sqrt(
           std::max(0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
-      const double log_pw = pw > 0 ? std::log(pw) : 0;
+      const double log_pw = pw > 0 ? pmath::Log(pw) : 0;
       for (int i = 0; i < kAggPoints; ++i) {
         const double u = (i + 0.5) / kAggPoints;
         const double wq = (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
@@ -1313,6 +1314,16 @@ double ServingSim::ReplicaCapacityPerS(const ReplicaSpec& spec) const {
 }
 
 int ServingSim::num_streams() const { return static_cast<int>(impl_->streams.size()); }
+
+int64_t ServingSim::InSystem(int i) const {
+  return impl_->opt.fidelity == Fidelity::kAggregate ? -1 : impl_->streams.at(i).in_system;
+}
+
+int64_t ServingSim::LiveRequests() const {
+  const Impl& m = *impl_;
+  if (m.opt.fidelity == Fidelity::kAggregate) return -1;
+  return static_cast<int64_t>(m.reqs.size() - m.free_reqs.size());
+}
 
 StreamStats ServingSim::Stats(int i) const {
   const Impl& m = *impl_;

@@ -119,6 +119,10 @@ class ServingSim {
   // Results.
   int num_streams() const;
   StreamStats Stats(int stream) const;
+  // Request fidelity: requests of `stream` still queued or running, and live entries of the
+  // whole request table (for the run invariants, engine/invariants.h); -1 in aggregate fidelity.
+  int64_t InSystem(int stream) const;
+  int64_t LiveRequests() const;
   // Columns: stream,bin_start_s,arrivals,completed,dropped,queue_mean,in_system_mean,
   //          tokens_per_s,replica_busy_fraction,replica_load_fraction
   std::string SeriesCsv() const;

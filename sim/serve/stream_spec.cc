@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sim/core/io.h"
+#include "sim/core/portable_math.h"
 
 namespace fleetsim::serve {
 namespace {
@@ -186,7 +187,7 @@ double TokenDist::Mean() const {
     case TokenDistKind::kUniform:
       return 0.5 * (min + max);
     case TokenDistKind::kLogNormal:
-      return std::min(clamp_max, std::exp(mu + 0.5 * sigma * sigma));
+      return std::min(clamp_max, pmath::Exp(mu + 0.5 * sigma * sigma));
     case TokenDistKind::kEmpirical: {
       double s = 0;
       for (int32_t v : *values) s += v;

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "sim/core/portable_math.h"
 
 namespace fleetsim::training {
 namespace {
@@ -124,10 +125,10 @@ double PeakAt(const platform::Cluster& cluster, Precision p) {
 
 // Linear in log(active params) between anchors, clamped outside [8B, 405B].
 double Interpolate(const double (&mfu)[3], double active_params) {
-  const double x = std::log(std::max(active_params, 1.0));
-  const double x0 = std::log(kMfuAnchorParams[0]);
-  const double x1 = std::log(kMfuAnchorParams[1]);
-  const double x2 = std::log(kMfuAnchorParams[2]);
+  const double x = pmath::Log(std::max(active_params, 1.0));
+  const double x0 = pmath::Log(kMfuAnchorParams[0]);
+  const double x1 = pmath::Log(kMfuAnchorParams[1]);
+  const double x2 = pmath::Log(kMfuAnchorParams[2]);
   if (x <= x0) return mfu[0];
   if (x >= x2) return mfu[2];
   if (x <= x1) return mfu[0] + (mfu[1] - mfu[0]) * (x - x0) / (x1 - x0);
@@ -147,8 +148,9 @@ const std::vector<MfuRow>& MfuTable() {
 
 double ScalingEfficiency(int64_t accelerators) {
   if (accelerators <= kScalingReferenceAccelerators) return 1.0;
-  return std::pow(static_cast<double>(accelerators) / kScalingReferenceAccelerators,
-                  -kScalingExponent);
+  // (n / n_ref)^-e, through the portable Log/Exp (core/portable_math.h): same bits everywhere.
+  return pmath::Exp(-kScalingExponent *
+                    pmath::Log(static_cast<double>(accelerators) / kScalingReferenceAccelerators));
 }
 
 absl::Status CheckTrainable(const platform::Cluster& cluster) {

@@ -208,7 +208,15 @@ absl::StatusOr<std::string> ReadTrace(const std::string& path) {
   std::string out;
   char buf[1 << 16];
   int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, n);
+  while ((n = gzread(f, buf, sizeof buf)) > 0) {
+    // A small gzip file can expand without bound (a compressed /dev/zero): same cap as ReadFile.
+    if (out.size() + static_cast<size_t>(n) > kMaxInputBytes) {
+      gzclose(f);
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": larger than ", kMaxInputBytes >> 30, " GiB uncompressed: not read as an input"));
+    }
+    out.append(buf, n);
+  }
   int err = 0;
   const char* msg = gzerror(f, &err);
   const std::string why = msg ? msg : "";

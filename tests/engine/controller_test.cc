@@ -72,12 +72,18 @@ class ToyPolicy : public sched::Scheduler {
       log_->events.push_back(e);
       if (e.kind == EventKind::kJobKilled) log_->kills.push_back(e.kill);
     }
+    // The queue the contract asks for (submitted or killed, not started): the controller's
+    // invariants compare it with the jobs and replicas left waiting at the end.
+    if (e.kind == EventKind::kJobSubmitted || e.kind == EventKind::kJobKilled) ++queued_;
+    const size_t starts_before = out->starts.size();
     fn_(e, v, out);
+    queued_ -= out->starts.size() - starts_before;
   }
-  size_t queue_length() const override { return 0; }
+  size_t queue_length() const override { return queued_; }
 
  private:
   Fn fn_;
+  size_t queued_ = 0;
   Log* log_;
 };
 
