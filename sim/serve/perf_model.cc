@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "sim/core/portable_math.h"
 
 namespace fleetsim::serve {
 
@@ -66,7 +67,8 @@ SystemPerf CerebrasCs3() {
 
 int ModelLayers(const ServedModel& model) {
   if (model.layers > 0) return model.layers;
-  return std::max(1, static_cast<int>(std::lround(32.0 * std::pow(model.params_total / 8e9, 0.4))));
+  return std::max(1,
+                  static_cast<int>(std::lround(32.0 * pmath::Pow(model.params_total / 8e9, 0.4))));
 }
 
 int MinAcceleratorsForWeights(const SystemPerf& sys, const ServedModel& model) {
@@ -121,7 +123,7 @@ double ReplicaPerf::PhasePowerW(double tc_s, double tm_s, double s) const {
   const double t = std::max(tc_s / s, tm_s);
   if (t <= 0) return idle_w_;
   const double u_c = tc_s / s / t, u_m = std::min(1.0, tm_s / t);
-  return idle_w_ + dyn_compute_w_ * u_c * std::pow(s, clock_exp_) + dyn_mem_w_ * u_m;
+  return idle_w_ + dyn_compute_w_ * u_c * pmath::Pow(s, clock_exp_) + dyn_mem_w_ * u_m;
 }
 
 double ReplicaPerf::ClockShare(double tc_s, double tm_s) const {

@@ -7,14 +7,21 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
-#include "sim/serve/histogram.h"
 #include "sim/core/portable_math.h"
+#include "sim/serve/histogram.h"
 
 namespace fleetsim::serve {
 namespace {
 
-constexpr int kAggPoints = 128;    // quasi-Monte-Carlo points per aggregate step
-constexpr int kTokenDraws = 4096;  // token-size points per stream (latency shapes)
+// Aggregate mode's latency distributions come from a lattice of kAggPoints quasi-Monte-Carlo
+// points: a stream's first kFullLatticeSteps steps evaluate all of them, later steps
+// kPointsPerStep (one per stratum), so the lattice is covered every kAggCycle steps. Means do
+// not depend on the points (closed forms).
+constexpr int kAggPoints = 128;
+constexpr int kPointsPerStep = 4;
+constexpr int kAggCycle = kAggPoints / kPointsPerStep;
+constexpr int64_t kFullLatticeSteps = 256;  // steps per stream that take all kAggPoints
+constexpr int kTokenDraws = 4096;           // token-size points per stream (latency shapes)
 
 struct Req {
   double arrival = 0, start = 0, first = 0, prefill_s = 0;
@@ -45,6 +52,7 @@ struct TokenSizes {
   static constexpr int kTraceRecords = 1 << 20;
   static constexpr int kMaxSupport = 1 << 16;  // wider distributions are stratified
   double p_drop = 0, mean_prompt = 0, mean_output = 0;
+  double mean_steps = 0;  // E[max(0, output - 1) | kept]: decode steps after the first token
   std::vector<double> s_prompt, s_output;
 
   struct Pmf {
@@ -79,11 +87,9 @@ struct TokenSizes {
         // P(round(X) = k) for X lognormal, k = a .. top: all mass below a + 0.5 at a, all above
         // top - 0.5 at top; a and the end of the loop skip where less than 1e-18 lies.
         const double top = std::min(d.clamp_max, lump_above + 1);
-        auto cdf = [&](double x) {
-          return 0.5 * std::erfc(-(std::log(x) - d.mu) / (d.sigma * std::sqrt(2.0)));
-        };
-        const double a = std::clamp(std::floor(std::exp(d.mu - 9 * d.sigma)), 1.0, top);
-        const double b = std::clamp(std::ceil(std::exp(d.mu + 9 * d.sigma)), a, top);
+        auto cdf = [&](double x) { return pmath::NormalCdf((pmath::Log(x) - d.mu) / d.sigma); };
+        const double a = std::clamp(std::floor(pmath::Exp(d.mu - 9 * d.sigma)), 1.0, top);
+        const double b = std::clamp(std::ceil(pmath::Exp(d.mu + 9 * d.sigma)), a, top);
         if (b - a + 1 > kMaxSupport) {
           // Wide: kMaxSupport equal-probability strata at their midpoint quantiles (the
           // rounding to integers no longer matters at this width).
@@ -92,9 +98,9 @@ struct TokenSizes {
             double zlo = -10, zhi = 10;
             for (int it = 0; it < 60; ++it) {
               const double mid = 0.5 * (zlo + zhi);
-              (0.5 * std::erfc(-mid / std::sqrt(2.0)) < u ? zlo : zhi) = mid;
+              (pmath::NormalCdf(mid) < u ? zlo : zhi) = mid;
             }
-            m[std::clamp(std::round(std::exp(d.mu + d.sigma * zlo)), 1.0, top)] +=
+            m[std::clamp(std::round(pmath::Exp(d.mu + d.sigma * zlo)), 1.0, top)] +=
                 1.0 / kMaxSupport;
           }
           break;
@@ -143,7 +149,7 @@ struct TokenSizes {
       StreamSpec tmp = spec;
       ArrivalGenerator g(&tmp, seed, stream_id);
       int64_t drops = 0, kept = 0;
-      double sp = 0, so = 0;
+      double sp = 0, so = 0, ss = 0;
       for (int k = 0; k < kTraceRecords; ++k) {
         Arrival a = g.Next();
         if (a.time_s == kNever) break;
@@ -154,6 +160,7 @@ struct TokenSizes {
         ++kept;
         sp += a.prompt_tokens;
         so += a.output_tokens;
+        ss += std::max<int64_t>(0, a.output_tokens - 1);
         if (pairs.size() < static_cast<size_t>(kTokenDraws)) {
           pairs.push_back(
               {static_cast<double>(a.prompt_tokens), static_cast<double>(a.output_tokens)});
@@ -163,20 +170,23 @@ struct TokenSizes {
       if (kept > 0) {
         t.mean_prompt = sp / kept;
         t.mean_output = so / kept;
+        t.mean_steps = ss / kept;
       }
     } else {
       const double lump = tokens ? limit : 1e7;
       const Pmf pp = MakePmf(spec.prompt_tokens, lump), po = MakePmf(spec.output_tokens, lump);
       // Output mass and first moment up to each output value (prefix sums).
-      std::vector<double> mass(po.value.size()), mom(po.value.size());
-      double cm = 0, cx = 0;
+      std::vector<double> mass(po.value.size()), mom(po.value.size()), steps(po.value.size());
+      double cm = 0, cx = 0, cs = 0;
       for (size_t k = 0; k < po.value.size(); ++k) {
         cm += po.prob[k];
         cx += po.prob[k] * po.value[k];
+        cs += po.prob[k] * std::max(0.0, po.value[k] - 1);
         mass[k] = cm;
         mom[k] = cx;
+        steps[k] = cs;
       }
-      double keep = 0, ep = 0, eo = 0;
+      double keep = 0, ep = 0, eo = 0, es = 0;
       for (size_t k = 0; k < pp.value.size(); ++k) {
         // Outputs with prompt + output <= limit: values <= limit - prompt.
         const size_t n = static_cast<size_t>(
@@ -186,11 +196,13 @@ struct TokenSizes {
         keep += pp.prob[k] * mass[n - 1];
         ep += pp.prob[k] * pp.value[k] * mass[n - 1];
         eo += pp.prob[k] * mom[n - 1];
+        es += pp.prob[k] * steps[n - 1];
       }
       t.p_drop = std::clamp(1 - keep, 0.0, 1.0);
       if (keep > 0) {
         t.mean_prompt = ep / keep;
         t.mean_output = eo / keep;
+        t.mean_steps = es / keep;
       }
       const int n = kTokenDraws;
       for (int k = 0; k < n; ++k) {
@@ -207,6 +219,7 @@ struct TokenSizes {
     if (t.mean_prompt == 0 && t.mean_output == 0) {
       t.mean_prompt = 1;
       t.mean_output = 1;
+      t.mean_steps = 0;
     }
     return t;
   }
@@ -219,10 +232,10 @@ std::vector<double> LatticeZ(int g) {
   std::vector<double> v(kAggPoints);
   for (int i = 0; i < kAggPoints; ++i) {
     const double u = ((i * g) % kAggPoints + 0.5) / kAggPoints;
-    double lo = -10, hi = 10;  // Phi(z) = erfc(-z / sqrt 2) / 2 rises with z
+    double lo = -10, hi = 10;  // Phi rises with z
     for (int k = 0; k < 80; ++k) {
       const double mid = 0.5 * (lo + hi);
-      (0.5 * std::erfc(-mid / std::sqrt(2.0)) < u ? lo : hi) = mid;
+      (pmath::NormalCdf(mid) < u ? lo : hi) = mid;
     }
     v[i] = 0.5 * (lo + hi);
   }
@@ -230,14 +243,20 @@ std::vector<double> LatticeZ(int g) {
 }
 const std::vector<double> kLatticeZ = LatticeZ(53);
 const std::vector<double> kLatticeZ2 = LatticeZ(89);
+const std::vector<double> kLatticeU = [] {  // Phi(kLatticeZ[i])
+  std::vector<double> v(kAggPoints);
+  for (int i = 0; i < kAggPoints; ++i) v[i] = pmath::NormalCdf(kLatticeZ[i]);
+  return v;
+}();
 
-// Quantile of a Poisson count of mean m at the standard normal quantile z: exact inversion of
-// the CDF below m = 30, else the normal approximation with continuity correction.
-double PoissonQuantile(double m, double z) {
+// Quantile of a Poisson count of mean m at lattice point i (standard normal quantile
+// kLatticeZ[i], probability kLatticeU[i]): exact inversion of the CDF below m = 30, else the
+// normal approximation with continuity correction.
+double PoissonQuantile(double m, int i) {
   if (m <= 0) return 0;
-  if (m > 30) return std::max(0.0, std::floor(m + z * std::sqrt(m) + 0.5));
-  const double u = 0.5 * std::erfc(-z / std::sqrt(2.0));
-  double pk = std::exp(-m), cdf = pk;
+  if (m > 30) return std::max(0.0, std::floor(m + kLatticeZ[i] * std::sqrt(m) + 0.5));
+  const double u = kLatticeU[i];
+  double pk = pmath::Exp(-m), cdf = pk;
   int k = 0;
   while (cdf < u && k < 200) {
     ++k;
@@ -295,11 +314,22 @@ struct ServingSim::Impl {
     // aggregate mode
     double agg_arrivals = 0, agg_completed = 0, agg_dropped = 0, agg_slo = 0, agg_tier = 0;
     double backlog = 0;
-    double p_drop = 0;                       // share dropped by the context limit
-    std::vector<double> s_prompt, s_output;  // size points (TokenSizes, up to kTokenDraws)
-    double mean_prompt = 0, mean_output = 0;
+    double p_drop = 0;  // share dropped by the context limit
+    // Size points (TokenSizes, up to kTokenDraws) laid out for AggregateStep: entry
+    // ((offset * kAggCycle + phase) * kPointsPerStep + m) holds the point that wait quantile
+    // i = phase + kAggCycle * m takes at stratum position `offset`, so one step's points are
+    // adjacent in memory (two cache lines instead of sixteen).
+    struct SizePoint {
+      double prompt, output;
+    };
+    std::vector<SizePoint> size_points;
+    size_t size_stride = 1;  // positions per size stratum
+    double mean_prompt = 0, mean_output = 0, mean_steps = 0;
     double sd_prompt = 0;                // standard deviation of the prompt size points
-    size_t sample_offset = 0;            // rotates through the size points step by step
+    size_t sample_offset = 0;            // position inside the size strata (AggregateStep)
+    int agg_phase = 0;                   // which of the kAggCycle sets of points is next
+    int64_t agg_cycle = 0;               // lattice cycles completed
+    int64_t agg_steps = 0;               // aggregate steps taken
     std::vector<double> s_service;       // service samples (stratified)
     double service_cs2 = 1;              // squared coefficient of variation of service
     LogHistogram h_ttft, h_tpot, h_e2e;  // latency percentiles (both fidelities)
@@ -843,12 +873,23 @@ absl::StatusOr<std::unique_ptr<ServingSim>> ServingSim::Create(std::vector<Strea
     s.p_drop = ts.p_drop;
     s.mean_prompt = ts.mean_prompt;
     s.mean_output = ts.mean_output;
-    s.s_prompt = ts.s_prompt;
-    s.s_output = ts.s_output;
+    s.mean_steps = ts.mean_steps;
     {
+      const size_t n = ts.s_prompt.size();
+      s.size_stride = std::max<size_t>(1, n / kAggPoints);
+      s.size_points.resize(s.size_stride * kAggPoints);
+      for (size_t off = 0; off < s.size_stride; ++off) {
+        for (int i = 0; i < kAggPoints; ++i) {
+          // Rank-1 lattice pairing of wait quantiles with sizes: stratum (37 i) mod kAggPoints.
+          const size_t j = (off + s.size_stride * ((static_cast<size_t>(i) * 37) % kAggPoints)) % n;
+          s.size_points[(off * kAggCycle + i % kAggCycle) * kPointsPerStep + i / kAggCycle] = {
+              ts.s_prompt[j], ts.s_output[j]};
+        }
+      }
+      s.sample_offset = s.size_stride / 2;  // cycle 0 takes the middle of each stratum
       double m = 0, v = 0;
-      for (double x : s.s_prompt) m += x / s.s_prompt.size();
-      for (double x : s.s_prompt) v += (x - m) * (x - m) / s.s_prompt.size();
+      for (double x : ts.s_prompt) m += x / n;
+      for (double x : ts.s_prompt) v += (x - m) * (x - m) / n;
       s.sd_prompt = std::sqrt(v);
     }
     const ServiceOverride& sv = s.spec.service;
@@ -1148,69 +1189,88 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       s.agg_arrivals += arr;
       s.agg_dropped += drop;
       s.agg_completed += done;
-      double sum_e2e = 0, sum_ttft = 0, sum_wait = 0, sum_tpot = 0, slo = 0, tier = 0;
-      int n_tpot = 0;
-      const size_t stride = std::max<size_t>(1, s.s_prompt.size() / kAggPoints);
-      // Prefill busy periods (TPOT points below): mean and standard deviation.
-      const double busy_mean = tp_mean / (1 - rho_p);
-      const double et2 = tp_per_token * tp_per_token * (s.sd_prompt * s.sd_prompt + mp * mp);
-      const double busy_sd = std::sqrt(
-          std::max(0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
-      const double log_pw = pw > 0 ? pmath::Log(pw) : 0;
-      for (int i = 0; i < kAggPoints; ++i) {
-        const double u = (i + 0.5) / kAggPoints;
-        const double wq = (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
-        double ttft, e2e, tpot_i = 0;
-        // Rank-1 lattice pairing of wait quantiles with sizes: each step takes one point of each
-        // of kAggPoints strata of the size points (stratum (37 i) mod kAggPoints for wait
-        // quantile i), and the position inside the strata rotates step by step.
-        const size_t j = (s.sample_offset + stride * ((static_cast<size_t>(i) * 37) % kAggPoints)) %
-                         s.s_prompt.size();
-        if (p.service_mode) {
-          e2e = ttft = wq + s.s_service[(i * 79) % kAggPoints];
-        } else {
-          ttft = wq + tp_per_token * s.s_prompt[j] + p.cached_first_s;
-          // TPOT of this request: the decode step plus the prefills that pause its decoding.
-          // Prefills come in M/G/1 busy periods (prefill first): a Poisson number k of them, of
-          // mean lam_r * (1 - rho_p) * (output - 1) * tpot, each of mean T / (1 - rho_p) and
-          // variance E[T^2] / (1 - rho_p)^3 - mean^2 (T the prefill time); their total is
-          // k * mean + sqrt(k) * sd * z. E[tpot_i] = step + rho_p * tpot = tpot.
-          const double steps = std::max(0.0, s.s_output[j] - 1);
-          if (steps > 0) {
-            const double k = PoissonQuantile(lam_r * (1 - rho_p) * steps * tpot, kLatticeZ[i]);
-            const double pause =
-                std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * kLatticeZ2[i]);
-            tpot_i = step0 + pause / steps;
-          }
-          e2e = ttft + steps * tpot_i;
-        }
-        const double w = done / kAggPoints;
-        s.h_ttft.Add(ttft, w);
-        s.h_e2e.Add(e2e, w);
-        if (!p.service_mode && s.s_output[j] > 1) s.h_tpot.Add(tpot_i, w);
-        sum_e2e += e2e;
-        sum_ttft += ttft;
-        if (!p.service_mode && s.s_output[j] > 1) {
-          sum_tpot += tpot_i;
-          ++n_tpot;
-        }
-        sum_wait += wq;
-        if (p.service_mode ? e2e <= s.spec.slo_sojourn_s
-                           : ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) {
-          slo += 1;
-        }
-        if (tpot_i <= s.spec.tpot_max_s) tier += 1;
+      // Means in closed form (exact under the step's queueing model): the wait is
+      // pw * tail_mean (+ the backlog's drain), TTFT adds the mean prefill, TPOT averages to
+      // `tpot` (below), and e2e adds E[max(0, output - 1)] decode steps.
+      const double mean_wait = pw * tail_mean + drain_wait;
+      double mean_ttft, mean_e2e;
+      if (p.service_mode) {
+        mean_ttft = mean_e2e = mean_wait + s.spec.service.Mean();
+      } else {
+        mean_ttft = mean_wait + tp_per_token * s.mean_prompt + p.cached_first_s;
+        mean_e2e = mean_ttft + s.mean_steps * tpot;
+        s.sum_tpot += done * tpot;
       }
-      s.sample_offset = (s.sample_offset + 1) % stride;
-      const double mean_e2e = sum_e2e / kAggPoints, mean_wait = sum_wait / kAggPoints;
       s.sum_e2e += done * mean_e2e;
-      s.sum_ttft += done * sum_ttft / kAggPoints;
+      s.sum_ttft += done * mean_ttft;
       s.sum_wait += done * mean_wait;
-      if (!p.service_mode) {
-        s.sum_tpot += done * (n_tpot > 0 ? sum_tpot / n_tpot : tpot);
+      // Distributions and SLO attainment from lattice points. The first kFullLatticeSteps
+      // steps of a stream take all kAggPoints points (short runs keep their resolution); later
+      // steps take kPointsPerStep, one from each stratum of wait quantiles (phase r: i = r,
+      // r + kAggCycle, ...), so kAggCycle consecutive steps cover the lattice once. Each point
+      // weighs done / (points taken).
+      const size_t stride = s.size_stride;
+      const bool full = s.agg_steps < kFullLatticeSteps;
+      const double points = full ? kAggPoints : kPointsPerStep;
+      if (done > 0) {
+        double slo = 0, tier = 0;
+        // Prefill busy periods (TPOT points below): mean and standard deviation.
+        const double busy_mean = tp_mean / (1 - rho_p);
+        const double et2 = tp_per_token * tp_per_token * (s.sd_prompt * s.sd_prompt + mp * mp);
+        const double busy_sd = std::sqrt(
+            std::max(0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
+        const double log_pw = pw > 0 ? pmath::Log(pw) : 0;
+        const double w = done / points;
+        const Stream::SizePoint* sizes = &s.size_points[s.sample_offset * kAggPoints];
+        for (int n = full ? 0 : s.agg_phase * kPointsPerStep;
+             n < (full ? kAggPoints : (s.agg_phase + 1) * kPointsPerStep); ++n) {
+          const int i = n / kPointsPerStep + kAggCycle * (n % kPointsPerStep);
+          const double u = (i + 0.5) / kAggPoints;
+          const double wq = (u < 1 - pw ? 0.0 : tail_mean * (log_pw + kNegLog1mU[i])) + drain_wait;
+          double ttft, e2e, tpot_i = 0;
+          // Its size point: stratum (37 i) mod kAggPoints (a rank-1 lattice pairing), at the
+          // cycle's position inside the strata.
+          const Stream::SizePoint& z = sizes[n];
+          if (p.service_mode) {
+            e2e = ttft = wq + s.s_service[(i * 79) % kAggPoints];
+          } else {
+            ttft = wq + tp_per_token * z.prompt + p.cached_first_s;
+            // TPOT of this request: the decode step plus the prefills that pause its decoding.
+            // Prefills come in M/G/1 busy periods (prefill first): a Poisson number k of them,
+            // of mean lam_r * (1 - rho_p) * (output - 1) * tpot, each of mean T / (1 - rho_p)
+            // and variance E[T^2] / (1 - rho_p)^3 - mean^2 (T the prefill time); their total
+            // is k * mean + sqrt(k) * sd * z. E[tpot_i] = step + rho_p * tpot = tpot.
+            const double steps = std::max(0.0, z.output - 1);
+            if (steps > 0) {
+              const double k = PoissonQuantile(lam_r * (1 - rho_p) * steps * tpot, i);
+              const double pause =
+                  std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * kLatticeZ2[i]);
+              tpot_i = step0 + pause / steps;
+              s.h_tpot.Add(tpot_i, w);
+            }
+            e2e = ttft + steps * tpot_i;
+          }
+          s.h_ttft.Add(ttft, w);
+          s.h_e2e.Add(e2e, w);
+          if (p.service_mode ? e2e <= s.spec.slo_sojourn_s
+                             : ttft <= s.spec.slo_ttft_s && tpot_i <= s.spec.slo_tpot_s) {
+            slo += 1;
+          }
+          if (tpot_i <= s.spec.tpot_max_s) tier += 1;
+        }
+        s.agg_slo += done * slo / points;
+        s.agg_tier += done * tier / points;
       }
-      s.agg_slo += done * slo / kAggPoints;
-      s.agg_tier += done * tier / kAggPoints;
+      ++s.agg_steps;
+      if (full || ++s.agg_phase == kAggCycle) {
+        // Next cycle: the position inside the size strata follows the golden-ratio sequence
+        // frac(1/2 + c / phi), so even a few cycles spread over each stratum (the first takes
+        // its middle) instead of creeping up from its bottom.
+        s.agg_phase = 0;
+        ++s.agg_cycle;
+        const double x = 0.5 + static_cast<double>(s.agg_cycle) * 0.6180339887498949;
+        s.sample_offset = std::min(stride - 1, static_cast<size_t>((x - std::floor(x)) * stride));
+      }
       const double tok = p.service_mode ? 0.0 : done * s.mean_output;
       s.out_tokens += tok;
       // Little's law for the areas: L = lambda W (+ backlog held through the step).

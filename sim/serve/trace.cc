@@ -39,7 +39,9 @@ bool ParseAzureTimestamp(absl::string_view s, double* out) {
     absl::string_view f = s.substr(20);
     int64_t digits;
     if (!ParseUInt(f, &digits) || f.size() > 12) return false;
-    frac = static_cast<double>(digits) / std::pow(10.0, static_cast<double>(f.size()));
+    constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
+                                 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
+    frac = static_cast<double>(digits) / kPow10[f.size()];  // exact powers of ten
   }
   *out =
       static_cast<double>(DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d))) *
