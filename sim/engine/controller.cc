@@ -125,6 +125,7 @@ absl::Status Controller::Setup() {
   site_dvfs_.assign(ns, 0);
   site_throttles_.assign(ns, 0);
   enforce_at_.assign(ns, kInf);
+  site_engaged_.assign(ns, std::vector<char>(plan_.thresholds.size(), 0));
   site_changed_.assign(ns, 0);
   pending_site_w_.assign(ns, 0);
   site_refusals_.assign(ns, 0);
@@ -874,15 +875,39 @@ void Controller::LeaveSite(size_t job) {
 bool Controller::Degraded(int s) const {
   if (site_slowed_[s] > 0) return true;
   for (size_t d = 0; d < dep_share_.size(); ++d) {
-    if (dep_share_[d] < 1 && dep_site_full_w_[d][s] > 0) return true;
+    if (dep_site_full_w_[d][s] > 0 && dep_share_[d] != DepTargetShare(static_cast<int>(d))) {
+      return true;
+    }
   }
   return false;
+}
+
+double Controller::BasisW(int s) const {
+  return plan_.measured_basis ? power_->SiteFacilityPowerW(s) : CommittedW(s);
+}
+
+double Controller::DepTargetShare(int d) const {
+  if (plan_.thresholds.empty()) return 1.0;
+  const int prio = serving_->deployment(d).priority;
+  double share = 1.0;
+  for (int s = 0; s < num_sites(); ++s) {
+    if (dep_site_full_w_[d][s] <= 0) continue;
+    share = std::min(share, power::ThresholdShare(prio, plan_, site_engaged_[s]));
+  }
+  return share;
+}
+
+bool Controller::ThresholdsChange(int s) const {
+  if (plan_.thresholds.empty()) return false;
+  std::vector<char> e = site_engaged_[s];
+  power::UpdateThresholds(BasisW(s), site_cap_w_[s], plan_, &e);
+  return e != site_engaged_[s];
 }
 
 power::SiteState Controller::SiteStateOf(int s) const {
   power::SiteState st;
   st.cap_w = site_cap_w_[s];
-  st.power_w = CommittedW(s);
+  st.power_w = BasisW(s);
   const double pue = fleet_.sites[s].pue;
   for (const auto& key : ends_) {
     const size_t j = std::get<2>(key);
@@ -903,7 +928,7 @@ power::SiteState Controller::SiteStateOf(int s) const {
   for (size_t d = 0; d < dep_share_.size(); ++d) {
     if (dep_site_full_w_[d][s] <= 0) continue;
     st.deployments.push_back({static_cast<int>(d), serving_->deployment(d).priority, dep_share_[d],
-                              dep_site_full_w_[d][s] * pue});
+                              dep_site_full_w_[d][s] * pue, DepTargetShare(static_cast<int>(d))});
   }
   return st;
 }
@@ -919,8 +944,8 @@ bool Controller::EnforceCaps(double now) {
     if (!site_changed_[s] && !due) continue;
     site_changed_[s] = 0;
     const double cap = site_cap_w_[s];
-    const bool over = CommittedW(s) > cap * (1 + kCapTolerance);
-    if (!over && !Degraded(s)) {
+    const bool over = BasisW(s) > cap * (1 + kCapTolerance);
+    if (!over && !ThresholdsChange(s) && !Degraded(s)) {
       enforce_at_[s] = kInf;
       continue;
     }
@@ -930,8 +955,26 @@ bool Controller::EnforceCaps(double now) {
       continue;
     }
     enforce_at_[s] = kInf;
-    for (int round = 0; round < 16; ++round) {
-      const bool still_over = CommittedW(s) > cap * (1 + kCapTolerance);
+    if (!plan_.thresholds.empty()) {
+      // Throttle thresholds: engage or release at the power seen now, then lower every
+      // deployment above the share they allow (raising is Restore's, within the cap).
+      power::UpdateThresholds(BasisW(s), cap, plan_, &site_engaged_[s]);
+      for (size_t d = 0; d < dep_share_.size(); ++d) {
+        if (dep_site_full_w_[d][s] <= 0) continue;
+        const double target = DepTargetShare(static_cast<int>(d));
+        if (dep_share_[d] > target) decisions_.throttles.push_back({static_cast<int>(d), target});
+      }
+      if (!decisions_.empty()) {
+        enforcing_ = true;
+        Apply(now);
+        enforcing_ = false;
+        acted = true;
+      }
+    }
+    // Measured power of replicas changes only at the next tick: one round on that basis.
+    const int rounds = plan_.measured_basis ? 1 : 16;
+    for (int round = 0; round < rounds; ++round) {
+      const bool still_over = BasisW(s) > cap * (1 + kCapTolerance);
       if (round > 0 && !still_over) break;
       const power::SiteState st = SiteStateOf(s);
       if (still_over) {
@@ -966,7 +1009,7 @@ bool Controller::EnforceCaps(double now) {
 }
 
 void Controller::CheckCaps(double now) const {
-  if (!plan_.enforced() || plan_.control_delay_s > 0) return;
+  if (!plan_.enforced() || plan_.control_delay_s > 0 || plan_.measured_basis) return;
   for (int s = 0; s < num_sites(); ++s) {
     const double cap = site_cap_w_[s];
     const double w = CommittedW(s);

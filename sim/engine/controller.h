@@ -127,6 +127,12 @@ class Controller : public sched::ClusterView {
   bool EnforceCaps(double now_s);  // true if it changed anything
   power::SiteState SiteStateOf(int site) const;
   bool Degraded(int site) const;
+  // The power enforcement acts on: committed, or measured facility power (plan_.measured_basis).
+  double BasisW(int site) const;
+  // A deployment's share as the engaged throttle thresholds of the sites it runs at allow.
+  double DepTargetShare(int d) const;
+  // Whether site s's thresholds would engage or release at its power now.
+  bool ThresholdsChange(int site) const;
   void CheckCaps(double now_s) const;
   void SetShare(int deployment, double share);
   void LeaveSite(size_t job);  // a running job stopped: site tallies
@@ -184,6 +190,7 @@ class Controller : public sched::ClusterView {
   std::vector<int64_t> site_shed_, site_dvfs_, site_throttles_;  // per site: enforcement actions
   std::vector<char> power_slowed_;       // per job: its pstate was lowered by enforcement
   std::vector<double> enforce_at_;       // per site: delayed enforcement due, +inf = none
+  std::vector<std::vector<char>> site_engaged_;  // per site: its throttle thresholds engaged
   std::vector<char> site_changed_;       // per site: power or cap changed at this instant
   bool caps_changed_ = false;
   bool enforcing_ = false;               // Apply is applying enforcement decisions
