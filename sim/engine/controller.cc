@@ -120,6 +120,13 @@ absl::Status Controller::Setup() {
   }
   site_serving_w_.assign(ns, 0);
   site_jobs_.assign(ns, 0);
+  {
+    int max_pstates = 1;
+    for (const auto& cl : fleet_.clusters) {
+      max_pstates = std::max(max_pstates, static_cast<int>(cl.pstates.size()));
+    }
+    site_pstate_acc_.assign(ns, std::vector<int64_t>(max_pstates, 0));
+  }
   site_slowed_.assign(ns, 0);
   site_shed_.assign(ns, 0);
   site_dvfs_.assign(ns, 0);
@@ -492,6 +499,9 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
   if (inv_) inv_->Hold(rec.id, run.placement, now);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
+  if (cluster_site_[cluster] >= 0) {
+    site_pstate_acc_[cluster_site_[cluster]][pstate] += requests_[job].accelerators;
+  }
   // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster.
   const auto& el = requests_[job].eligible;
   const size_t k = std::find(el.begin(), el.end(), cluster) - el.begin();
@@ -565,9 +575,12 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   rec.energy_j += JobEnergyJ(job, now);
   run.last_s = now;
   power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
+  const int old_pstate = run.pstate;
   run.pstate = pstate;
   const int site = cluster_site_[rec.cluster];
   if (site >= 0) {
+    site_pstate_acc_[site][old_pstate] -= requests_[job].accelerators;
+    site_pstate_acc_[site][pstate] += requests_[job].accelerators;
     site_slowed_[site] -= power_slowed_[job];
     power_slowed_[job] = enforcing_ ? pstate > 0 : 0;
     site_slowed_[site] += power_slowed_[job];
@@ -674,6 +687,7 @@ void Controller::EmitSamples(double now) {
     x.committed_power_w = CommittedW(s);
     x.jobs_running = site_jobs_[s];
     x.jobs_slowed = site_slowed_[s];
+    x.accelerators_by_pstate = site_pstate_acc_[s];
     for (size_t d = 0; d < dep_share_.size(); ++d) {
       if (dep_site_full_w_[d][s] > 0) x.serving_share = std::min(x.serving_share, dep_share_[d]);
     }
@@ -868,6 +882,7 @@ void Controller::LeaveSite(size_t job) {
   const int site = cluster_site_[records_[job].cluster];
   if (site < 0) return;
   --site_jobs_[site];
+  site_pstate_acc_[site][runs_[job].pstate] -= requests_[job].accelerators;
   site_slowed_[site] -= power_slowed_[job];
   power_slowed_[job] = 0;
 }

@@ -187,6 +187,7 @@ class Controller : public sched::ClusterView {
   mutable std::vector<std::pair<uint64_t, uint64_t>> committed_version_;
   mutable std::vector<double> committed_w_;
   std::vector<int64_t> site_jobs_, site_slowed_;  // per site: running jobs, of them power-slowed
+  std::vector<std::vector<int64_t>> site_pstate_acc_;  // [site][pstate]: running jobs' accelerators
   std::vector<int64_t> site_shed_, site_dvfs_, site_throttles_;  // per site: enforcement actions
   std::vector<char> power_slowed_;       // per job: its pstate was lowered by enforcement
   std::vector<double> enforce_at_;       // per site: delayed enforcement due, +inf = none
