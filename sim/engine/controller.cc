@@ -117,7 +117,13 @@ absl::Status Controller::Setup() {
     acc_w_[c] = pue * (power::AcceleratorSlopeW(p0, cl.accelerators_per_host) +
                        step_w / cl.accelerators_per_host);
     reserve_w_[c] = pue * step_w;
+    const auto& pl = cl.pstates.back();
+    const double step_low_w = std::max(0.0, pl.epsilon_w - pl.idle_w);
+    acc_w_low_.push_back(pue * (power::AcceleratorSlopeW(pl, cl.accelerators_per_host) +
+                                step_low_w / cl.accelerators_per_host));
+    reserve_w_low_.push_back(pue * step_low_w);
   }
+  dvfs_admission_ = plan_.Has(power::Lever::kDvfs) && plan_.Has(power::Lever::kAdmission);
   site_serving_w_.assign(ns, 0);
   site_jobs_.assign(ns, 0);
   {
@@ -482,9 +488,26 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
                           fleet_.clusters[cluster].name, " without room"));
   }
   const int site = cluster_site_[cluster];
+  const int asked_pstate = pstate;
   if (site >= 0) {
-    const double added_w = power_->AddedPowerW(run.placement, pstate) * fleet_.sites[site].pue;
-    if (!Admit(cluster, requests_[job].accelerators, added_w)) {
+    const double pue = fleet_.sites[site].pue;
+    double added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+    TakePending(cluster, requests_[job].accelerators);
+    if (dvfs_admission_ && !enforcing_) {
+      // DVFS at admission: a start that does not fit at the pstate asked for starts at the
+      // fastest slower pstate that fits (its remaining work is timed at that speed; Restore
+      // raises it when headroom returns).
+      const int last = num_pstates(cluster) - 1;
+      while (pstate < last && !FitsCap(site, added_w)) {
+        ++pstate;
+        added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+      }
+      if (!FitsCap(site, added_w)) {
+        pstate = asked_pstate;
+        added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+      }
+    }
+    if (!CheckAdmission(cluster, added_w)) {
       // Refused by power admission (rare: see Admit): back to the queue, nothing done.
       sched::KillInfo info;
       info.reason = sched::KillReason::kPowerRefused;
@@ -499,8 +522,13 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
   if (inv_) inv_->Hold(rec.id, run.placement, now);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
-  if (cluster_site_[cluster] >= 0) {
-    site_pstate_acc_[cluster_site_[cluster]][pstate] += requests_[job].accelerators;
+  if (site >= 0) {
+    site_pstate_acc_[site][pstate] += requests_[job].accelerators;
+    if (pstate != asked_pstate) {  // slowed at admission: a power decision, restorable
+      power_slowed_[job] = 1;
+      ++site_slowed_[site];
+      ++site_dvfs_[site];
+    }
   }
   // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster.
   const auto& el = requests_[job].eligible;
@@ -762,7 +790,7 @@ int64_t Controller::free(int c) const {
   const int64_t f = occ_->free(c);
   const int s = cluster_site_[c];
   if (!plan_.Has(power::Lever::kAdmission) || s < 0 || std::isinf(site_cap_w_[s]) ||
-      acc_w_[c] <= 0) {
+      ViewAccW(c) <= 0) {
     return f;
   }
   if (blocked_[c]) return 0;
@@ -771,9 +799,9 @@ int64_t Controller::free(int c) const {
   // site (the scheduler itself subtracts its starts on c, as it does for occupancy) and one
   // host's epsilon step (a gang's last host may be partly filled).
   const double room_w = site_cap_w_[s] * (1 + kCapTolerance) - CommittedW(s) -
-                        (pending_site_w_[s] - pending_cluster_w_[c]) - reserve_w_[c];
+                        (pending_site_w_[s] - pending_cluster_w_[c]) - ViewReserveW(c);
   if (room_w <= 0) return 0;
-  const double fit = std::floor(room_w / acc_w_[c]);
+  const double fit = std::floor(room_w / ViewAccW(c));
   return fit < static_cast<double>(f) ? static_cast<int64_t>(fit) : f;
 }
 
@@ -812,10 +840,10 @@ void Controller::UpdatePending() const {
       if (it == id_index_.end()) continue;  // Apply rejects it
       acc = requests_[it->second].accelerators;
     }
-    double w = static_cast<double>(acc) * acc_w_[d.cluster];
+    double w = static_cast<double>(acc) * ViewAccW(d.cluster);
     if (!pending_reserve_[d.cluster]) {
       pending_reserve_[d.cluster] = 1;
-      w += reserve_w_[d.cluster];
+      w += ViewReserveW(d.cluster);
     }
     pending_site_w_[cluster_site_[d.cluster]] += w;
     pending_cluster_w_[d.cluster] += w;
@@ -823,22 +851,36 @@ void Controller::UpdatePending() const {
 }
 
 bool Controller::Admit(int c, int64_t accelerators, double added_w) {
+  TakePending(c, accelerators);
+  return CheckAdmission(c, added_w);
+}
+
+void Controller::TakePending(int c, int64_t accelerators) {
   const int s = cluster_site_[c];
   // This start no longer pending; its cluster's reserve is covered by its actual power now.
-  double est_w = static_cast<double>(accelerators) * acc_w_[c];
+  double est_w = static_cast<double>(accelerators) * ViewAccW(c);
   if (pending_reserve_[c]) {
     pending_reserve_[c] = 0;
-    est_w += reserve_w_[c];
+    est_w += ViewReserveW(c);
   }
   pending_site_w_[s] -= est_w;
   pending_cluster_w_[c] -= est_w;
+}
+
+bool Controller::FitsCap(int s, double added_w) const {
+  if (std::isinf(site_cap_w_[s])) return true;
+  const double after_w = CommittedW(s) + added_w + std::max(0.0, pending_site_w_[s]);
+  return after_w <= site_cap_w_[s] * (1 + kCapTolerance);
+}
+
+bool Controller::CheckAdmission(int c, double added_w) {
+  const int s = cluster_site_[c];
   if (!plan_.Has(power::Lever::kAdmission) || enforcing_ || std::isinf(site_cap_w_[s])) return true;
   // The view's bound (per accelerator: slope plus the epsilon step spread over a host, plus one
   // host's step per cluster) holds for first-fit gangs; a start beyond it (a scheduler that
   // did not use free(), or placements fragmented by this answer's preemptions) is refused and
   // its cluster shows no room for the rest of the instant, so the scheduler cannot loop.
-  const double after_w = CommittedW(s) + added_w + std::max(0.0, pending_site_w_[s]);
-  if (after_w <= site_cap_w_[s] * (1 + kCapTolerance)) return true;
+  if (FitsCap(s, added_w)) return true;
   blocked_[c] = 1;
   ++site_refusals_[s];
   return false;
