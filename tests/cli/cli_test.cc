@@ -352,4 +352,30 @@ TEST(Cli, DemandResponseExampleHoldsTheCap) {
   EXPECT_FALSE(fs::exists(bad));
 }
 
+// The POLCA-style example (workloads/examples/polca-oversubscription.md) for its first hour:
+// measured power reaches 80% of the cap, and the low-priority deployment is throttled to its
+// threshold share no sooner than the 40 s control delay after the first tick that showed it;
+// nothing is throttled before that.
+TEST(Cli, PolcaThresholdsThrottleAfterTheControlDelay) {
+  const std::string d = Tmp("polca");
+  auto r = Fleetsim("run " + Src("workloads/examples/polca-oversubscription.yaml") +
+                    " --quiet --set horizon_s=3000 --out " + d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const double cap = 140760, t1 = 0.80 * cap;
+  double first_over = -1, first_throttle = -1;
+  for (const auto& row : ReadCsv(d + "/power.csv")) {
+    if (row.at("site") != "azure-example") continue;
+    const double t = std::stod(row.at("time_s"));
+    const double share = std::stod(row.at("serving_power_share"));
+    if (share < 1 && first_throttle < 0) {
+      first_throttle = t;
+      EXPECT_DOUBLE_EQ(share, 0.7);  // the 80% step: low priority to 0.7
+    }
+    if (std::stod(row.at("facility_power_w")) > t1 && first_over < 0) first_over = t;
+  }
+  ASSERT_GE(first_over, 0) << "the first hour must reach 80% of the cap";
+  ASSERT_GE(first_throttle, 0);
+  EXPECT_GE(first_throttle, first_over + 40);
+}
+
 }  // namespace
