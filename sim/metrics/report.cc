@@ -86,8 +86,7 @@ std::string PowerCsv(const RunResult& r) {
     for (size_t p = 0; p < pstates; ++p) {
       w.Add(p < s.accelerators_by_pstate.size() ? s.accelerators_by_pstate[p] : int64_t{0});
     }
-    w.Add(s.serving_share).Add(s.shed_jobs)
-        .Add(s.dvfs_changes).Add(s.throttle_changes);
+    w.Add(s.serving_share).Add(s.shed_jobs).Add(s.dvfs_changes).Add(s.throttle_changes);
     w.EndRow();
   }
   return w.Release();

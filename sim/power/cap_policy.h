@@ -13,8 +13,10 @@
 // Levers, combined per scenario (PowerPlan::levers):
 //   admission  work starts only if the site stays under its cap (the scheduler's view shows as
 //              free only the accelerators that fit under the cap);
-//   dvfs       a job that does not fit at pstate 0 starts at the fastest pstate that fits, and an
-//              over-cap site moves running jobs to lower pstates; freed headroom raises them again;
+//   dvfs       with admission, a job that does not fit at pstate 0 starts at the fastest pstate
+//              that fits (the view then shows as free the accelerators that fit at the slowest
+//              pstate), and an over-cap site moves running jobs to lower pstates; freed headroom
+//              raises them again;
 //   throttle   an over-cap site lowers its inference deployments' power share (down to
 //              kMinThrottleShare), raised again when headroom returns;
 //   shed       an over-cap site preempts jobs (lowest priority, then latest started first); they
@@ -31,7 +33,7 @@
 // mean over the last serving tick), as production power managers do from telemetry; that lets a
 // site hold more servers than its cap could power at full load (power oversubscription) and is
 // what throttle thresholds act on. The measured basis gives no guarantee: the run reports every
-// overshoot.
+// overshoot. Admission always counts committed power (a start's future draw is not measured).
 //
 // Throttle thresholds (POLCA-style, Patel et al., ASPLOS'24): a list of steps, each "when the
 // site's power is above `cap_fraction` x cap, throttle the deployments of priority <= max_priority

@@ -123,14 +123,17 @@ absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start
   if (plan.control_delay_s > 0 && plan.levers.empty()) {
     return m.ErrorAt("control_delay_s", "given but no lever enforces the caps (levers: [])");
   }
-  FLEETSIM_ASSIGN_OR_RETURN(std::string basis, m.Enum("basis", {"committed", "measured"}, "committed"));
+  FLEETSIM_ASSIGN_OR_RETURN(std::string basis,
+                            m.Enum("basis", {"committed", "measured"}, "committed"));
   plan.measured_basis = basis == "measured";
   if (plan.measured_basis && plan.levers.empty()) {
     return m.ErrorAt("basis", "given but no lever enforces the caps (levers: [])");
   }
   YAML::Node th = m.Child("thresholds");
   if (th.IsDefined() && !th.IsNull()) {
-    if (!th.IsSequence()) return InputError(PosOf(th, m.file()), m.FieldPath("thresholds"), "must be a list");
+    if (!th.IsSequence()) {
+      return InputError(PosOf(th, m.file()), m.FieldPath("thresholds"), "must be a list");
+    }
     if (!plan.Has(power::Lever::kThrottle)) {
       return m.ErrorAt("thresholds", "need the throttle lever in power.levers");
     }
