@@ -2,7 +2,7 @@
 """Plots a fleetsim run directory.
 
 Usage: /usr/bin/python3 scripts/plot_run.py RESULTS_DIR
-Reads utilization.csv, site_power.csv and jobs.csv, and serving_series.csv, replicas.csv,
+Reads utilization.csv, power.csv and jobs.csv, and serving_series.csv, replicas.csv,
 serving_sites.csv, serving_latency.csv (and requests.csv if written) when the run had inference
 streams (schemas: results/README.md). Writes into RESULTS_DIR and prints the paths:
   utilization.png  utilization, training vs serving accelerators and IT power, per vendor
@@ -13,7 +13,7 @@ streams (schemas: results/README.md). Writes into RESULTS_DIR and prints the pat
                    output tokens/s by vendor (serving_sites.csv)
   power_sites.png  facility and committed power against the cap in force, for the sites whose
                    cap bound (enforcement acted, power came within 10% of the cap, or a cap
-                   step), at most 6, with jobs running and slowed (site_power.csv)
+                   step), at most 6, with jobs running and slowed (power.csv)
   latency.png      per stream: TTFT and end-to-end latency CDFs (p50/p95/p99 from
                    serving_latency.csv; the sampled requests' full CDF when requests.csv exists)
                    and SLO (and latency-tier) attainment
@@ -355,7 +355,7 @@ def main(d):
     util = read(d, "utilization.csv", ["time_s", "site", "cluster", "vendor",
                                        "busy_accelerators", "online_accelerators",
                                        "serving_accelerators", "power_w"])
-    power = read(d, "site_power.csv", ["time_s", "site", "provider", "facility_power_w",
+    power = read(d, "power.csv", ["time_s", "site", "provider", "facility_power_w",
                                        "committed_power_w", "power_cap_w", "jobs_running",
                                        "jobs_slowed", "shed_jobs_total", "dvfs_changes_total",
                                        "throttle_changes_total"])

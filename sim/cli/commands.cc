@@ -31,7 +31,7 @@ Usage:
   fleetsim run SCENARIO.yaml [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
                       [--no-invariants]
       Load, validate and simulate a scenario (training jobs and inference streams); write
-      jobs.csv, utilization.csv, site_power.csv, summary.json and manifest.json, and with streams replicas.csv,
+      jobs.csv, utilization.csv, power.csv, summary.json and manifest.json, and with streams replicas.csv,
       serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
       serving.request_sample_rate > 0) to DIR (default: the scenario's outputs.dir, else
       results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
@@ -117,7 +117,7 @@ std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunR
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("jobs.csv", metrics::JobsCsv(r));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
-  files.emplace_back("site_power.csv", metrics::SitePowerCsv(r));
+  files.emplace_back("power.csv", metrics::PowerCsv(r));
   files.emplace_back("summary.json", metrics::SummaryJson(r, info));
   if (r.serving) {
     files.emplace_back("replicas.csv", metrics::ReplicasCsv(r));

@@ -117,14 +117,28 @@ absl::Status Controller::Setup() {
     acc_w_[c] = pue * (power::AcceleratorSlopeW(p0, cl.accelerators_per_host) +
                        step_w / cl.accelerators_per_host);
     reserve_w_[c] = pue * step_w;
+    const auto& pl = cl.pstates.back();
+    const double step_low_w = std::max(0.0, pl.epsilon_w - pl.idle_w);
+    acc_w_low_.push_back(pue * (power::AcceleratorSlopeW(pl, cl.accelerators_per_host) +
+                                step_low_w / cl.accelerators_per_host));
+    reserve_w_low_.push_back(pue * step_low_w);
   }
+  dvfs_admission_ = plan_.Has(power::Lever::kDvfs) && plan_.Has(power::Lever::kAdmission);
   site_serving_w_.assign(ns, 0);
   site_jobs_.assign(ns, 0);
+  {
+    int max_pstates = 1;
+    for (const auto& cl : fleet_.clusters) {
+      max_pstates = std::max(max_pstates, static_cast<int>(cl.pstates.size()));
+    }
+    site_pstate_acc_.assign(ns, std::vector<int64_t>(max_pstates, 0));
+  }
   site_slowed_.assign(ns, 0);
   site_shed_.assign(ns, 0);
   site_dvfs_.assign(ns, 0);
   site_throttles_.assign(ns, 0);
   enforce_at_.assign(ns, kInf);
+  site_engaged_.assign(ns, std::vector<char>(plan_.thresholds.size(), 0));
   site_changed_.assign(ns, 0);
   pending_site_w_.assign(ns, 0);
   site_refusals_.assign(ns, 0);
@@ -474,9 +488,26 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
                           fleet_.clusters[cluster].name, " without room"));
   }
   const int site = cluster_site_[cluster];
+  const int asked_pstate = pstate;
   if (site >= 0) {
-    const double added_w = power_->AddedPowerW(run.placement, pstate) * fleet_.sites[site].pue;
-    if (!Admit(cluster, requests_[job].accelerators, added_w)) {
+    const double pue = fleet_.sites[site].pue;
+    double added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+    TakePending(cluster, requests_[job].accelerators);
+    if (dvfs_admission_ && !enforcing_) {
+      // DVFS at admission: a start that does not fit at the pstate asked for starts at the
+      // fastest slower pstate that fits (its remaining work is timed at that speed; Restore
+      // raises it when headroom returns).
+      const int last = num_pstates(cluster) - 1;
+      while (pstate < last && !FitsCap(site, added_w)) {
+        ++pstate;
+        added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+      }
+      if (!FitsCap(site, added_w)) {
+        pstate = asked_pstate;
+        added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+      }
+    }
+    if (!CheckAdmission(cluster, added_w)) {
       // Refused by power admission (rare: see Admit): back to the queue, nothing done.
       sched::KillInfo info;
       info.reason = sched::KillReason::kPowerRefused;
@@ -491,6 +522,14 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
   if (inv_) inv_->Hold(rec.id, run.placement, now);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
+  if (site >= 0) {
+    site_pstate_acc_[site][pstate] += requests_[job].accelerators;
+    if (pstate != asked_pstate) {  // slowed at admission: a power decision, restorable
+      power_slowed_[job] = 1;
+      ++site_slowed_[site];
+      ++site_dvfs_[site];
+    }
+  }
   // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster.
   const auto& el = requests_[job].eligible;
   const size_t k = std::find(el.begin(), el.end(), cluster) - el.begin();
@@ -564,9 +603,12 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   rec.energy_j += JobEnergyJ(job, now);
   run.last_s = now;
   power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
+  const int old_pstate = run.pstate;
   run.pstate = pstate;
   const int site = cluster_site_[rec.cluster];
   if (site >= 0) {
+    site_pstate_acc_[site][old_pstate] -= requests_[job].accelerators;
+    site_pstate_acc_[site][pstate] += requests_[job].accelerators;
     site_slowed_[site] -= power_slowed_[job];
     power_slowed_[job] = enforcing_ ? pstate > 0 : 0;
     site_slowed_[site] += power_slowed_[job];
@@ -673,6 +715,7 @@ void Controller::EmitSamples(double now) {
     x.committed_power_w = CommittedW(s);
     x.jobs_running = site_jobs_[s];
     x.jobs_slowed = site_slowed_[s];
+    x.accelerators_by_pstate = site_pstate_acc_[s];
     for (size_t d = 0; d < dep_share_.size(); ++d) {
       if (dep_site_full_w_[d][s] > 0) x.serving_share = std::min(x.serving_share, dep_share_[d]);
     }
@@ -747,7 +790,7 @@ int64_t Controller::free(int c) const {
   const int64_t f = occ_->free(c);
   const int s = cluster_site_[c];
   if (!plan_.Has(power::Lever::kAdmission) || s < 0 || std::isinf(site_cap_w_[s]) ||
-      acc_w_[c] <= 0) {
+      ViewAccW(c) <= 0) {
     return f;
   }
   if (blocked_[c]) return 0;
@@ -756,9 +799,9 @@ int64_t Controller::free(int c) const {
   // site (the scheduler itself subtracts its starts on c, as it does for occupancy) and one
   // host's epsilon step (a gang's last host may be partly filled).
   const double room_w = site_cap_w_[s] * (1 + kCapTolerance) - CommittedW(s) -
-                        (pending_site_w_[s] - pending_cluster_w_[c]) - reserve_w_[c];
+                        (pending_site_w_[s] - pending_cluster_w_[c]) - ViewReserveW(c);
   if (room_w <= 0) return 0;
-  const double fit = std::floor(room_w / acc_w_[c]);
+  const double fit = std::floor(room_w / ViewAccW(c));
   return fit < static_cast<double>(f) ? static_cast<int64_t>(fit) : f;
 }
 
@@ -797,10 +840,10 @@ void Controller::UpdatePending() const {
       if (it == id_index_.end()) continue;  // Apply rejects it
       acc = requests_[it->second].accelerators;
     }
-    double w = static_cast<double>(acc) * acc_w_[d.cluster];
+    double w = static_cast<double>(acc) * ViewAccW(d.cluster);
     if (!pending_reserve_[d.cluster]) {
       pending_reserve_[d.cluster] = 1;
-      w += reserve_w_[d.cluster];
+      w += ViewReserveW(d.cluster);
     }
     pending_site_w_[cluster_site_[d.cluster]] += w;
     pending_cluster_w_[d.cluster] += w;
@@ -808,22 +851,36 @@ void Controller::UpdatePending() const {
 }
 
 bool Controller::Admit(int c, int64_t accelerators, double added_w) {
+  TakePending(c, accelerators);
+  return CheckAdmission(c, added_w);
+}
+
+void Controller::TakePending(int c, int64_t accelerators) {
   const int s = cluster_site_[c];
   // This start no longer pending; its cluster's reserve is covered by its actual power now.
-  double est_w = static_cast<double>(accelerators) * acc_w_[c];
+  double est_w = static_cast<double>(accelerators) * ViewAccW(c);
   if (pending_reserve_[c]) {
     pending_reserve_[c] = 0;
-    est_w += reserve_w_[c];
+    est_w += ViewReserveW(c);
   }
   pending_site_w_[s] -= est_w;
   pending_cluster_w_[c] -= est_w;
+}
+
+bool Controller::FitsCap(int s, double added_w) const {
+  if (std::isinf(site_cap_w_[s])) return true;
+  const double after_w = CommittedW(s) + added_w + std::max(0.0, pending_site_w_[s]);
+  return after_w <= site_cap_w_[s] * (1 + kCapTolerance);
+}
+
+bool Controller::CheckAdmission(int c, double added_w) {
+  const int s = cluster_site_[c];
   if (!plan_.Has(power::Lever::kAdmission) || enforcing_ || std::isinf(site_cap_w_[s])) return true;
   // The view's bound (per accelerator: slope plus the epsilon step spread over a host, plus one
   // host's step per cluster) holds for first-fit gangs; a start beyond it (a scheduler that
   // did not use free(), or placements fragmented by this answer's preemptions) is refused and
   // its cluster shows no room for the rest of the instant, so the scheduler cannot loop.
-  const double after_w = CommittedW(s) + added_w + std::max(0.0, pending_site_w_[s]);
-  if (after_w <= site_cap_w_[s] * (1 + kCapTolerance)) return true;
+  if (FitsCap(s, added_w)) return true;
   blocked_[c] = 1;
   ++site_refusals_[s];
   return false;
@@ -867,6 +924,7 @@ void Controller::LeaveSite(size_t job) {
   const int site = cluster_site_[records_[job].cluster];
   if (site < 0) return;
   --site_jobs_[site];
+  site_pstate_acc_[site][runs_[job].pstate] -= requests_[job].accelerators;
   site_slowed_[site] -= power_slowed_[job];
   power_slowed_[job] = 0;
 }
@@ -874,15 +932,39 @@ void Controller::LeaveSite(size_t job) {
 bool Controller::Degraded(int s) const {
   if (site_slowed_[s] > 0) return true;
   for (size_t d = 0; d < dep_share_.size(); ++d) {
-    if (dep_share_[d] < 1 && dep_site_full_w_[d][s] > 0) return true;
+    if (dep_site_full_w_[d][s] > 0 && dep_share_[d] != DepTargetShare(static_cast<int>(d))) {
+      return true;
+    }
   }
   return false;
+}
+
+double Controller::BasisW(int s) const {
+  return plan_.measured_basis ? power_->SiteFacilityPowerW(s) : CommittedW(s);
+}
+
+double Controller::DepTargetShare(int d) const {
+  if (plan_.thresholds.empty()) return 1.0;
+  const int prio = serving_->deployment(d).priority;
+  double share = 1.0;
+  for (int s = 0; s < num_sites(); ++s) {
+    if (dep_site_full_w_[d][s] <= 0) continue;
+    share = std::min(share, power::ThresholdShare(prio, plan_, site_engaged_[s]));
+  }
+  return share;
+}
+
+bool Controller::ThresholdsChange(int s) const {
+  if (plan_.thresholds.empty()) return false;
+  std::vector<char> e = site_engaged_[s];
+  power::UpdateThresholds(BasisW(s), site_cap_w_[s], plan_, &e);
+  return e != site_engaged_[s];
 }
 
 power::SiteState Controller::SiteStateOf(int s) const {
   power::SiteState st;
   st.cap_w = site_cap_w_[s];
-  st.power_w = CommittedW(s);
+  st.power_w = BasisW(s);
   const double pue = fleet_.sites[s].pue;
   for (const auto& key : ends_) {
     const size_t j = std::get<2>(key);
@@ -903,7 +985,7 @@ power::SiteState Controller::SiteStateOf(int s) const {
   for (size_t d = 0; d < dep_share_.size(); ++d) {
     if (dep_site_full_w_[d][s] <= 0) continue;
     st.deployments.push_back({static_cast<int>(d), serving_->deployment(d).priority, dep_share_[d],
-                              dep_site_full_w_[d][s] * pue});
+                              dep_site_full_w_[d][s] * pue, DepTargetShare(static_cast<int>(d))});
   }
   return st;
 }
@@ -919,8 +1001,8 @@ bool Controller::EnforceCaps(double now) {
     if (!site_changed_[s] && !due) continue;
     site_changed_[s] = 0;
     const double cap = site_cap_w_[s];
-    const bool over = CommittedW(s) > cap * (1 + kCapTolerance);
-    if (!over && !Degraded(s)) {
+    const bool over = BasisW(s) > cap * (1 + kCapTolerance);
+    if (!over && !ThresholdsChange(s) && !Degraded(s)) {
       enforce_at_[s] = kInf;
       continue;
     }
@@ -930,8 +1012,26 @@ bool Controller::EnforceCaps(double now) {
       continue;
     }
     enforce_at_[s] = kInf;
-    for (int round = 0; round < 16; ++round) {
-      const bool still_over = CommittedW(s) > cap * (1 + kCapTolerance);
+    if (!plan_.thresholds.empty()) {
+      // Throttle thresholds: engage or release at the power seen now, then lower every
+      // deployment above the share they allow (raising is Restore's, within the cap).
+      power::UpdateThresholds(BasisW(s), cap, plan_, &site_engaged_[s]);
+      for (size_t d = 0; d < dep_share_.size(); ++d) {
+        if (dep_site_full_w_[d][s] <= 0) continue;
+        const double target = DepTargetShare(static_cast<int>(d));
+        if (dep_share_[d] > target) decisions_.throttles.push_back({static_cast<int>(d), target});
+      }
+      if (!decisions_.empty()) {
+        enforcing_ = true;
+        Apply(now);
+        enforcing_ = false;
+        acted = true;
+      }
+    }
+    // Measured power of replicas changes only at the next tick: one round on that basis.
+    const int rounds = plan_.measured_basis ? 1 : 16;
+    for (int round = 0; round < rounds; ++round) {
+      const bool still_over = BasisW(s) > cap * (1 + kCapTolerance);
       if (round > 0 && !still_over) break;
       const power::SiteState st = SiteStateOf(s);
       if (still_over) {
@@ -966,7 +1066,7 @@ bool Controller::EnforceCaps(double now) {
 }
 
 void Controller::CheckCaps(double now) const {
-  if (!plan_.enforced() || plan_.control_delay_s > 0) return;
+  if (!plan_.enforced() || plan_.control_delay_s > 0 || plan_.measured_basis) return;
   for (int s = 0; s < num_sites(); ++s) {
     const double cap = site_cap_w_[s];
     const double w = CommittedW(s);

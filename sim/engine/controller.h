@@ -123,10 +123,21 @@ class Controller : public sched::ClusterView {
   // Power admission of a start of `accelerators` on cluster c adding `added_w` facility watts:
   // takes it off the pending tallies; false if it would break the site's cap (refused).
   bool Admit(int cluster, int64_t accelerators, double added_w);
+  // Admit in two steps: take the start off the pending tallies, then check `added_w` (refusal
+  // bookkeeping as in Admit). FitsCap: would `added_w` more keep site s within its cap?
+  void TakePending(int cluster, int64_t accelerators);
+  bool CheckAdmission(int cluster, double added_w);
+  bool FitsCap(int site, double added_w) const;
   void ApplyCapEvents(double now_s);
   bool EnforceCaps(double now_s);  // true if it changed anything
   power::SiteState SiteStateOf(int site) const;
   bool Degraded(int site) const;
+  // The power enforcement acts on: committed, or measured facility power (plan_.measured_basis).
+  double BasisW(int site) const;
+  // A deployment's share as the engaged throttle thresholds of the sites it runs at allow.
+  double DepTargetShare(int d) const;
+  // Whether site s's thresholds would engage or release at its power now.
+  bool ThresholdsChange(int site) const;
   void CheckCaps(double now_s) const;
   void SetShare(int deployment, double share);
   void LeaveSite(size_t job);  // a running job stopped: site tallies
@@ -170,6 +181,12 @@ class Controller : public sched::ClusterView {
   size_t next_cap_event_ = 0;
   std::vector<double> acc_w_;            // per cluster: facility watts one accelerator commits
   std::vector<double> reserve_w_;        // per cluster: one host's epsilon step (facility W)
+  // The same at the cluster's last (slowest, lowest-power) pstate: what the view counts when
+  // DVFS at admission may start work there (ViewAccW/ViewReserveW pick).
+  std::vector<double> acc_w_low_, reserve_w_low_;
+  bool dvfs_admission_ = false;  // admission and dvfs levers both on
+  double ViewAccW(int c) const { return dvfs_admission_ ? acc_w_low_[c] : acc_w_[c]; }
+  double ViewReserveW(int c) const { return dvfs_admission_ ? reserve_w_low_[c] : reserve_w_[c]; }
   std::vector<char> blocked_;            // per cluster: a start was refused at this instant
   std::vector<int64_t> site_refusals_;   // per site: starts refused by admission
   std::vector<size_t> refused_replicas_; // to report back at this instant
@@ -181,9 +198,11 @@ class Controller : public sched::ClusterView {
   mutable std::vector<std::pair<uint64_t, uint64_t>> committed_version_;
   mutable std::vector<double> committed_w_;
   std::vector<int64_t> site_jobs_, site_slowed_;  // per site: running jobs, of them power-slowed
+  std::vector<std::vector<int64_t>> site_pstate_acc_;  // [site][pstate]: running jobs' accelerators
   std::vector<int64_t> site_shed_, site_dvfs_, site_throttles_;  // per site: enforcement actions
   std::vector<char> power_slowed_;       // per job: its pstate was lowered by enforcement
   std::vector<double> enforce_at_;       // per site: delayed enforcement due, +inf = none
+  std::vector<std::vector<char>> site_engaged_;  // per site: its throttle thresholds engaged
   std::vector<char> site_changed_;       // per site: power or cap changed at this instant
   bool caps_changed_ = false;
   bool enforcing_ = false;               // Apply is applying enforcement decisions

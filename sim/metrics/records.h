@@ -55,6 +55,7 @@ struct SiteSample {
   double committed_power_w = 0;
   int64_t jobs_running = 0;
   int64_t jobs_slowed = 0;      // running below pstate 0 because of the cap
+  std::vector<int64_t> accelerators_by_pstate;  // [pstate]: running jobs' accelerators
   double serving_share = 1;     // lowest power share among the site's deployments (1 = none)
   int64_t shed_jobs = 0;        // cumulative: jobs preempted for power
   int64_t dvfs_changes = 0;     // cumulative: pstate changes for power

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 
+#include "absl/strings/str_cat.h"
 #include "sim/core/format.h"
 
 namespace fleetsim::metrics {
@@ -59,11 +60,19 @@ std::string JobsCsv(const RunResult& r) {
   return w.Release();
 }
 
-std::string SitePowerCsv(const RunResult& r) {
-  CsvWriter w({"time_s", "site", "provider", "it_power_w", "pue", "facility_power_w",
-               "committed_power_w", "power_cap_w", "headroom_w", "jobs_running", "jobs_slowed",
-               "serving_power_share", "shed_jobs_total", "dvfs_changes_total",
-               "throttle_changes_total"});
+std::string PowerCsv(const RunResult& r) {
+  std::vector<std::string> cols = {"time_s", "site", "provider", "it_power_w", "pue",
+                                   "facility_power_w", "committed_power_w", "power_cap_w",
+                                   "headroom_w", "jobs_running", "jobs_slowed"};
+  // The pstate mix: one column per pstate index of the fleet's deepest pstate table.
+  size_t pstates = 1;
+  for (const auto& c : r.fleet.clusters) pstates = std::max(pstates, c.pstates.size());
+  for (size_t p = 0; p < pstates; ++p) cols.push_back(absl::StrCat("job_accelerators_pstate", p));
+  for (const char* c : {"serving_power_share", "shed_jobs_total", "dvfs_changes_total",
+                        "throttle_changes_total"}) {
+    cols.push_back(c);
+  }
+  CsvWriter w(cols);
   for (const auto& s : r.site_samples) {
     const auto& site = r.fleet.sites[s.site];
     w.Add(s.time_s).Add(site.name).Add(site.provider).Add(s.it_power_w).Add(site.pue)
@@ -73,8 +82,11 @@ std::string SitePowerCsv(const RunResult& r) {
     } else {
       w.Add("").Add("");
     }
-    w.Add(s.jobs_running).Add(s.jobs_slowed).Add(s.serving_share).Add(s.shed_jobs)
-        .Add(s.dvfs_changes).Add(s.throttle_changes);
+    w.Add(s.jobs_running).Add(s.jobs_slowed);
+    for (size_t p = 0; p < pstates; ++p) {
+      w.Add(p < s.accelerators_by_pstate.size() ? s.accelerators_by_pstate[p] : int64_t{0});
+    }
+    w.Add(s.serving_share).Add(s.shed_jobs).Add(s.dvfs_changes).Add(s.throttle_changes);
     w.EndRow();
   }
   return w.Release();

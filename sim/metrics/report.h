@@ -19,7 +19,7 @@ double BoundedSlowdown(double wait_s, double run_s, double bound_s);
 std::string JobsCsv(const RunResult& r);
 std::string UtilizationCsv(const RunResult& r);
 // Per site, at every instant its power changed: IT power, PUE, facility power, cap in force.
-std::string SitePowerCsv(const RunResult& r);
+std::string PowerCsv(const RunResult& r);
 // One row per inference replica request (placement, drain, tokens, dynamic energy).
 std::string ReplicasCsv(const RunResult& r);
 // Per serving tick, cluster and model: replicas, accelerators, tokens/s, load, dynamic power.

@@ -129,16 +129,41 @@ double Restore(const SiteState& site, const PowerPlan& plan, sched::Decisions* o
   auto deps = DeploymentOrder(site);
   std::reverse(deps.begin(), deps.end());
   for (const DeploymentTenant* d : deps) {
-    if (d->share >= 1) continue;
+    if (d->share >= d->max_share) continue;
     const double room_w = site.cap_w - power;
     if (room_w <= 0) break;
-    const double share = std::min(1.0, d->share + room_w / std::max(d->full_dynamic_w, 1e-300));
+    const double share =
+        std::min(d->max_share, d->share + room_w / std::max(d->full_dynamic_w, 1e-300));
     if (share <= d->share) continue;
     power += (share - d->share) * d->full_dynamic_w;
     out->throttles.push_back({d->deployment, share});
   }
   (void)plan;
   return power;
+}
+
+void UpdateThresholds(double power_w, double cap_w, const PowerPlan& plan,
+                      std::vector<char>* engaged) {
+  engaged->resize(plan.thresholds.size(), 0);
+  for (size_t k = 0; k < plan.thresholds.size(); ++k) {
+    const double f = plan.thresholds[k].cap_fraction;
+    if (std::isinf(cap_w)) {
+      (*engaged)[k] = 0;
+    } else if (power_w > f * cap_w) {
+      (*engaged)[k] = 1;
+    } else if (power_w < (f - plan.release_margin) * cap_w) {
+      (*engaged)[k] = 0;
+    }  // in the band between: as it was
+  }
+}
+
+double ThresholdShare(int priority, const PowerPlan& plan, const std::vector<char>& engaged) {
+  double share = 1.0;
+  for (size_t k = 0; k < plan.thresholds.size() && k < engaged.size(); ++k) {
+    const auto& t = plan.thresholds[k];
+    if (engaged[k] && priority <= t.max_priority) share = std::min(share, t.share);
+  }
+  return share;
 }
 
 }  // namespace fleetsim::power

@@ -13,8 +13,10 @@
 // Levers, combined per scenario (PowerPlan::levers):
 //   admission  work starts only if the site stays under its cap (the scheduler's view shows as
 //              free only the accelerators that fit under the cap);
-//   dvfs       a job that does not fit at pstate 0 starts at the fastest pstate that fits, and an
-//              over-cap site moves running jobs to lower pstates; freed headroom raises them again;
+//   dvfs       with admission, a job that does not fit at pstate 0 starts at the fastest pstate
+//              that fits (the view then shows as free the accelerators that fit at the slowest
+//              pstate), and an over-cap site moves running jobs to lower pstates; freed headroom
+//              raises them again;
 //   throttle   an over-cap site lowers its inference deployments' power share (down to
 //              kMinThrottleShare), raised again when headroom returns;
 //   shed       an over-cap site preempts jobs (lowest priority, then latest started first); they
@@ -24,6 +26,21 @@
 // is the site's facility power with nothing running (idle hosts; fleetsim never switches hosts
 // off for power). With a delay D, a site found over its cap at t is brought under it at t + D
 // (telemetry lag, as in production power managers); the overshoot is reported.
+//
+// Basis. By default enforcement holds *committed* power under the cap (a guarantee: no replica
+// can push the site over even at full load). With `basis: measured` it acts on the site's
+// measured facility power instead (the series' facility column: hosts exact, replicas at their
+// mean over the last serving tick), as production power managers do from telemetry; that lets a
+// site hold more servers than its cap could power at full load (power oversubscription) and is
+// what throttle thresholds act on. The measured basis gives no guarantee: the run reports every
+// overshoot. Admission always counts committed power (a start's future draw is not measured).
+//
+// Throttle thresholds (POLCA-style, Patel et al., ASPLOS'24): a list of steps, each "when the
+// site's power is above `cap_fraction` x cap, throttle the deployments of priority <= max_priority
+// to power share `share`". A step engages when power rises above its fraction and releases when
+// power falls below (cap_fraction - release_margin) x cap; a deployment's target share is the
+// lowest share among the engaged steps that cover it (1 when none). Thresholds set the shares
+// below the cap; the cap itself is still enforced by Reduce, which may throttle further.
 #ifndef FLEETSIM_SIM_POWER_CAP_POLICY_H_
 #define FLEETSIM_SIM_POWER_CAP_POLICY_H_
 
@@ -53,11 +70,21 @@ struct CapStep {
   std::string where;  // "file:line:col: power.caps[i]" for errors found against the platform
 };
 
+// One throttle threshold (see the header comment).
+struct ThrottleThreshold {
+  double cap_fraction = 1;  // engages above cap_fraction x cap, in (0, 1]
+  int max_priority = 0;     // deployments of priority <= this are throttled
+  double share = 1;         // to this power share, in [kMinThrottleShare, 1]
+};
+
 struct PowerPlan {
   // Levers in force. Empty = caps are reported, not enforced.
   std::vector<Lever> levers = {Lever::kAdmission, Lever::kShed};
   double control_delay_s = 0;
   std::vector<CapStep> caps;  // sorted by time (stable), any sites
+  bool measured_basis = false;  // enforce on measured, not committed, power (header comment)
+  std::vector<ThrottleThreshold> thresholds;  // needs the throttle lever
+  double release_margin = 0.05;  // of the cap: a threshold releases this far below where it engaged
 
   bool Has(Lever l) const;
   bool enforced() const { return !levers.empty(); }
@@ -80,6 +107,7 @@ struct DeploymentTenant {
   int priority = 0;
   double share = 1.0;        // power share now
   double full_dynamic_w = 0; // committed facility watts of its replicas' dynamic power at share 1
+  double max_share = 1.0;    // Restore raises it no further (its throttle thresholds' target)
 };
 
 struct SiteState {
@@ -96,10 +124,18 @@ struct SiteState {
 double Reduce(const SiteState& site, const PowerPlan& plan, sched::Decisions* out);
 
 // Decisions that give headroom back (cap - power) to degraded work: raise restorable jobs'
-// pstates (higher
-// priority, then earlier started, first; as far as fits), then throttled deployments' shares.
-// Returns the estimated committed power after them (<= cap).
+// pstates (higher priority, then earlier started, first; as far as fits), then throttled
+// deployments' shares (up to their max_share). Returns the estimated power after them (<= cap).
 double Restore(const SiteState& site, const PowerPlan& plan, sched::Decisions* out);
+
+// Which of `plan.thresholds` are engaged at power `power_w` under `cap_w`, given which were
+// engaged before (`engaged`, same length as the thresholds; updated in place): a step engages
+// above cap_fraction x cap and releases below (cap_fraction - release_margin) x cap.
+void UpdateThresholds(double power_w, double cap_w, const PowerPlan& plan,
+                      std::vector<char>* engaged);
+
+// The power share the engaged thresholds give a deployment of `priority` (1 if none covers it).
+double ThresholdShare(int priority, const PowerPlan& plan, const std::vector<char>& engaged);
 
 }  // namespace fleetsim::power
 

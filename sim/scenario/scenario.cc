@@ -123,6 +123,33 @@ absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start
   if (plan.control_delay_s > 0 && plan.levers.empty()) {
     return m.ErrorAt("control_delay_s", "given but no lever enforces the caps (levers: [])");
   }
+  FLEETSIM_ASSIGN_OR_RETURN(std::string basis,
+                            m.Enum("basis", {"committed", "measured"}, "committed"));
+  plan.measured_basis = basis == "measured";
+  if (plan.measured_basis && plan.levers.empty()) {
+    return m.ErrorAt("basis", "given but no lever enforces the caps (levers: [])");
+  }
+  YAML::Node th = m.Child("thresholds");
+  if (th.IsDefined() && !th.IsNull()) {
+    if (!th.IsSequence()) {
+      return InputError(PosOf(th, m.file()), m.FieldPath("thresholds"), "must be a list");
+    }
+    if (!plan.Has(power::Lever::kThrottle)) {
+      return m.ErrorAt("thresholds", "need the throttle lever in power.levers");
+    }
+    for (size_t i = 0; i < th.size(); ++i) {
+      const std::string field = absl::StrCat(m.FieldPath("thresholds"), "[", i, "]");
+      FLEETSIM_ASSIGN_OR_RETURN(YamlMap t, YamlMap::Make(th[i], m.file(), field));
+      power::ThrottleThreshold x;
+      FLEETSIM_ASSIGN_OR_RETURN(x.cap_fraction, t.Double("cap_fraction", 1e-6, 1));
+      FLEETSIM_ASSIGN_OR_RETURN(int64_t prio, t.Int("max_priority", -1000000, 1000000));
+      x.max_priority = static_cast<int>(prio);
+      FLEETSIM_ASSIGN_OR_RETURN(x.share, t.Double("share", power::kMinThrottleShare, 1));
+      FLEETSIM_RETURN_IF_ERROR(t.Finish());
+      plan.thresholds.push_back(x);
+    }
+  }
+  FLEETSIM_ASSIGN_OR_RETURN(plan.release_margin, m.Double("release_margin", 0, 0.99, 0.05));
   YAML::Node caps = m.Child("caps");
   if (caps.IsDefined() && !caps.IsNull()) {
     if (!caps.IsSequence()) return InputError(PosOf(caps, m.file()), m.FieldPath("caps"), "must be a list");

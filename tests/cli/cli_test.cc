@@ -290,7 +290,7 @@ using fleetsim::cli_test::JsonNumber;
 using fleetsim::cli_test::ReadCsv;
 
 // Issue 9 end to end: the demand-response example under DVFS keeps committed facility power
-// under the cap in force at every row of site_power.csv, slows jobs instead of shedding them,
+// under the cap in force at every row of power.csv, slows jobs instead of shedding them,
 // and a cap naming an unknown site is one clear error (exit 2, no output).
 TEST(Cli, DemandResponseExampleHoldsTheCap) {
   const std::string d = Tmp("dr");
@@ -298,7 +298,7 @@ TEST(Cli, DemandResponseExampleHoldsTheCap) {
                     " --quiet --out " + d);
   ASSERT_EQ(r.status, 0) << r.err;
   int64_t rows = 0, capped_rows = 0;
-  for (const auto& row : ReadCsv(d + "/site_power.csv")) {
+  for (const auto& row : ReadCsv(d + "/power.csv")) {
     ++rows;
     if (row.at("power_cap_w").empty()) continue;
     ++capped_rows;
@@ -307,6 +307,34 @@ TEST(Cli, DemandResponseExampleHoldsTheCap) {
     EXPECT_LE(std::stod(row.at("facility_power_w")), std::stod(row.at("committed_power_w")) + 1e-6);
   }
   EXPECT_GT(capped_rows, 100);
+  // The pstate mix adds up to the site's busy training accelerators in utilization.csv (a
+  // separate tally), and accelerators sit below pstate 0 exactly when enforcement slowed jobs.
+  std::map<std::string, std::map<double, int64_t>> busy;  // cluster -> time -> busy
+  for (const auto& row : ReadCsv(d + "/utilization.csv")) {
+    if (row.at("site") != "nvidia-vr-1") continue;
+    busy[row.at("cluster")][std::stod(row.at("time_s"))] =
+        std::stoll(row.at("busy_accelerators")) - std::stoll(row.at("serving_accelerators"));
+  }
+  int64_t slowed_rows = 0;
+  for (const auto& row : ReadCsv(d + "/power.csv")) {
+    if (row.at("site") != "nvidia-vr-1") continue;
+    const double t = std::stod(row.at("time_s"));
+    int64_t want = 0;
+    for (const auto& [c, series] : busy) {
+      auto it = series.upper_bound(t);
+      if (it != series.begin()) want += std::prev(it)->second;
+    }
+    int64_t total = 0, below = 0;
+    for (int p = 0; row.count("job_accelerators_pstate" + std::to_string(p)); ++p) {
+      const int64_t n = std::stoll(row.at("job_accelerators_pstate" + std::to_string(p)));
+      total += n;
+      if (p > 0) below += n;
+    }
+    EXPECT_EQ(total, want) << "t=" << row.at("time_s");
+    EXPECT_EQ(below > 0, std::stoll(row.at("jobs_slowed")) > 0) << "t=" << row.at("time_s");
+    slowed_rows += below > 0;
+  }
+  EXPECT_GT(slowed_rows, 0);
   const std::string s = Slurp(d + "/summary.json");
   const size_t at = s.find("\"site\": \"nvidia-vr-1\"", s.find("\"sites\": ["));
   ASSERT_NE(at, std::string::npos);
@@ -322,6 +350,32 @@ TEST(Cli, DemandResponseExampleHoldsTheCap) {
             std::string::npos)
       << e.err;
   EXPECT_FALSE(fs::exists(bad));
+}
+
+// The POLCA-style example (workloads/examples/polca-oversubscription.md) for its first hour:
+// measured power reaches 80% of the cap, and the low-priority deployment is throttled to its
+// threshold share no sooner than the 40 s control delay after the first tick that showed it;
+// nothing is throttled before that.
+TEST(Cli, PolcaThresholdsThrottleAfterTheControlDelay) {
+  const std::string d = Tmp("polca");
+  auto r = Fleetsim("run " + Src("workloads/examples/polca-oversubscription.yaml") +
+                    " --quiet --set horizon_s=3000 --out " + d);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const double cap = 140760, t1 = 0.80 * cap;
+  double first_over = -1, first_throttle = -1;
+  for (const auto& row : ReadCsv(d + "/power.csv")) {
+    if (row.at("site") != "azure-example") continue;
+    const double t = std::stod(row.at("time_s"));
+    const double share = std::stod(row.at("serving_power_share"));
+    if (share < 1 && first_throttle < 0) {
+      first_throttle = t;
+      EXPECT_DOUBLE_EQ(share, 0.7);  // the 80% step: low priority to 0.7
+    }
+    if (std::stod(row.at("facility_power_w")) > t1 && first_over < 0) first_over = t;
+  }
+  ASSERT_GE(first_over, 0) << "the first hour must reach 80% of the cap";
+  ASSERT_GE(first_throttle, 0);
+  EXPECT_GE(first_throttle, first_over + 40);
 }
 
 }  // namespace

@@ -179,7 +179,7 @@ TEST(RunHygiene, SigtermMidRunWritesPartialOutputsMarkedInterrupted) {
   EXPECT_EQ(WaitExit(pid), 143) << Slurp(d + ".err");
   const std::string m = Slurp(d + "/manifest.json");
   EXPECT_NE(m.find("\"status\": \"interrupted\""), std::string::npos) << m;
-  for (const char* f : {"jobs.csv", "utilization.csv", "site_power.csv", "summary.json",
+  for (const char* f : {"jobs.csv", "utilization.csv", "power.csv", "summary.json",
                         "replicas.csv", "serving_latency.csv"}) {
     EXPECT_TRUE(fs::exists(d + "/" + f)) << f;
     EXPECT_NE(m.find(std::string("\"") + f + "\""), std::string::npos) << f;

@@ -100,9 +100,9 @@ TEST(Serving, ReplicaPowerStaysWithinLimitsAndEnergyAddsUp) {
   ASSERT_NE(pos, std::string::npos);
   EXPECT_NEAR(JsonNumber(s, "energy_accounted_j", pos) / JsonNumber(s, "energy_j", pos), 1.0,
               1e-9);
-  // site_power.csv integrates to the site's IT and facility energy in summary.json.
+  // power.csv integrates to the site's IT and facility energy in summary.json.
   double it_j = 0, fac_j = 0, last_t = 0, last_it = 0, last_fac = 0;
-  for (const auto& row : ReadCsv(d + "/site_power.csv")) {
+  for (const auto& row : ReadCsv(d + "/power.csv")) {
     if (row.at("site") != "azure-example") continue;
     const double t = std::stod(row.at("time_s"));
     it_j += last_it * (t - last_t);

@@ -203,6 +203,34 @@ TEST(Caps, DvfsRetimesAndRestoresWhenTheCapRises) {
   EXPECT_LE(o.max_excess_w, 1e-6);
 }
 
+TEST(Caps, DvfsAtAdmissionStartsWorkAtTheFastestPstateThatFits) {
+  // The job of the test above under a 20 kW cap from t = 0: at pstate 0 it would commit 28.8 kW,
+  // at pstate 1 19.2 kW. With DVFS it starts at once at pstate 1 and goes back to pstate 0 when
+  // the cap is lifted at t = 300: 300 s at 0.7 (210 s of work), then 790 s: ends at 1090 s.
+  // With admission alone it waits for the cap to lift: 300 + 1000 s.
+  workload::Workload wl;
+  workload::JobSpec j;
+  j.id = 1;
+  j.run_s = j.estimate_s = 1000;
+  j.accelerators = 32;
+  wl.jobs.push_back(j);
+  const auto dvfs = RunCapped(wl, PlanWith({power::Lever::kAdmission, power::Lever::kDvfs},
+                                           {{0, 20000}, {300, 0}}));
+  ASSERT_EQ(dvfs.result.jobs.size(), 1u);
+  EXPECT_DOUBLE_EQ(dvfs.result.jobs[0].start_s, 0);
+  EXPECT_NEAR(dvfs.result.jobs[0].end_s, 1090, 1e-9);
+  EXPECT_EQ(dvfs.result.site_samples.back().dvfs_changes, 2);  // down at the start, back up
+  EXPECT_LE(dvfs.max_excess_w, 1e-6);
+  const auto& first = dvfs.result.site_samples.front();
+  ASSERT_EQ(first.time_s, 0);
+  EXPECT_EQ(first.accelerators_by_pstate, (std::vector<int64_t>{0, 32, 0}));
+  EXPECT_EQ(first.jobs_slowed, 1);
+  EXPECT_NEAR(first.committed_power_w, 19200, 1e-6);
+  const auto wait = RunCapped(wl, PlanWith({power::Lever::kAdmission}, {{0, 20000}, {300, 0}}));
+  EXPECT_DOUBLE_EQ(wait.result.jobs[0].start_s, 300);
+  EXPECT_DOUBLE_EQ(wait.result.jobs[0].end_s, 1300);
+}
+
 TEST(Caps, ShedJobsReturnToTheQueueAndFinish) {
   workload::Workload wl;
   for (int i = 0; i < 2; ++i) {

@@ -2,6 +2,7 @@
 // lever and their order, and randomized states where Reduce must reach the cap or the floor.
 #include "sim/power/cap_policy.h"
 
+#include <limits>
 #include <random>
 
 #include "gtest/gtest.h"
@@ -113,6 +114,50 @@ TEST(CapPolicy, RestoreGivesPartialHeadroomToAThrottledDeployment) {
   EXPECT_DOUBLE_EQ(Restore(s, Plan({Lever::kThrottle}), &d), 100);
   ASSERT_EQ(d.throttles.size(), 1u);
   EXPECT_DOUBLE_EQ(d.throttles[0].power_share, 0.75);
+}
+
+// POLCA's two steps (Patel et al., "POLCA: Power Oversubscription in LLM Cloud Providers",
+// ASPLOS'24): low priority slowed above 80% of the cap, everything above 89%; here with a release
+// margin of 5% of the cap, worked by hand on a 100 W cap.
+TEST(CapPolicy, ThresholdsEngageAboveAndReleaseBelowTheirMargin) {
+  PowerPlan p = Plan({Lever::kThrottle});
+  p.thresholds = {{0.80, /*max_priority=*/0, /*share=*/0.7}, {0.89, 1000000, 0.6}};
+  p.release_margin = 0.05;
+  std::vector<char> e;
+  UpdateThresholds(79, 100, p, &e);
+  EXPECT_EQ(e, (std::vector<char>{0, 0}));
+  EXPECT_EQ(ThresholdShare(0, p, e), 1.0);
+  UpdateThresholds(85, 100, p, &e);  // above 80: low priority only
+  EXPECT_EQ(e, (std::vector<char>{1, 0}));
+  EXPECT_EQ(ThresholdShare(0, p, e), 0.7);
+  EXPECT_EQ(ThresholdShare(5, p, e), 1.0);
+  UpdateThresholds(90, 100, p, &e);  // above 89: everything, the lowest share wins
+  EXPECT_EQ(e, (std::vector<char>{1, 1}));
+  EXPECT_EQ(ThresholdShare(0, p, e), 0.6);
+  EXPECT_EQ(ThresholdShare(5, p, e), 0.6);
+  UpdateThresholds(85, 100, p, &e);  // within 84..89: the second step holds
+  EXPECT_EQ(e, (std::vector<char>{1, 1}));
+  UpdateThresholds(83.9, 100, p, &e);  // below 84 it releases; the first holds down to 75
+  EXPECT_EQ(e, (std::vector<char>{1, 0}));
+  UpdateThresholds(75, 100, p, &e);
+  EXPECT_EQ(e, (std::vector<char>{1, 0}));
+  UpdateThresholds(74.9, 100, p, &e);
+  EXPECT_EQ(e, (std::vector<char>{0, 0}));
+  UpdateThresholds(1e9, std::numeric_limits<double>::infinity(), p, &e);  // uncapped: none
+  EXPECT_EQ(e, (std::vector<char>{0, 0}));
+}
+
+TEST(CapPolicy, RestoreRaisesAThrottledDeploymentOnlyToItsThresholdShare) {
+  // 60 W under a 100 W cap, a deployment at share 0.5 of 40 W whose thresholds allow 0.7: the
+  // 40 W of room would take it to 1, the threshold stops it at 0.7 (+8 W).
+  SiteState s;
+  s.cap_w = 100;
+  s.power_w = 60;
+  s.deployments.push_back({0, 0, 0.5, 40, /*max_share=*/0.7});
+  sched::Decisions d;
+  EXPECT_DOUBLE_EQ(Restore(s, Plan({Lever::kThrottle}), &d), 68);
+  ASSERT_EQ(d.throttles.size(), 1u);
+  EXPECT_DOUBLE_EQ(d.throttles[0].power_share, 0.7);
 }
 
 TEST(CapPolicy, LeverNamesRoundTrip) {

@@ -674,6 +674,23 @@ TEST_F(ScenarioTest, PowerSection) {
   auto r = Load(std::string(kMinimal) + "power: {levers: []}\n");
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->power.enforced());
+  // POLCA-style thresholds on measured power.
+  auto t = Load(std::string(kMinimal) +
+                "power:\n"
+                "  levers: [throttle]\n"
+                "  basis: measured\n"
+                "  release_margin: 0.02\n"
+                "  thresholds:\n"
+                "    - {cap_fraction: 0.8, max_priority: 100, share: 0.7}\n"
+                "    - {cap_fraction: 0.89, max_priority: 1000, share: 0.85}\n");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_TRUE(t->power.measured_basis);
+  EXPECT_EQ(t->power.release_margin, 0.02);
+  ASSERT_EQ(t->power.thresholds.size(), 2u);
+  EXPECT_EQ(t->power.thresholds[1].cap_fraction, 0.89);
+  EXPECT_EQ(t->power.thresholds[1].max_priority, 1000);
+  EXPECT_EQ(t->power.thresholds[1].share, 0.85);
+  EXPECT_FALSE(d->power.measured_basis);
 }
 
 TEST_F(ScenarioTest, PowerSectionErrors) {
@@ -697,6 +714,17 @@ TEST_F(ScenarioTest, PowerSectionErrors) {
   ExpectError(m + "power: {caps: [{site: a, at_s: 0, cap_mw: 1, kw: 3}]}\n",
               "@:6:46: power.caps[0].kw: unknown key");
   ExpectError(m + "power: {bogus: 1}\n", "@:6:9: power.bogus: unknown key");
+  ExpectError(m + "power: {thresholds: [{cap_fraction: 0.8, max_priority: 0, share: 0.7}]}\n",
+              "@:6:21: power.thresholds: need the throttle lever in power.levers");
+  ExpectError(m + "power: {levers: [throttle], thresholds: [{cap_fraction: 0.8, max_priority: 0, "
+                  "share: 0.3}]}\n",
+              "@:6:86: power.thresholds[0].share: must be >= 0.5, got 0.3");
+  ExpectError(m + "power: {levers: [throttle], thresholds: [{cap_fraction: 0.8, share: 0.7}]}\n",
+              "@:6:42: power.thresholds[0].max_priority: missing required field");
+  ExpectError(m + "power: {levers: [], basis: measured}\n",
+              "@:6:28: power.basis: given but no lever enforces the caps (levers: [])");
+  ExpectError(m + "power: {basis: peak}\n",
+              "@:6:16: power.basis: unknown value 'peak' (expected one of: committed, measured)");
 }
 
 class GpuTraceScenarioTest : public ScenarioTest {};
