@@ -23,6 +23,28 @@ constexpr int kAggCycle = kAggPoints / kPointsPerStep;
 constexpr int64_t kFullLatticeSteps = 256;  // steps per stream that take all kAggPoints
 constexpr int kTokenDraws = 4096;           // token-size points per stream (latency shapes)
 
+// FIFO of request ids that allocates nothing until used (a std::deque allocates about 600
+// bytes at construction; a year of autoscaling creates some 200,000 replicas).
+class IdFifo {
+ public:
+  bool empty() const { return head_ == v_.size(); }
+  int32_t front() const { return v_[head_]; }
+  void push_back(int32_t id) { v_.push_back(id); }
+  void pop_front() {
+    if (++head_ == v_.size()) {
+      v_.clear();
+      head_ = 0;
+    } else if (head_ >= 1024 && 2 * head_ >= v_.size()) {
+      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+
+ private:
+  std::vector<int32_t> v_;
+  size_t head_ = 0;
+};
+
 struct Req {
   double arrival = 0, start = 0, first = 0, prefill_s = 0;
   int32_t prompt = 0, output = 0, stream = 0, replica = -1;
@@ -361,7 +383,7 @@ struct ServingSim::Impl {
     ReplicaPerf perf;
     int pool = 0;
     bool draining = false, removed = false, removed_reported = false, in_idle = false;
-    std::deque<int32_t> queue;
+    IdFifo queue;
     int32_t prefill_req = -1;
     double prefill_end = 0;
     std::priority_queue<std::pair<double, int32_t>, std::vector<std::pair<double, int32_t>>,
