@@ -68,8 +68,9 @@ absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
     for (const auto& st : plan->streams) {
       if (st.model.name == dep.model) w->autoscale_.back().streams.push_back(&st);
     }
-    w->dep_records_.push_back(metrics::DeploymentRecord{
-        dep.model, !dep.autoscale ? "none" : dep.predictive ? "predictive" : "reactive"});
+    w->dep_records_.push_back(metrics::DeploymentRecord{dep.model, !dep.autoscale   ? "none"
+                                                                   : dep.predictive ? "predictive"
+                                                                                    : "reactive"});
     w->throttle_.push_back(1.0);
     for (int i = 0; i < dep.replicas; ++i) w->Request(static_cast<int>(d), 0, "initial");
   }

@@ -144,9 +144,9 @@ TEST(Serving, PredictiveAutoscalingKeepsUpWithTheRamp) {
   std::map<std::string, std::pair<double, double>> got;  // policy -> (p99 TTFT, replica_h)
   for (const char* policy : {"reactive", "predictive"}) {
     const std::string d = Tmp(std::string("diurnal_") + policy);
-    auto r = Fleetsim("run " + Src("tests/data/valid/serving_diurnal.yaml") +
-                      " --quiet --set serving.deployments.0.autoscale.policy=" + policy +
-                      " --out " + d);
+    auto r =
+        Fleetsim("run " + Src("tests/data/valid/serving_diurnal.yaml") +
+                 " --quiet --set serving.deployments.0.autoscale.policy=" + policy + " --out " + d);
     ASSERT_EQ(r.status, 0) << r.err;
     const auto lat = ReadCsv(d + "/serving_latency.csv");
     ASSERT_EQ(lat.size(), 1u);

@@ -1,21 +1,22 @@
 // The predictive autoscaler's forecasts (sim/serve/forecast.h) against the diurnal formula of the
 // stream spec (sim/serve/README.md: rate_per_s x daily shape, linear between hours, x the day's
 // weekly multiplier x annual_growth^(t / year)), worked by hand, and against a linear ramp.
+#include "sim/serve/forecast.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "gtest/gtest.h"
 #include "sim/serve/arrival.h"
-#include "sim/serve/forecast.h"
 
 namespace fleetsim::serve {
 namespace {
 
 constexpr double kH = 3600;
 // The daily shape of the year benchmark (bench/make_serving_year.py).
-const std::vector<double> kDaily = {0.3, 0.25, 0.2, 0.2, 0.25, 0.35, 0.5, 0.8,
+const std::vector<double> kDaily = {0.3, 0.25, 0.2, 0.2,  0.25, 0.35, 0.5, 0.8,
                                     1.1, 1.3,  1.4, 1.45, 1.45, 1.45, 1.4, 1.35,
-                                    1.3, 1.25, 1.2, 1.15, 1.0,  0.8, 0.6, 0.4};
+                                    1.3, 1.25, 1.2, 1.15, 1.0,  0.8,  0.6, 0.4};
 
 StreamSpec Diurnal(double rate, double growth) {
   StreamSpec s;
@@ -63,8 +64,8 @@ TEST(Forecast, DiurnalPeakBoundsTheSampledFormulaWithGrowth) {
     for (double len : {600.0, kH, 2.7 * kH, 26 * kH}) {
       double sampled = 0;
       for (double t = t0; t <= t0 + len; t += 10) {
-        sampled = std::max(sampled, 50 * DiurnalShape(s.arrival, t) *
-                                        std::pow(3.0, t / kSecondsPerYear));
+        sampled =
+            std::max(sampled, 50 * DiurnalShape(s.arrival, t) * std::pow(3.0, t / kSecondsPerYear));
       }
       const double peak = PeakRate(s, t0, t0 + len);
       EXPECT_GE(peak, sampled * (1 - 1e-12)) << t0 << " " << len;
