@@ -776,6 +776,7 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
   if (serving_) {
     out->replicas = std::move(serving_->records());
     out->serving_sites = std::move(serving_->site_samples());
+    out->deployments = std::move(serving_->deployment_records());
     out->serving_request_sample_rate = serving_->request_sample_rate();
     out->serving = serving_->TakeServing();
   }

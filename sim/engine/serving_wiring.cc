@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/power/model.h"
+#include "sim/sched/cluster_choice.h"
+#include "sim/serve/forecast.h"
 
 namespace fleetsim::engine {
 
@@ -63,6 +65,12 @@ absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
     }
     w->dep_clusters_.push_back(std::move(eligible));
     w->autoscale_.emplace_back();
+    for (const auto& st : plan->streams) {
+      if (st.model.name == dep.model) w->autoscale_.back().streams.push_back(&st);
+    }
+    w->dep_records_.push_back(metrics::DeploymentRecord{dep.model, !dep.autoscale   ? "none"
+                                                                   : dep.predictive ? "predictive"
+                                                                                    : "reactive"});
     w->throttle_.push_back(1.0);
     for (int i = 0; i < dep.replicas; ++i) w->Request(static_cast<int>(d), 0, "initial");
   }
@@ -129,6 +137,34 @@ double ServingWiring::ReplicaCapacity(size_t deployment, int c) {
         serving_->ReplicaCapacityPerS(serve::ReplicaSpec{dep.model, cluster_perf_[c], dep.tp});
   }
   return cache[c];
+}
+
+double ServingWiring::PlannedDemand(size_t d, double now_s, double measured_per_s) {
+  const auto& dep = plan_.deployments[d];
+  if (!dep.predictive) return measured_per_s;
+  auto& as = autoscale_[d];
+  const double interval_s = now_s - last_tick_s_;
+  const double window_end_s = now_s + plan_.tick_s + dep.lead_s;
+  // Streams whose rate is a known function of time: their peak over the window. The others:
+  // the measured rate less the known streams' mean over the interval, extrapolated by slope.
+  double known_peak = 0, known_mean = 0;
+  bool any_unknown = false;
+  for (const serve::StreamSpec* s : as.streams) {
+    if (!serve::RateKnown(*s)) {
+      any_unknown = true;
+      continue;
+    }
+    known_peak += serve::PeakRate(*s, now_s, window_end_s);
+    if (interval_s > 0) known_mean += serve::MeanRate(*s, last_tick_s_, now_s);
+  }
+  double forecast = known_peak;
+  if (any_unknown) {
+    const double unknown_now = std::max(0.0, measured_per_s - known_mean);
+    const double prev = as.unknown_rate_prev_per_s < 0 ? unknown_now : as.unknown_rate_prev_per_s;
+    forecast += serve::SlopeForecast(unknown_now, prev, interval_s, window_end_s - now_s);
+    as.unknown_rate_prev_per_s = unknown_now;
+  }
+  return forecast * (1 + dep.headroom);
 }
 
 double ServingWiring::SlopeW(int c) const {
@@ -211,21 +247,24 @@ void ServingWiring::Tick(double now_s, const placement::Occupancy& occ,
     });
     std::vector<double> caps;
     for (size_t r : order) caps.push_back(ReplicaCapacity(d, records_[r].cluster));
-    // Where a new replica would land now: the first eligible cluster with room (the queue
-    // schedulers' rule for requests that fit now); without room anywhere, count it at the
-    // slowest eligible system.
+    // Where a new replica would land now: the queue schedulers' rule (sched/cluster_choice.h)
+    // on the free accelerators; without room anywhere, count it at the slowest eligible system.
+    const auto& elig = dep_clusters_[d];
+    const int fit = sched::ChooseCluster(
+        elig, false, [&](size_t i) { return occ.free(elig[i]) >= deps[d].tp; },
+        [](size_t) { return kInf; });
     double new_cap = kInf;
-    for (int c : dep_clusters_[d]) new_cap = std::min(new_cap, ReplicaCapacity(d, c));
-    for (int c : dep_clusters_[d]) {
-      if (occ.free(c) >= deps[d].tp) {
-        new_cap = ReplicaCapacity(d, c);
-        break;
-      }
+    if (fit >= 0) {
+      new_cap = ReplicaCapacity(d, elig[fit]);
+    } else {
+      for (int c : elig) new_cap = std::min(new_cap, ReplicaCapacity(d, c));
     }
     auto& as = autoscale_[d];
-    const serve::ScalePlan plan = serve::PlanReplicas(
-        deps[d].policy, caps, pending, new_cap, serving_->TakeDemandRate(deps[d].model),
-        serving_->Backlog(deps[d].model), deps[d].drain_s);
+    const double measured = serving_->TakeDemandRate(deps[d].model);
+    const double backlog = serving_->Backlog(deps[d].model);
+    const serve::ScalePlan plan =
+        serve::PlanReplicas(deps[d].policy, caps, pending, new_cap,
+                            PlannedDemand(d, now_s, measured), backlog, deps[d].drain_s);
     if (plan.add > 0) {
       for (int i = 0; i < plan.add; ++i) Request(static_cast<int>(d), now_s, "scale_up");
       as.last_change_s = now_s;

@@ -6,7 +6,8 @@
 // energy load_s x tp x slope (power/model.h, the same formula as jobs) is charged to its host as
 // a lump, and its mean dynamic power over the tick is shown in the power series until the next
 // tick; drained replicas are released; autoscaled deployments ask for replicas or drain some
-// (serve::PlanReplicas).
+// (serve::PlanReplicas) for the demand measured since the last tick (reactive) or forecast to
+// the next one (predictive, serve/forecast.h).
 #ifndef FLEETSIM_SIM_ENGINE_SERVING_WIRING_H_
 #define FLEETSIM_SIM_ENGINE_SERVING_WIRING_H_
 
@@ -68,6 +69,7 @@ class ServingWiring {
   // Outputs.
   std::vector<metrics::ReplicaRecord>& records() { return records_; }
   std::vector<metrics::ServingSiteSample>& site_samples() { return site_samples_; }
+  std::vector<metrics::DeploymentRecord>& deployment_records() { return dep_records_; }
   const std::vector<double>& dynamic_energy_j() const { return dynamic_energy_j_; }
   std::shared_ptr<serve::ServingSim> TakeServing() { return std::move(serving_); }
   double request_sample_rate() const { return plan_.options.request_sample_rate; }
@@ -78,6 +80,9 @@ class ServingWiring {
   void Request(int deployment, double now_s, const char* reason);
   double ReplicaCapacity(size_t deployment, int cluster);  // saturated requests/s of one replica
   double SlopeW(int cluster) const;                        // per accelerator, pstate 0
+  // Demand (requests/s) deployment `d` plans for at a tick at `now_s` (serve::Deployment:
+  // reactive or predictive), given the rate measured since the previous tick.
+  double PlannedDemand(size_t d, double now_s, double measured_per_s);
 
   struct Runtime {
     int deployment = 0;
@@ -90,6 +95,10 @@ class ServingWiring {
     int pending = 0;  // requested, not yet placed
     double last_change_s = 0;
     std::vector<double> capacity_per_s;  // per cluster, -1 = not computed yet
+    std::vector<const serve::StreamSpec*> streams;  // the streams of its model
+    // Predictive, slope part: rate of the streams without a known rate over the last interval
+    // (< 0: not measured yet).
+    double unknown_rate_prev_per_s = -1;
   };
 
   const serve::ServingPlan& plan_;
@@ -106,6 +115,7 @@ class ServingWiring {
   std::vector<size_t> live_;  // placed replicas not yet gone
   absl::flat_hash_map<int, size_t> serve_id_index_;
   std::vector<metrics::ServingSiteSample> site_samples_;
+  std::vector<metrics::DeploymentRecord> dep_records_;
   std::vector<double> dynamic_energy_j_;  // per cluster
   double next_tick_s_ = std::numeric_limits<double>::infinity(), last_tick_s_ = 0;
   int64_t tick_index_ = 0;

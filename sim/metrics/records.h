@@ -94,6 +94,12 @@ struct ServingSiteSample {
   double dynamic_energy_j = 0;  // energy above idle in the interval
 };
 
+// One serving deployment (serve::Deployment), in the scenario's order.
+struct DeploymentRecord {
+  std::string model;
+  std::string autoscale;  // "none" | "reactive" | "predictive"
+};
+
 struct RunResult {
   platform::Fleet fleet;
   std::vector<JobRecord> jobs;          // in workload order
@@ -103,6 +109,7 @@ struct RunResult {
   std::vector<double> cluster_serving_energy_j;  // the serving dynamic part, per cluster
   std::vector<ReplicaRecord> replicas;  // in request order
   std::vector<ServingSiteSample> serving_sites;  // per tick, cluster and model
+  std::vector<DeploymentRecord> deployments;     // serving deployments
   std::shared_ptr<const serve::ServingSim> serving;  // null without streams
   double serving_request_sample_rate = 0;  // > 0: requests.csv is written
   double end_time_s = 0;                // simulated time when the run stopped

@@ -333,6 +333,21 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
     j.Key("wait_max_s").Value(replica_waits.empty() ? 0.0 : replica_waits.back());
     j.Key("accelerator_s").Value(acc_s);
     j.Key("dynamic_energy_j").Value(serving_energy);
+    // Per deployment: replica-hours held (placed until gone or the end of the run).
+    j.Key("deployments").BeginArray();
+    for (const auto& dep : r.deployments) {
+      double replica_s = 0;
+      for (const auto& rep : r.replicas) {
+        if (rep.start_s < 0 || rep.model != dep.model) continue;
+        replica_s += (rep.end_s >= 0 ? rep.end_s : r.end_time_s) - rep.start_s;
+      }
+      j.BeginObject();
+      j.Key("model").Value(dep.model);
+      j.Key("autoscale").Value(dep.autoscale);
+      j.Key("replica_h").Value(replica_s / 3600.0);
+      j.EndObject();
+    }
+    j.EndArray();
     j.EndObject();
   }
   j.Key("engine").BeginObject();

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "sim/sched/cluster_choice.h"
 
 namespace fleetsim::sched {
 namespace {
@@ -78,15 +79,11 @@ int64_t QueueScheduler::FreeNow(int cluster, double now_s, const ClusterView& vi
 }
 
 int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const {
-  int best = -1;
-  double best_est = 0;
-  for (size_t i = 0; i < job.eligible.size(); ++i) {
-    const int c = job.eligible[i];
-    if (FreeNow(c, now_s, view) < job.accelerators) continue;
-    if (!earliest_finish_) return c;  // first fit in preference order
-    if (best < 0 || EstimateAt(job, i) < best_est) best = c, best_est = EstimateAt(job, i);
-  }
-  return best;
+  const int i = ChooseCluster(
+      job.eligible, earliest_finish_,
+      [&](size_t i) { return FreeNow(job.eligible[i], now_s, view) >= job.accelerators; },
+      [&](size_t i) { return EstimateAt(job, i); });
+  return i < 0 ? -1 : job.eligible[i];
 }
 
 void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
@@ -217,19 +214,17 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
     }
     // Clusters where it fits now without delaying the reservation: the first in preference
     // order, or (heterogeneity-aware) the one where it finishes first.
-    int chosen = -1;
-    double chosen_est = 0;
-    for (size_t i = 0; i < job.eligible.size(); ++i) {
-      const int c = job.eligible[i];
-      const double est = EstimateAt(job, i);
-      if (free_now_[c] < job.accelerators) continue;
-      if (c == res_cluster) {
-        const bool ends_before = now_s + est <= shadow_s;
-        if (!ends_before && job.accelerators > extra) continue;
-      }
-      if (chosen < 0 || (earliest_finish_ && est < chosen_est)) chosen = c, chosen_est = est;
-      if (!earliest_finish_) break;
-    }
+    const int pick = ChooseCluster(
+        job.eligible, earliest_finish_,
+        [&](size_t i) {
+          const int c = job.eligible[i];
+          if (free_now_[c] < job.accelerators) return false;
+          return c != res_cluster || now_s + EstimateAt(job, i) <= shadow_s ||
+                 job.accelerators <= extra;
+        },
+        [&](size_t i) { return EstimateAt(job, i); });
+    const int chosen = pick < 0 ? -1 : job.eligible[pick];
+    const double chosen_est = pick < 0 ? 0 : EstimateAt(job, pick);
     if (chosen == res_cluster && chosen >= 0 && now_s + chosen_est > shadow_s) {
       extra -= job.accelerators;
     }

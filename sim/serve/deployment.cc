@@ -47,6 +47,16 @@ absl::StatusOr<Deployment> ParseDeployment(YamlMap& m) {
                               a.Double("hysteresis", 0.0, 10.0, 0.15));
     FLEETSIM_ASSIGN_OR_RETURN(d.drain_s, a.Double("drain_s", 1.0, 1e9, 600));
     FLEETSIM_ASSIGN_OR_RETURN(d.cooldown_s, a.Double("cooldown_s", 0.0, 1e9, 1800));
+    FLEETSIM_ASSIGN_OR_RETURN(std::string policy,
+                              a.Enum("policy", {"reactive", "predictive"}, "reactive"));
+    d.predictive = policy == "predictive";
+    FLEETSIM_ASSIGN_OR_RETURN(d.lead_s, a.Double("lead_s", 0.0, 1e9, 0));
+    FLEETSIM_ASSIGN_OR_RETURN(d.headroom, a.Double("headroom", 0.0, 10.0, 0));
+    if (!d.predictive) {
+      for (const char* key : {"lead_s", "headroom"}) {
+        if (a.Has(key)) return a.ErrorAt(key, "applies only with policy: predictive");
+      }
+    }
     FLEETSIM_RETURN_IF_ERROR(a.Finish());
     if (d.replicas < mn || d.replicas > mx) {
       return m.ErrorAt("replicas", absl::StrCat("must lie within autoscale min..max (", mn,

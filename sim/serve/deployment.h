@@ -16,7 +16,10 @@
 //         replicas: 2              # requested at t = 0
 //         priority: 100            # scheduler priority of replica requests (training is 0)
 //         autoscale: {min: 1, max: 16, target_utilization: 0.7, hysteresis: 0.15,
-//                     drain_s: 600, cooldown_s: 1800}
+//                     drain_s: 600, cooldown_s: 1800,
+//                     policy: reactive,    # reactive | predictive (sim/serve/forecast.h)
+//                     lead_s: 0,           # predictive: look-ahead beyond the next tick
+//                     headroom: 0}         # predictive: forecast x (1 + headroom)
 #ifndef FLEETSIM_SIM_SERVE_DEPLOYMENT_H_
 #define FLEETSIM_SIM_SERVE_DEPLOYMENT_H_
 
@@ -42,6 +45,14 @@ struct Deployment {
   AutoscalePolicy policy;  // min/max replicas, target utilization, scale-down hysteresis
   double drain_s = 600;    // backlog is planned to drain within this time
   double cooldown_s = 1800;  // no scale-down within this time of the last scaling action
+  // Demand the autoscaler plans for at a tick at t. reactive: the arrival rate measured since
+  // the previous tick. predictive: the forecast peak over [t, t + tick_s + lead_s] (the replicas
+  // planned now serve until the next tick; lead_s covers what else delays a replica, e.g. its
+  // wait for accelerators), from the stream specs where the rate is a known function of time,
+  // else from the recent slope (forecast.h), times (1 + headroom).
+  bool predictive = false;
+  double lead_s = 0;
+  double headroom = 0;
 };
 
 struct ServingPlan {
