@@ -114,13 +114,15 @@ int Usage(const std::string& msg) {
 // The output files of a run, in memory (manifest excluded).
 std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunResult& r,
                                                              const metrics::RunInfo& info) {
+  const metrics::Accounting acc = metrics::Account(r, info.cost, info.streams);
   std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back("jobs.csv", metrics::JobsCsv(r));
+  files.emplace_back("jobs.csv", metrics::JobsCsv(r, acc));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
   files.emplace_back("site_power.csv", metrics::SitePowerCsv(r));
-  files.emplace_back("summary.json", metrics::SummaryJson(r, info));
+  files.emplace_back("accounting.csv", metrics::AccountingCsv(r, acc));
+  files.emplace_back("summary.json", metrics::SummaryJson(r, info, acc));
   if (r.serving) {
-    files.emplace_back("replicas.csv", metrics::ReplicasCsv(r));
+    files.emplace_back("replicas.csv", metrics::ReplicasCsv(r, acc));
     files.emplace_back("serving_series.csv", r.serving->SeriesCsv());
     files.emplace_back("serving_sites.csv", metrics::ServingSitesCsv(r));
     files.emplace_back("serving_latency.csv", r.serving->LatencyCsv());
@@ -196,6 +198,7 @@ int ValidateCommand(const Options& o) {
   cfg.validate_only = true;
   cfg.serving = &s->serving;
   cfg.power = &s->power;
+  cfg.check_fleet = [&](const platform::Fleet& f) { return metrics::CheckCostPlan(s->cost, f); };
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   std::printf("%s: ok (%zu jobs, %zu streams, %zu clusters, policy %s)\n",
@@ -246,10 +249,12 @@ int RunCommand(const Options& o) {
   cfg.seed = s->seed;
   cfg.serving = &s->serving;
   cfg.power = &s->power;
+  cfg.check_fleet = [&](const platform::Fleet& f) { return metrics::CheckCostPlan(s->cost, f); };
   StopOnInterrupt(&cfg);
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
-  metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};
+  metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed, s->cost, {}};
+  for (const auto& st : s->serving.streams) info.streams.push_back({st.name, st.model.name});
   auto files = WriteOutputs(dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(dir, *r, *files, o.quiet);
@@ -360,7 +365,7 @@ int ReplaySwfCommand(const Options& o) {
   auto r = engine::RunSimulation(cfg, trace->workload);
   std::remove(tmp.c_str());
   if (!r.ok()) return Fail(r.status());
-  metrics::RunInfo info{m.scenario, o.policy, 0, 0};
+  metrics::RunInfo info{m.scenario, o.policy, 0, 0, metrics::CostPlan{}, {}};
   auto files = WriteOutputs(o.out_dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(o.out_dir, *r, *files, o.quiet);
