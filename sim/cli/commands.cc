@@ -114,7 +114,14 @@ int Usage(const std::string& msg) {
 // The output files of a run, in memory (manifest excluded).
 std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunResult& r,
                                                              const metrics::RunInfo& info) {
-  const metrics::Accounting acc = metrics::Account(r, info.cost, info.streams);
+  std::vector<metrics::StreamRef> streams = info.streams;
+  for (size_t i = 0; i < streams.size() && r.serving; ++i) {
+    const serve::StreamStats st = r.serving->Stats(static_cast<int>(i));
+    streams[i].token_model = st.token_model;
+    streams[i].output_tokens = st.output_tokens;
+    streams[i].completed = static_cast<double>(st.completed);
+  }
+  const metrics::Accounting acc = metrics::Account(r, info.cost, streams);
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back("jobs.csv", metrics::JobsCsv(r, acc));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
@@ -254,7 +261,9 @@ int RunCommand(const Options& o) {
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed, s->cost, {}};
-  for (const auto& st : s->serving.streams) info.streams.push_back({st.name, st.model.name});
+  for (const auto& st : s->serving.streams) {
+    info.streams.push_back({st.name, st.model.name, true, 0, 0});  // results filled after the run
+  }
   auto files = WriteOutputs(dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(dir, *r, *files, o.quiet);

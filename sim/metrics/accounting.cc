@@ -241,7 +241,8 @@ Accounting Account(const RunResult& r, const CostPlan& plan, const std::vector<S
     const auto& x = r.replicas[i];
     if (x.start_s < 0 || x.cluster < 0) continue;
     const auto& cl = r.fleet.clusters[x.cluster];
-    const double w = x.tp * cl.pstates[0].epsilon_w / cl.accelerators_per_host;
+    const double w =
+        cl.pstates.empty() ? 0 : x.tp * cl.pstates[0].epsilon_w / cl.accelerators_per_host;
     const double t1 = x.end_s >= 0 ? x.end_s : end;
     Tally t;
     in.Add(x.cluster, x.start_s, t1, w, x.tp, &t, &a.bins, kInference);
@@ -305,17 +306,17 @@ Accounting Account(const RunResult& r, const CostPlan& plan, const std::vector<S
 
   // Streams: their model's inference tally in proportion to output tokens (service-time
   // streams: completed requests).
-  if (r.serving) {
+  {
     std::map<std::string, double> model_weight;
     std::vector<double> weight(streams.size(), 0);
-    for (size_t i = 0; i < streams.size() && static_cast<int>(i) < r.serving->num_streams(); ++i) {
-      const serve::StreamStats st = r.serving->Stats(static_cast<int>(i));
+    for (size_t i = 0; i < streams.size(); ++i) {
+      const StreamRef& st = streams[i];
       StreamCost sc;
-      sc.stream = streams[i].name;
-      sc.model = streams[i].model;
+      sc.stream = st.name;
+      sc.model = st.model;
       sc.output_tokens = st.token_model ? st.output_tokens : 0;
-      sc.completed = static_cast<double>(st.completed);
-      weight[i] = st.token_model ? st.output_tokens : sc.completed;
+      sc.completed = st.completed;
+      weight[i] = st.token_model ? st.output_tokens : st.completed;
       model_weight[sc.model] += weight[i];
       a.streams.push_back(std::move(sc));
     }

@@ -96,10 +96,13 @@ struct Period {
   std::string label;  // "2027-Q3", "2027-05", "2027", "run" or "p<index>"
 };
 
-// A stream and the model whose replica pool serves it.
+// A stream, the model whose replica pool serves it, and what it produced.
 struct StreamRef {
   std::string name;
   std::string model;
+  bool token_model = true;  // false: a service-time stream (no tokens; weighed by completions)
+  double output_tokens = 0;
+  double completed = 0;
 };
 
 struct StreamCost {
@@ -126,6 +129,7 @@ struct Accounting {
 };
 
 // `r` must be a finished run (records closed at r.end_time_s). `plan` checked by CheckCostPlan.
+// `streams`: every stream of the run with its results (serve::ServingSim::Stats).
 Accounting Account(const RunResult& r, const CostPlan& plan, const std::vector<StreamRef>& streams);
 
 // accounting.csv: one row per period, site and category (training, inference, idle, stranded).

@@ -33,7 +33,7 @@ struct RunInfo {
   double horizon_s = 0;
   uint64_t seed = 0;
   CostPlan cost;                   // prices and capital rates (accounting.h)
-  std::vector<StreamRef> streams;  // the scenario's streams, in order (stream costs)
+  std::vector<StreamRef> streams;  // the scenario's streams in order (names, models)
 };
 std::string SummaryJson(const RunResult& r, const RunInfo& info, const Accounting& a);
 
