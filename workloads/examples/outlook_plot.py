@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Plots the training-versus-inference split of cost per period (results/README.md,
+accounting.csv) for the 2026-2030 outlook: the base run's cost by category, and the inference
+share of training + inference cost in every run given, so the crossover of each assumption set
+shows where its line crosses 50%.
+
+Usage: outlook_plot.py OUT.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]   (the first is the base)
+Also prints, per run, the first period whose inference cost exceeds its training cost."""
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def by_period(run_dir):
+    a = pd.read_csv(f"{run_dir}/accounting.csv")
+    a = a[a.category.isin(["training", "inference", "idle"])]
+    p = a.groupby(["period_start_s", "period", "category"], sort=True)["cost_usd"].sum()
+    p = p.unstack("category").fillna(0).reset_index().sort_values("period_start_s")
+    p["inference_share"] = p.inference / (p.inference + p.training)
+    return p
+
+
+def crossover(p):
+    below = False
+    for _, row in p.iterrows():
+        if row.inference <= row.training and row.training > 0:
+            below = True
+        if below and row.inference > row.training:
+            return row.period
+    return None
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    runs = [arg.split("=", 1) for arg in sys.argv[2:]]
+    fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(11, 8.5), sharex=True)
+    base = by_period(runs[0][1])
+    x = range(len(base))
+    bottom = [0.0] * len(base)
+    for cat, color in [("training", "tab:blue"), ("inference", "tab:orange"), ("idle", "0.8")]:
+        ax1.bar(x, base[cat] / 1e6, bottom=bottom, color=color, label=cat)
+        bottom = [b + v / 1e6 for b, v in zip(bottom, base[cat])]
+    ax1.set_ylabel("cost per quarter (million USD)")
+    ax1.set_title(f"{runs[0][0]}: cost by category (electricity + capital, 1% fleet)")
+    ax1.legend(loc="upper left")
+    for label, d in runs:
+        p = by_period(d).set_index("period").reindex(base.period)
+        c = crossover(p.reset_index())
+        ax2.plot(x, p.inference_share.values, marker="o", ms=3,
+                 label=f"{label} (crossover: {c or 'none'})")
+        print(f"{label}: crossover {c or 'none'}; inference share in last period "
+              f"{p.inference_share.values[-1]:.3f}")
+    ax2.axhline(0.5, color="k", lw=0.8, ls="--")
+    ax2.set_ylim(0, 1)
+    ax2.set_ylabel("inference share of\ntraining + inference cost")
+    ax2.set_xticks(list(x))
+    ax2.set_xticklabels(base.period, rotation=60, fontsize=8)
+    ax2.legend(loc="upper left", fontsize=8)
+    ax2.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
