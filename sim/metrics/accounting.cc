@@ -425,17 +425,16 @@ void WriteAccountingJson(JsonWriter& j, const RunResult& r, const Accounting& a)
   j.Key("inference_share_of_energy")
       .Value(Share(tot[kInference].it_energy_j, tot[kTraining].it_energy_j));
   j.Key("inference_share_of_cost").Value(Share(tot[kInference].cost_usd(), tot[kTraining].cost_usd()));
-  // The first period whose inference cost exceeds its training cost, after one where it did not.
+  // The first period from which inference cost exceeds training cost in every later period.
   std::string crossover;
-  bool below = false;
-  for (size_t p = 0; p < a.periods.size() && crossover.empty(); ++p) {
+  for (size_t p = a.periods.size(); p-- > 0;) {
     double tr = 0, inf = 0;
     for (size_t c = 0; c < nc; ++c) {
       tr += a.Bin(p, c, kTraining).cost_usd();
       inf += a.Bin(p, c, kInference).cost_usd();
     }
-    if (inf <= tr && tr > 0) below = true;
-    if (below && inf > tr) crossover = a.periods[p].label;
+    if (!(inf > tr)) break;
+    crossover = a.periods[p].label;
   }
   if (crossover.empty()) {
     j.Key("inference_cost_crossover_period").Null();

@@ -5,7 +5,8 @@ share of training + inference cost in every run given, so the crossover of each 
 shows where its line crosses 50%.
 
 Usage: outlook_plot.py OUT.png LABEL=RUN_DIR [LABEL=RUN_DIR ...]   (the first is the base)
-Also prints, per run, the first period whose inference cost exceeds its training cost."""
+Also prints, per run, the crossover: the first period from which inference cost exceeds
+training cost in every later period (summary.json accounting.inference_cost_crossover_period)."""
 import sys
 
 import matplotlib
@@ -25,13 +26,13 @@ def by_period(run_dir):
 
 
 def crossover(p):
-    below = False
-    for _, row in p.iterrows():
-        if row.inference <= row.training and row.training > 0:
-            below = True
-        if below and row.inference > row.training:
-            return row.period
-    return None
+    """The first period from which inference cost exceeds training cost in every later one."""
+    c = None
+    for _, row in p[::-1].iterrows():
+        if not row.inference > row.training:
+            break
+        c = row.period
+    return c
 
 
 def main():
