@@ -31,7 +31,8 @@ Usage:
   fleetsim run SCENARIO.yaml [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
                       [--no-invariants]
       Load, validate and simulate a scenario (training jobs and inference streams); write
-      jobs.csv, utilization.csv, site_power.csv, summary.json and manifest.json, and with streams replicas.csv,
+      jobs.csv, utilization.csv, site_power.csv, accounting.csv (energy and cost; the scenario's
+      cost: section), summary.json and manifest.json, and with streams replicas.csv,
       serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
       serving.request_sample_rate > 0) to DIR (default: the scenario's outputs.dir, else
       results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
