@@ -51,12 +51,13 @@ def main():
     ax1.set_title(f"{runs[0][0]}: cost by category (electricity + capital, 1% fleet)")
     ax1.legend(loc="upper left")
     for label, d in runs:
-        p = by_period(d).set_index("period").reindex(base.period)
-        c = crossover(p.reset_index())
+        own = by_period(d)  # a run stopped early (interrupted) has fewer periods
+        c = crossover(own)
+        p = own.set_index("period").reindex(base.period)
         ax2.plot(x, p.inference_share.values, marker="o", ms=3,
                  label=f"{label} (crossover: {c or 'none'})")
         print(f"{label}: crossover {c or 'none'}; inference share in last period "
-              f"{p.inference_share.values[-1]:.3f}")
+              f"{own.inference_share.values[-1]:.3f} ({own.period.values[-1]})")
     ax2.axhline(0.5, color="k", lw=0.8, ls="--")
     ax2.set_ylim(0, 1)
     ax2.set_ylabel("inference share of\ntraining + inference cost")
