@@ -31,7 +31,8 @@ Usage:
   fleetsim run SCENARIO.yaml [--out DIR] [--seed N] [--set key.path=value ...] [--quiet]
                       [--no-invariants]
       Load, validate and simulate a scenario (training jobs and inference streams); write
-      jobs.csv, utilization.csv, power.csv, summary.json and manifest.json, and with streams replicas.csv,
+      jobs.csv, utilization.csv, power.csv, accounting.csv (energy and cost; the scenario's
+      cost: section), summary.json and manifest.json, and with streams replicas.csv,
       serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
       serving.request_sample_rate > 0) to DIR (default: the scenario's outputs.dir, else
       results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
@@ -114,13 +115,22 @@ int Usage(const std::string& msg) {
 // The output files of a run, in memory (manifest excluded).
 std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunResult& r,
                                                              const metrics::RunInfo& info) {
+  std::vector<metrics::StreamRef> streams = info.streams;
+  for (size_t i = 0; i < streams.size() && r.serving; ++i) {
+    const serve::StreamStats st = r.serving->Stats(static_cast<int>(i));
+    streams[i].token_model = st.token_model;
+    streams[i].output_tokens = st.output_tokens;
+    streams[i].completed = static_cast<double>(st.completed);
+  }
+  const metrics::Accounting acc = metrics::Account(r, info.cost, streams);
   std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back("jobs.csv", metrics::JobsCsv(r));
+  files.emplace_back("jobs.csv", metrics::JobsCsv(r, acc));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
   files.emplace_back("power.csv", metrics::PowerCsv(r));
-  files.emplace_back("summary.json", metrics::SummaryJson(r, info));
+  files.emplace_back("accounting.csv", metrics::AccountingCsv(r, acc));
+  files.emplace_back("summary.json", metrics::SummaryJson(r, info, acc));
   if (r.serving) {
-    files.emplace_back("replicas.csv", metrics::ReplicasCsv(r));
+    files.emplace_back("replicas.csv", metrics::ReplicasCsv(r, acc));
     files.emplace_back("serving_series.csv", r.serving->SeriesCsv());
     files.emplace_back("serving_sites.csv", metrics::ServingSitesCsv(r));
     files.emplace_back("serving_latency.csv", r.serving->LatencyCsv());
@@ -196,6 +206,7 @@ int ValidateCommand(const Options& o) {
   cfg.validate_only = true;
   cfg.serving = &s->serving;
   cfg.power = &s->power;
+  cfg.check_fleet = [&](const platform::Fleet& f) { return metrics::CheckCostPlan(s->cost, f); };
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
   std::printf("%s: ok (%zu jobs, %zu streams, %zu clusters, policy %s)\n",
@@ -246,10 +257,14 @@ int RunCommand(const Options& o) {
   cfg.seed = s->seed;
   cfg.serving = &s->serving;
   cfg.power = &s->power;
+  cfg.check_fleet = [&](const platform::Fleet& f) { return metrics::CheckCostPlan(s->cost, f); };
   StopOnInterrupt(&cfg);
   auto r = engine::RunSimulation(cfg, s->workload);
   if (!r.ok()) return Fail(r.status());
-  metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed};
+  metrics::RunInfo info{s->name, s->policy, s->horizon_s, s->seed, s->cost, {}};
+  for (const auto& st : s->serving.streams) {
+    info.streams.push_back({st.name, st.model.name, true, 0, 0});  // results filled after the run
+  }
   auto files = WriteOutputs(dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(dir, *r, *files, o.quiet);
@@ -360,7 +375,7 @@ int ReplaySwfCommand(const Options& o) {
   auto r = engine::RunSimulation(cfg, trace->workload);
   std::remove(tmp.c_str());
   if (!r.ok()) return Fail(r.status());
-  metrics::RunInfo info{m.scenario, o.policy, 0, 0};
+  metrics::RunInfo info{m.scenario, o.policy, 0, 0, metrics::CostPlan{}, {}};
   auto files = WriteOutputs(o.out_dir, *r, info, m);
   if (!files.ok()) return Fail(files.status());
   PrintDone(o.out_dir, *r, *files, o.quiet);

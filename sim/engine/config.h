@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "sim/platform/fleet.h"
 #include "sim/power/cap_policy.h"
 #include "sim/sched/scheduler.h"
 #include "sim/serve/deployment.h"
@@ -30,6 +32,9 @@ struct EngineConfig {
   // (admission and shed, no delay).
   const power::PowerPlan* power = nullptr;
   std::vector<std::string> simgrid_args;  // extra --cfg/--log arguments
+  // Called with the loaded fleet before anything is simulated (also with validate_only): a
+  // non-OK status (e.g. a scenario section naming a site the platform lacks) ends the run.
+  std::function<absl::Status(const platform::Fleet&)> check_fleet;
   // Polled before each instant; once it returns true the run ends after the last instant
   // processed, as if that were the horizon (RunResult::interrupted, end_time_s = that instant).
   // SIGINT/SIGTERM use it to write what was simulated so far. Unset = never.

@@ -565,13 +565,16 @@ void Controller::ReleasePlacement(const placement::Placement& p, int pstate, dou
   if (!p.empty()) MarkDirty(occ_->cluster_of(p[0].first));
 }
 
-double Controller::JobEnergyJ(size_t job, double now) const {
+void Controller::ChargeJobEnergy(size_t job, double now) {
   // Its accelerators' share of their hosts' power at full load in its pstate: with power linear
   // in busy accelerators this is the job's own draw, whatever else shares its hosts.
   const auto& run = runs_[job];
-  const auto& cl = fleet_.clusters[records_[job].cluster];
-  return (now - run.last_s) * static_cast<double>(requests_[job].accelerators) *
-         cl.pstates[run.pstate].full_w / cl.accelerators_per_host;
+  auto& rec = records_[job];
+  const auto& cl = fleet_.clusters[rec.cluster];
+  const double w = static_cast<double>(requests_[job].accelerators) *
+                   cl.pstates[run.pstate].full_w / cl.accelerators_per_host;
+  rec.energy_j += (now - run.last_s) * w;
+  if (now > run.last_s) rec.segments.push_back({run.last_s, now, w});
 }
 
 void Controller::EndJob(size_t job, double now) {
@@ -579,7 +582,7 @@ void Controller::EndJob(size_t job, double now) {
   auto& rec = records_[job];
   rec.end_s = now;
   rec.status = metrics::JobStatus::kCompleted;
-  rec.energy_j += JobEnergyJ(job, now);
+  ChargeJobEnergy(job, now);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
   if (inv_) inv_->Release(rec.id, run.placement, now);
   run.remaining_s = 0;
@@ -600,7 +603,7 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   ends_.erase(EndKey{run.end_s, run.start_seq, job});
   run.remaining_s = std::max(0.0, run.remaining_s - (now - run.last_s) *
                                                         pstate_speed(rec.cluster, run.pstate));
-  rec.energy_j += JobEnergyJ(job, now);
+  ChargeJobEnergy(job, now);
   run.last_s = now;
   power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
   const int old_pstate = run.pstate;
@@ -636,7 +639,7 @@ void Controller::Preempt(size_t job, double now) {
   info.done_s = run.attempt_s - left;
   info.lost_s = info.done_s;  // no checkpoints yet: the attempt's work is lost
   info.remaining_s = run.attempt_s;  // the whole run again (on this cluster's time)
-  rec.energy_j += JobEnergyJ(job, now);
+  ChargeJobEnergy(job, now);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
   if (inv_) inv_->Release(rec.id, run.placement, now);
   run.placement.clear();
@@ -764,7 +767,7 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
       serving_ ? serving_->dynamic_energy_j() : std::vector<double>(nc, 0.0);
   // Jobs still running: the accelerator share of their hosts' energy so far.
   for (size_t j = 0; j < records_.size(); ++j) {
-    if (records_[j].status == metrics::JobStatus::kRunning) records_[j].energy_j += JobEnergyJ(j, end_s);
+    if (records_[j].status == metrics::JobStatus::kRunning) ChargeJobEnergy(j, end_s);
   }
   // Final rows at the end time close every step function.
   for (int c = 0; c < nc; ++c) MarkDirty(c);

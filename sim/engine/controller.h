@@ -109,7 +109,8 @@ class Controller : public sched::ClusterView {
   void Preempt(size_t job, double now_s);
   void ReleasePlacement(const placement::Placement& p, int pstate, double activity, double now_s);
   void PlaceReplica(size_t r, int cluster, double now_s);
-  double JobEnergyJ(size_t job, double now_s) const;
+  // Adds the job's energy since run.last_s to its record (energy_j and a segment).
+  void ChargeJobEnergy(size_t job, double now_s);
   size_t JobIndex(sched::JobId id) const;
   // True if `job` completed at `now`: its end is physically done but the scheduler may not have
   // been told yet (terminations come after submissions), so a pstate change or preemption of

@@ -39,6 +39,7 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
     FLEETSIM_RETURN_IF_ERROR(
         workload::CheckJobNames(workload, systems, vendors, sites, config.platform_path));
   }
+  if (config.check_fleet) FLEETSIM_RETURN_IF_ERROR(config.check_fleet(*fleet));
   auto ctl = Controller::Create(config, workload, std::move(*fleet));
   if (!ctl.ok()) return ctl.status();
   Controller& c = **ctl;

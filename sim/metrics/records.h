@@ -14,6 +14,13 @@
 namespace fleetsim::metrics {
 
 enum class JobStatus { kCompleted, kRunning, kQueued };
+
+// A stretch of time during which a job drew constant IT power (one attempt at one pstate).
+struct PowerSegment {
+  double start_s = 0;
+  double end_s = 0;
+  double power_w = 0;  // its accelerators x full_w of the pstate / accelerators per host
+};
 const char* JobStatusName(JobStatus s);
 
 struct JobRecord {
@@ -30,6 +37,7 @@ struct JobRecord {
   double energy_j = 0;  // its accelerators x full_w / accelerators per host x time, per pstate
                         // (its own draw when power is linear in busy accelerators), all attempts
   double tokens = 0;    // work-defined jobs: tokens it trains (0 for jobs defined by time)
+  std::vector<PowerSegment> segments;  // what energy_j sums, in time order (accounting.h)
   int preemptions = 0;  // times it was stopped and put back in the queue
   double lost_work_s = 0;  // nominal seconds of work lost to preemptions (not checkpointed)
 };

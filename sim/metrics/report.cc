@@ -26,11 +26,14 @@ namespace {
 const platform::Cluster& ClusterOf(const RunResult& r, int c) { return r.fleet.clusters[c]; }
 }  // namespace
 
-std::string JobsCsv(const RunResult& r) {
+std::string JobsCsv(const RunResult& r, const Accounting& a) {
   CsvWriter w({"job_id", "submit_s", "start_s", "end_s", "wait_s", "run_s", "estimate_s",
                "accelerators", "hosts", "site", "cluster", "system", "vendor", "status",
-               "energy_j", "preemptions", "lost_work_s"});
-  for (const auto& j : r.jobs) {
+               "energy_j", "facility_energy_j", "accelerator_s", "electricity_cost_usd",
+               "capex_cost_usd", "cost_usd", "preemptions", "lost_work_s"});
+  for (size_t i = 0; i < r.jobs.size(); ++i) {
+    const auto& j = r.jobs[i];
+    const Tally& t = a.jobs[i];
     w.Add(j.id).Add(j.submit_s);
     if (j.start_s >= 0) {
       w.Add(j.start_s);
@@ -54,7 +57,9 @@ std::string JobsCsv(const RunResult& r) {
     } else {
       w.Add("").Add("").Add("").Add("");
     }
-    w.Add(JobStatusName(j.status)).Add(j.energy_j).Add(j.preemptions).Add(j.lost_work_s);
+    w.Add(JobStatusName(j.status)).Add(j.energy_j).Add(t.facility_energy_j).Add(t.accelerator_s);
+    w.Add(t.electricity_usd).Add(t.capex_usd).Add(t.cost_usd());
+    w.Add(j.preemptions).Add(j.lost_work_s);
     w.EndRow();
   }
   return w.Release();
@@ -107,11 +112,12 @@ std::string UtilizationCsv(const RunResult& r) {
   return w.Release();
 }
 
-std::string ReplicasCsv(const RunResult& r) {
+std::string ReplicasCsv(const RunResult& r, const Accounting& a) {
   CsvWriter w({"replica", "model", "tp", "reason", "request_s", "start_s", "wait_s", "drain_s",
                "end_s", "site", "cluster", "system", "vendor", "hosts", "output_tokens", "load_s",
-               "dynamic_energy_j"});
-  for (const auto& x : r.replicas) {
+               "dynamic_energy_j", "idle_energy_j", "energy_j"});
+  for (size_t i = 0; i < r.replicas.size(); ++i) {
+    const auto& x = r.replicas[i];
     w.Add(static_cast<int64_t>(x.index)).Add(x.model).Add(static_cast<int64_t>(x.tp)).Add(x.reason);
     w.Add(x.request_s).Add(x.start_s).Add(x.start_s >= 0 ? x.start_s - x.request_s : -1.0);
     w.Add(x.drain_s).Add(x.end_s);
@@ -122,7 +128,8 @@ std::string ReplicasCsv(const RunResult& r) {
       w.Add("").Add("").Add("").Add("");
     }
     w.Add(static_cast<int64_t>(x.hosts));
-    w.Add(x.output_tokens).Add(x.load_s).Add(x.energy_j);
+    w.Add(x.output_tokens).Add(x.load_s).Add(x.energy_j).Add(a.replica_idle_energy_j[i]);
+    w.Add(x.energy_j + a.replica_idle_energy_j[i]);
     w.EndRow();
   }
   return w.Release();
@@ -145,7 +152,7 @@ std::string ServingSitesCsv(const RunResult& r) {
   return w.Release();
 }
 
-std::string SummaryJson(const RunResult& r, const RunInfo& info) {
+std::string SummaryJson(const RunResult& r, const RunInfo& info, const Accounting& a) {
   std::vector<double> waits, bsld, flow;
   int64_t completed = 0, running = 0, queued = 0;
   for (const auto& j : r.jobs) {
@@ -350,6 +357,7 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info) {
     j.EndArray();
     j.EndObject();
   }
+  WriteAccountingJson(j, r, a);
   j.Key("engine").BeginObject();
   j.Key("scheduler_events").Value(r.events);
   j.Key("instants").Value(r.batches);

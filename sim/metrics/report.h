@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/metrics/accounting.h"
 #include "sim/metrics/records.h"
 
 namespace fleetsim::metrics {
@@ -16,12 +17,13 @@ double Percentile(const std::vector<double>& sorted, double q);
 // Bounded slowdown with the given bound: max(1, (wait + run) / max(bound, run)).
 double BoundedSlowdown(double wait_s, double run_s, double bound_s);
 
-std::string JobsCsv(const RunResult& r);
+// `a` = Account(r, ...): the cost columns.
+std::string JobsCsv(const RunResult& r, const Accounting& a);
 std::string UtilizationCsv(const RunResult& r);
 // Per site, at every instant its power changed: IT power, PUE, facility power, cap in force.
 std::string PowerCsv(const RunResult& r);
-// One row per inference replica request (placement, drain, tokens, dynamic energy).
-std::string ReplicasCsv(const RunResult& r);
+// One row per inference replica request (placement, drain, tokens, idle and dynamic energy).
+std::string ReplicasCsv(const RunResult& r, const Accounting& a);
 // Per serving tick, cluster and model: replicas, accelerators, tokens/s, load, dynamic power.
 std::string ServingSitesCsv(const RunResult& r);
 
@@ -30,8 +32,10 @@ struct RunInfo {
   std::string policy;
   double horizon_s = 0;
   uint64_t seed = 0;
+  CostPlan cost;                   // prices and capital rates (accounting.h)
+  std::vector<StreamRef> streams;  // the scenario's streams in order (names, models)
 };
-std::string SummaryJson(const RunResult& r, const RunInfo& info);
+std::string SummaryJson(const RunResult& r, const RunInfo& info, const Accounting& a);
 
 }  // namespace fleetsim::metrics
 

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "sim/core/date.h"
+#include "sim/metrics/accounting.h"
 #include "sim/core/io.h"
 #include "sim/core/status.h"
 #include "sim/core/yaml_reader.h"
@@ -191,6 +192,84 @@ absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start
   }
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
   return plan;
+}
+
+// Seconds from the scenario's start of an entry's `at_s` or `date` (exactly one; neither = 0
+// when `optional`).
+absl::StatusOr<double> StepTime(YamlMap& c, const std::string& start_date, bool optional) {
+  if (c.Has("at_s") && c.Has("date")) return c.ErrorAt("date", "give exactly one of at_s and date");
+  if (!c.Has("at_s") && !c.Has("date")) {
+    if (optional) return 0.0;
+    return c.ErrorAt("at_s", "give exactly one of at_s and date");
+  }
+  if (c.Has("at_s")) return c.Double("at_s", 0, 1e12);
+  FLEETSIM_ASSIGN_OR_RETURN(std::string date, c.String("date"));
+  if (start_date.empty()) return c.ErrorAt("date", "needs the scenario's start_date");
+  auto d = ParseIsoDate(date);
+  if (!d.ok()) return c.ErrorAt("date", std::string(d.status().message()));
+  const int64_t days = *d - *ParseIsoDate(start_date);
+  if (days < 0) return c.ErrorAt("date", absl::StrCat("is before start_date ", start_date));
+  return static_cast<double>(days) * 86400;
+}
+
+// The `cost:` section (sim/metrics/accounting.h): prices, capital rates, accounting period.
+absl::Status ParseCost(YamlMap& m, metrics::CostPlan* plan) {
+  if (m.Has("period") && m.Has("period_s")) {
+    return m.ErrorAt("period_s", "give period or period_s, not both");
+  }
+  if (m.Has("period_s")) {
+    FLEETSIM_ASSIGN_OR_RETURN(plan->period_s, m.Double("period_s", 1, 1e12));
+    plan->period = metrics::PeriodKind::kSeconds;
+  } else if (m.Has("period")) {
+    FLEETSIM_ASSIGN_OR_RETURN(std::string p,
+                              m.Enum("period", {"run", "month", "quarter", "year"}, ""));
+    if (p != "run" && plan->start_date.empty()) {
+      return m.ErrorAt("period", absl::StrCat("'", p, "' needs the scenario's start_date (or give period_s)"));
+    }
+    plan->period = p == "run"     ? metrics::PeriodKind::kRun
+                   : p == "month" ? metrics::PeriodKind::kMonth
+                   : p == "year"  ? metrics::PeriodKind::kYear
+                                  : metrics::PeriodKind::kQuarter;
+  }
+  FLEETSIM_ASSIGN_OR_RETURN(plan->default_usd_per_mwh,
+                            m.Double("default_usd_per_mwh", 0, 1e6, plan->default_usd_per_mwh));
+  FLEETSIM_ASSIGN_OR_RETURN(plan->capex_usd_per_gw,
+                            m.Double("capex_usd_per_gw", 0, 1e15, plan->capex_usd_per_gw));
+  FLEETSIM_ASSIGN_OR_RETURN(plan->amortization_years,
+                            m.Double("amortization_years", 0.01, 100, plan->amortization_years));
+  for (const char* key : {"electricity", "capex"}) {
+    YAML::Node list = m.Child(key);
+    if (!list.IsDefined() || list.IsNull()) continue;
+    if (!list.IsSequence()) return InputError(PosOf(list, m.file()), m.FieldPath(key), "must be a list");
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string field = absl::StrCat(m.FieldPath(key), "[", i, "]");
+      FLEETSIM_ASSIGN_OR_RETURN(YamlMap c, YamlMap::Make(list[i], m.file(), field));
+      const std::string where = absl::StrCat(c.Pos().ToString(), ": ", field);
+      if (std::string(key) == "electricity") {
+        metrics::PriceStep step;
+        step.where = where;
+        FLEETSIM_ASSIGN_OR_RETURN(step.site, c.String("site"));
+        FLEETSIM_ASSIGN_OR_RETURN(step.usd_per_mwh, c.Double("usd_per_mwh", 0, 1e6));
+        FLEETSIM_ASSIGN_OR_RETURN(step.time_s, StepTime(c, plan->start_date, /*optional=*/true));
+        FLEETSIM_RETURN_IF_ERROR(c.Finish());
+        plan->electricity.push_back(std::move(step));
+      } else {
+        metrics::CapexRate rate;
+        rate.where = where;
+        FLEETSIM_ASSIGN_OR_RETURN(rate.system, c.String("system"));
+        FLEETSIM_ASSIGN_OR_RETURN(rate.usd_per_accelerator_hour,
+                                  c.Double("usd_per_accelerator_hour", 0, 1e6));
+        FLEETSIM_RETURN_IF_ERROR(c.Finish());
+        for (const auto& other : plan->capex) {
+          if (other.system == rate.system) {
+            return c.ErrorAt("system", absl::StrCat("system '", rate.system, "' given twice"));
+          }
+        }
+        plan->capex.push_back(std::move(rate));
+      }
+    }
+  }
+  return m.Finish();
 }
 
 // `model:` and `work:` of a work-defined job (sim/training/work.h).
@@ -511,6 +590,13 @@ absl::StatusOr<Scenario> LoadScenarioDocument(YAML::Node root, const std::string
   if (top.Has("power")) {
     FLEETSIM_ASSIGN_OR_RETURN(YamlMap pw, top.Map("power"));
     FLEETSIM_ASSIGN_OR_RETURN(s.power, ParsePower(pw, s.start_date));
+  }
+
+  s.cost.start_date = s.start_date;
+  if (!s.start_date.empty()) s.cost.period = metrics::PeriodKind::kQuarter;
+  if (top.Has("cost")) {
+    FLEETSIM_ASSIGN_OR_RETURN(YamlMap cm, top.Map("cost"));
+    FLEETSIM_RETURN_IF_ERROR(ParseCost(cm, &s.cost));
   }
 
   if (top.Has("outputs")) {

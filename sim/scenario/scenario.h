@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "sim/metrics/accounting.h"
 #include "sim/power/cap_policy.h"
 #include "sim/serve/deployment.h"
 #include "sim/workload/job.h"
@@ -29,6 +30,9 @@ struct Scenario {
   workload::Workload workload;   // training jobs
   serve::ServingPlan serving;    // inference streams (workload.streams) and their deployments
   power::PowerPlan power;        // caps and their enforcement (`power:`; default: admission, shed)
+  // Prices, capital rates and the accounting period (`cost:`; defaults in accounting.h; period
+  // default: calendar quarters with a start_date, else the whole run).
+  metrics::CostPlan cost;
   std::string out_dir;        // resolved; "" = results/<name>
   std::vector<std::string> inputs;     // every file read (for the manifest)
   std::vector<std::string> overrides;  // the --set arguments applied

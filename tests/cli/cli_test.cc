@@ -167,6 +167,10 @@ TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
       {"missing_field.yaml", "workload.jobs[0].run_s: missing required field"},
       {"bad_date.yaml", "start_date: no such date: '2026-02-30'"},
       {"bad_swf.yaml", "bad.swf:3: field 4 (run_time): not a number: 'x'"},
+      {"cost_unknown_site.yaml",
+       "cost_unknown_site.yaml:11:7: cost.electricity[1].site: no site 'eu-north' in $P"},
+      {"cost_unknown_system.yaml",
+       "cost_unknown_system.yaml:8:11: cost.capex[0].system: no cluster of system 'tpu_v9' in $P"},
   };
   for (const auto& c : cases) {
     std::string out = Tmp(std::string("inv_") + c.file);

@@ -54,7 +54,7 @@ TEST(Determinism, DefaultScenarioAggregateServingAndTranches) {
                               "--set start_date=2026-09-29 --set horizon_s=259200 "
                               "--set serving.request_sample_rate=0.0001 --seed 3");
   for (const char* f : {"manifest.json", "jobs.csv", "utilization.csv", "power.csv",
-                        "summary.json", "replicas.csv", "serving_series.csv",
+                        "accounting.csv", "summary.json", "replicas.csv", "serving_series.csv",
                         "serving_sites.csv", "serving_latency.csv", "requests.csv"}) {
     EXPECT_TRUE(Has(n, f)) << f;
   }

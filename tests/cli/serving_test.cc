@@ -116,6 +116,25 @@ TEST(Serving, ReplicaPowerStaysWithinLimitsAndEnergyAddsUp) {
   ASSERT_NE(spos, std::string::npos);
   EXPECT_NEAR(it_j / JsonNumber(s, "it_energy_j", spos), 1.0, 1e-9);
   EXPECT_NEAR(fac_j / JsonNumber(s, "facility_energy_j", spos), 1.0, 1e-9);
+  // accounting.csv: training + inference + idle of the site = its IT energy; training = the sum
+  // of its jobs' energy_j (jobs.csv); inference = its replicas' energy_j (replicas.csv).
+  double acc_j = 0, acc_train_j = 0, acc_inf_j = 0, jobs_j = 0, replicas_j = 0;
+  for (const auto& row : ReadCsv(d + "/accounting.csv")) {
+    if (row.at("site") != "azure-example" || row.at("category") == "stranded") continue;
+    acc_j += std::stod(row.at("it_energy_j"));
+    if (row.at("category") == "training") acc_train_j += std::stod(row.at("it_energy_j"));
+    if (row.at("category") == "inference") acc_inf_j += std::stod(row.at("it_energy_j"));
+  }
+  for (const auto& row : ReadCsv(d + "/jobs.csv")) {
+    if (row.at("site") == "azure-example") jobs_j += std::stod(row.at("energy_j"));
+  }
+  for (const auto& row : ReadCsv(d + "/replicas.csv")) {
+    if (row.at("site") == "azure-example") replicas_j += std::stod(row.at("energy_j"));
+  }
+  EXPECT_NEAR(acc_j / JsonNumber(s, "it_energy_j", spos), 1.0, 1e-9);
+  EXPECT_NEAR(acc_train_j, jobs_j, 1e-9 * jobs_j);
+  EXPECT_GT(acc_inf_j, 0);
+  EXPECT_NEAR(acc_inf_j, replicas_j, 1e-9 * replicas_j);
 }
 
 TEST(Serving, AutoscalerHandsAcceleratorsBackToTraining) {

@@ -161,6 +161,13 @@ TEST(Controller, PstateChangeRetimesRemainingWorkExactly) {
   // 40 s done at full speed, 60 nominal seconds left at 0.25: 240 s more.
   EXPECT_DOUBLE_EQ(jobs[1].end_s, 280);
   EXPECT_DOUBLE_EQ(jobs[1].energy_j, 9000.0 * 40 + 3000.0 * 240);
+  // The stretches at each pstate, whose watts x seconds the accounting prices (accounting.h).
+  ASSERT_EQ(jobs[1].segments.size(), 2u);
+  EXPECT_DOUBLE_EQ(jobs[1].segments[0].end_s, 40);
+  EXPECT_DOUBLE_EQ(jobs[1].segments[0].power_w, 9000);
+  EXPECT_DOUBLE_EQ(jobs[1].segments[1].start_s, 40);
+  EXPECT_DOUBLE_EQ(jobs[1].segments[1].end_s, 280);
+  EXPECT_DOUBLE_EQ(jobs[1].segments[1].power_w, 3000);
   EXPECT_DOUBLE_EQ(jobs[2].end_s, 50);
 }
 

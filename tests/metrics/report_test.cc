@@ -107,26 +107,31 @@ RunResult TinyRun() {
   return r;
 }
 
+// The accounting with default prices (its own tests: accounting_test.cc).
+Accounting Acc(const RunResult& r) { return Account(r, CostPlan{}, {}); }
+
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
 }
 
 TEST(JobsCsv, HeaderAndOneRowPerJobInWorkloadOrder) {
-  const auto lines = Lines(JobsCsv(TinyRun()));
+  const auto lines = Lines(JobsCsv(TinyRun(), Acc(TinyRun())));
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(lines[0],
             "job_id,submit_s,start_s,end_s,wait_s,run_s,estimate_s,accelerators,hosts,site,cluster,"
-            "system,vendor,status,energy_j,preemptions,lost_work_s");
-  EXPECT_EQ(lines[1], "1,0,0,100,0,100,200,8,1,s1,s1.a,h100,NVIDIA,completed,1000.5,0,0");
-  EXPECT_EQ(lines[2], "2,10,40,90,30,50,50,16,2,s1,s1.a,h100,NVIDIA,completed,2000,0,0");
-  EXPECT_EQ(lines[3], "3,20,120,,100,500,600,8,1,s1,s1.b,mi300x,AMD,running,300,0,0");  // no end
-  EXPECT_EQ(lines[4], "4,30,,,,100,100,144,0,,,,,queued,0,0,0");  // never started: no cluster
+            "system,vendor,status,energy_j,facility_energy_j,accelerator_s,electricity_cost_usd,"
+            "capex_cost_usd,cost_usd,preemptions,lost_work_s");
+  EXPECT_EQ(lines[1], "1,0,0,100,0,100,200,8,1,s1,s1.a,h100,NVIDIA,completed,1000.5,0,0,0,0,0,0,0");
+  EXPECT_EQ(lines[2], "2,10,40,90,30,50,50,16,2,s1,s1.a,h100,NVIDIA,completed,2000,0,0,0,0,0,0,0");
+  EXPECT_EQ(lines[3], "3,20,120,,100,500,600,8,1,s1,s1.b,mi300x,AMD,running,300,0,0,0,0,0,0,0");  // no end
+  EXPECT_EQ(lines[4], "4,30,,,,100,100,144,0,,,,,queued,0,0,0,0,0,0,0,0");  // never started: no cluster
 }
 
 TEST(JobsCsv, EmptyRunIsTheHeaderOnly) {
-  EXPECT_EQ(JobsCsv(RunResult{}),
+  EXPECT_EQ(JobsCsv(RunResult{}, Acc(RunResult{})),
             "job_id,submit_s,start_s,end_s,wait_s,run_s,estimate_s,accelerators,hosts,site,cluster,"
-            "system,vendor,status,energy_j,preemptions,lost_work_s\n");
+            "system,vendor,status,energy_j,facility_energy_j,accelerator_s,electricity_cost_usd,"
+            "capex_cost_usd,cost_usd,preemptions,lost_work_s\n");
 }
 
 TEST(UtilizationCsv, HeaderAndOneRowPerSample) {
@@ -150,13 +155,13 @@ TEST(ReplicasCsv, PlacedAndUnplacedReplicas) {
   ReplicaRecord b;
   b.index = 1, b.model = "m", b.tp = 8, b.reason = "scale_up", b.request_s = 60;
   r.replicas = {a, b};
-  const auto lines = Lines(ReplicasCsv(r));
+  const auto lines = Lines(ReplicasCsv(r, Acc(r)));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0],
             "replica,model,tp,reason,request_s,start_s,wait_s,drain_s,end_s,site,cluster,system,"
-            "vendor,hosts,output_tokens,load_s,dynamic_energy_j");
-  EXPECT_EQ(lines[1], "0,m,8,initial,0,5,5,150,160,s1,s1.a,h100,NVIDIA,1,1234,7.5,99.25");
-  EXPECT_EQ(lines[2], "1,m,8,scale_up,60,-1,-1,-1,-1,,,,,0,0,0,0");
+            "vendor,hosts,output_tokens,load_s,dynamic_energy_j,idle_energy_j,energy_j");
+  EXPECT_EQ(lines[1], "0,m,8,initial,0,5,5,150,160,s1,s1.a,h100,NVIDIA,1,1234,7.5,99.25,0,99.25");  // no pstates: no idle share
+  EXPECT_EQ(lines[2], "1,m,8,scale_up,60,-1,-1,-1,-1,,,,,0,0,0,0,0,0");
 }
 
 // The number after `"key": ` at or after `from`; NaN if absent or not a number.
@@ -178,7 +183,7 @@ size_t At(const std::string& json, const std::string& key, const std::string& va
 }
 
 TEST(SummaryJson, StatisticsWorkedOutByHand) {
-  const std::string j = SummaryJson(TinyRun(), RunInfo{"tiny", "easy", 200, 9});
+  const std::string j = SummaryJson(TinyRun(), RunInfo{"tiny", "easy", 200, 9, {}, {}}, Acc(TinyRun()));
   EXPECT_NE(j.find("\"scenario\": \"tiny\""), std::string::npos) << j;
   EXPECT_NE(j.find("\"policy\": \"easy\""), std::string::npos);
   EXPECT_EQ(Num(j, "seed"), 9);
@@ -245,7 +250,7 @@ TEST(SummaryJson, StatisticsWorkedOutByHand) {
 TEST(SummaryJson, UndefinedStatisticsAreNull) {
   RunResult r = TinyRun();
   r.jobs = {Job(4, 30, -1, -1, 100, 100, 8, -1, 0, JobStatus::kQueued, 0)};
-  const std::string j = SummaryJson(r, RunInfo{"q", "fcfs", 0, 1});
+  const std::string j = SummaryJson(r, RunInfo{"q", "fcfs", 0, 1, {}, {}}, Acc(r));
   for (const char* k : {"wait_mean_s", "wait_p50_s", "wait_p95_s", "wait_p99_s", "flow_time_mean_s",
                         "bounded_slowdown_mean"}) {
     EXPECT_NE(j.find(std::string("\"") + k + "\": null"), std::string::npos) << k << "\n" << j;

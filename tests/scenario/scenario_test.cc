@@ -727,6 +727,63 @@ TEST_F(ScenarioTest, PowerSectionErrors) {
               "@:6:16: power.basis: unknown value 'peak' (expected one of: committed, measured)");
 }
 
+// The cost: section (sim/metrics/accounting.h): prices as step functions, capital rates,
+// the accounting period.
+TEST_F(ScenarioTest, CostSection) {
+  auto s = Load(std::string(kMinimal) +
+                "start_date: 2026-01-01\n"
+                "cost:\n"
+                "  period: year\n"
+                "  default_usd_per_mwh: 60\n"
+                "  electricity:\n"
+                "    - {site: a, usd_per_mwh: 70}\n"
+                "    - {site: a, date: 2026-01-03, usd_per_mwh: 90}\n"
+                "  capex: [{system: h100, usd_per_accelerator_hour: 2.5}]\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->cost.period, metrics::PeriodKind::kYear);
+  EXPECT_EQ(s->cost.default_usd_per_mwh, 60);
+  ASSERT_EQ(s->cost.electricity.size(), 2u);
+  EXPECT_EQ(s->cost.electricity[0].time_s, 0);  // no at_s or date: from the start
+  EXPECT_EQ(s->cost.electricity[1].time_s, 2 * 86400);
+  EXPECT_EQ(s->cost.electricity[1].where, dir_ + "/s.yaml:12:7: cost.electricity[1]");
+  ASSERT_EQ(s->cost.capex.size(), 1u);
+  EXPECT_EQ(s->cost.capex[0].usd_per_accelerator_hour, 2.5);
+  // Defaults: quarters with a start_date, the whole run without; sourced prices.
+  auto d = Load(std::string(kMinimal) + "start_date: 2026-01-01\n");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->cost.period, metrics::PeriodKind::kQuarter);
+  EXPECT_EQ(d->cost.default_usd_per_mwh, 81);
+  EXPECT_EQ(d->cost.capex_usd_per_gw, 50e9);
+  auto n = Load(kMinimal);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->cost.period, metrics::PeriodKind::kRun);
+}
+
+TEST_F(ScenarioTest, CostSectionErrors) {
+  const std::string m = kMinimal;
+  ExpectError(m + "cost: {period: quarter}\n",
+              "@:6:16: cost.period: 'quarter' needs the scenario's start_date (or give period_s)");
+  ExpectError(m + "cost: {period: week}\n",
+              "@:6:16: cost.period: unknown value 'week' (expected one of: run, month, quarter, year)");
+  ExpectError(m + "cost: {period: run, period_s: 10}\n",
+              "@:6:31: cost.period_s: give period or period_s, not both");
+  ExpectError(m + "cost: {electricity: [{site: a, usd_per_mwh: -1}]}\n",
+              "@:6:45: cost.electricity[0].usd_per_mwh: must be >= 0, got -1");
+  ExpectError(m + "cost: {electricity: [{site: a, usd_per_mwh: 5, date: 2026-01-01}]}\n",
+              "@:6:54: cost.electricity[0].date: needs the scenario's start_date");
+  ExpectError(m + "cost: {electricity: [{site: a, usd_per_mwh: 5, at_s: 1, date: 2026-01-01}]}\n",
+              "@:6:63: cost.electricity[0].date: give exactly one of at_s and date");
+  ExpectError(m + "cost: {electricity: [{usd_per_mwh: 5}]}\n",
+              "@:6:22: cost.electricity[0].site: missing required field");
+  ExpectError(m + "cost: {capex: [{system: x, usd_per_hour: 1}]}\n",
+              "@:6:16: cost.capex[0].usd_per_accelerator_hour: missing required field");
+  ExpectError(m + "cost: {capex: [{system: x, usd_per_accelerator_hour: 1}, "
+                  "{system: x, usd_per_accelerator_hour: 2}]}\n",
+              "@:6:67: cost.capex[1].system: system 'x' given twice");
+  ExpectError(m + "cost: {electricity: {site: a}}\n", "@:6:21: cost.electricity: must be a list");
+  ExpectError(m + "cost: {price: 1}\n", "@:6:8: cost.price: unknown key");
+}
+
 class GpuTraceScenarioTest : public ScenarioTest {};
 
 TEST_F(GpuTraceScenarioTest, ImportsPhillyRowsWithRestrictions) {
