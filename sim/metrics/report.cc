@@ -28,7 +28,8 @@ const platform::Cluster& ClusterOf(const RunResult& r, int c) { return r.fleet.c
 std::string JobsCsv(const RunResult& r) {
   CsvWriter w({"job_id", "submit_s", "start_s", "end_s", "wait_s", "run_s", "estimate_s",
                "accelerators", "hosts", "site", "cluster", "system", "vendor", "status",
-               "energy_j", "preemptions", "lost_work_s"});
+               "energy_j", "preemptions", "lost_work_s", "span_clusters", "step_exchange_s",
+               "exchange_slowdown"});
   for (const auto& j : r.jobs) {
     w.Add(j.id).Add(j.submit_s);
     if (j.start_s >= 0) {
@@ -54,6 +55,7 @@ std::string JobsCsv(const RunResult& r) {
       w.Add("").Add("").Add("").Add("");
     }
     w.Add(JobStatusName(j.status)).Add(j.energy_j).Add(j.preemptions).Add(j.lost_work_s);
+    w.Add(j.span_clusters).Add(j.step_exchange_s).Add(j.exchange_slowdown);
     w.EndRow();
   }
   return w.Release();
