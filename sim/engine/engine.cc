@@ -40,15 +40,14 @@ class SimGridExchangeTimer : public ExchangeTimer {
     for (int c : {a, b}) {
       for (sg::Host* h : hosts_[c]) {
         const std::string zone = h->get_englobing_zone()->get_name();
-        if (checked_.insert(zone).second && !sg::Link::by_name_or_null(zone + ".up")) {
+        if (checked_.insert(zone).second && !LinkExists(zone + ".up")) {
           missing_.insert(zone);
         }
         if (missing_.count(zone)) return false;
       }
     }
     const std::string sa = SiteOf(a), sb = SiteOf(b);
-    return sa == sb || sg::Link::by_name_or_null("wan." + sa + "." + sb) != nullptr ||
-           sg::Link::by_name_or_null("wan." + sb + "." + sa) != nullptr;
+    return sa == sb || LinkExists("wan." + sa + "." + sb) || LinkExists("wan." + sb + "." + sa);
   }
 
   double RingAllReduceS(const std::vector<int>& clusters, int rings, double bytes) override {
@@ -86,6 +85,11 @@ class SimGridExchangeTimer : public ExchangeTimer {
   int64_t timed = 0;
 
  private:
+  // A full-duplex (SPLITDUPLEX) link exists as its two directions, NAME_UP and NAME_DOWN.
+  static bool LinkExists(const std::string& name) {
+    return sg::Link::by_name_or_null(name) != nullptr ||
+           sg::Link::by_name_or_null(name + "_UP") != nullptr;
+  }
   std::string SiteOf(int c) const {
     // A tranche zone's parent is its site zone (platforms/README.md).
     return hosts_[c].front()->get_englobing_zone()->get_parent()->get_name();
@@ -95,10 +99,8 @@ class SimGridExchangeTimer : public ExchangeTimer {
   std::set<std::string> checked_, missing_;
 };
 
-}  // namespace
-
-absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
-                                        const workload::Workload& workload) {
+// The SimGrid engine with fleetsim's configuration (never destroyed: see RunSimulation).
+sg::Engine& MakeEngine(const std::vector<std::string>& extra) {
   // Network: CM02 (max-min sharing of link bandwidth, latencies added), without the TCP window
   // bound (gamma / 2 latency per flow; a gradient exchange runs many RDMA streams, not one TCP
   // window) and without cross-traffic of acknowledgements: a flow alone on a route of latency
@@ -106,13 +108,64 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
   std::vector<std::string> args = {"fleetsim", "--log=root.thres:critical",
                                    "--cfg=network/model:CM02", "--cfg=network/TCP-gamma:0",
                                    "--cfg=network/crosstraffic:0"};
-  for (const auto& a : config.simgrid_args) args.push_back(a);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (const auto& a : extra) args.push_back(a);
+  static std::vector<std::string> kept;  // SimGrid keeps pointers into argv
+  kept = std::move(args);
+  static std::vector<char*> argv;
+  for (auto& a : kept) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   // Never destroyed: SimGrid allows one engine per process, and tearing down a platform costs
   // about 10 us per host (1.3-1.6 s at 135k hosts) for memory the process returns at exit.
-  sg::Engine& e = *new sg::Engine(&argc, argv.data());
+  return *new sg::Engine(&argc, argv.data());
+}
+
+// Hosts of each fleet cluster, its tranches in order (occupancy order).
+std::vector<std::vector<sg::Host*>> ClusterHosts(
+    std::vector<std::vector<std::vector<sg::Host*>>> tranche_hosts) {
+  std::vector<std::vector<sg::Host*>> out;
+  for (auto& tranches : tranche_hosts) {
+    out.emplace_back();
+    for (auto& t : tranches) out.back().insert(out.back().end(), t.begin(), t.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ExchangeTiming>> TimeExchanges(const std::string& platform_path,
+                                                          const std::vector<ExchangeCase>& cases) {
+  sg::Engine& e = MakeEngine({});
+  FLEETSIM_RETURN_IF_ERROR(platform::LoadPlatformFile(e, platform_path));
+  std::vector<std::vector<std::vector<sg::Host*>>> tranche_hosts;
+  auto fleet = platform::ReadFleet(e, platform_path, &tranche_hosts);
+  if (!fleet.ok()) return fleet.status();
+  SimGridExchangeTimer timer(e, ClusterHosts(std::move(tranche_hosts)));
+  std::vector<ExchangeTiming> out;
+  for (const auto& c : cases) {
+    std::vector<int> idx;
+    for (const auto& name : c.clusters) {
+      const int i = fleet->FindCluster(name);
+      if (i < 0) return absl::InvalidArgumentError(absl::StrCat("no cluster '", name, "'"));
+      idx.push_back(i);
+    }
+    for (size_t i = 0; i < idx.size(); ++i) {
+      const int a = idx[i], b = idx[(i + 1) % idx.size()];
+      if (!timer.Routed(a, b)) {
+        return absl::InvalidArgumentError(absl::StrCat(platform_path, ": no route between ",
+                                                       c.clusters[i], " and ",
+                                                       c.clusters[(i + 1) % idx.size()]));
+      }
+    }
+    const auto w0 = std::chrono::steady_clock::now();
+    const double s = timer.RingAllReduceS(idx, c.rings, c.bytes);
+    out.push_back({s, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()});
+  }
+  return out;
+}
+
+absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
+                                        const workload::Workload& workload) {
+  sg::Engine& e = MakeEngine(config.simgrid_args);
   FLEETSIM_RETURN_IF_ERROR(platform::LoadPlatformFile(e, config.platform_path));
   std::vector<std::vector<std::vector<sg::Host*>>> tranche_hosts;
   auto fleet = platform::ReadFleet(e, config.platform_path, &tranche_hosts);
@@ -125,12 +178,7 @@ absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
     FLEETSIM_RETURN_IF_ERROR(
         workload::CheckJobNames(workload, systems, vendors, sites, config.platform_path));
   }
-  std::vector<std::vector<sg::Host*>> cluster_hosts;
-  for (auto& tranches : tranche_hosts) {
-    cluster_hosts.emplace_back();
-    for (auto& t : tranches) cluster_hosts.back().insert(cluster_hosts.back().end(), t.begin(), t.end());
-  }
-  SimGridExchangeTimer timer(e, std::move(cluster_hosts));
+  SimGridExchangeTimer timer(e, ClusterHosts(std::move(tranche_hosts)));
   auto ctl = Controller::Create(config, workload, std::move(*fleet), &timer);
   if (!ctl.ok()) return ctl.status();
   Controller& c = **ctl;
