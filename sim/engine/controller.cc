@@ -204,10 +204,11 @@ absl::Status Controller::Setup() {
       if (j.span != workload::Span::kNone) {
         where += j.span == workload::Span::kClusters ? " (span: clusters: of one site and system)"
                                                      : " (span: sites: of one system)";
-        return absl::InvalidArgumentError(absl::StrCat(
-            "job ", j.id, ": needs ", j.accelerators, " accelerators", where,
-            " but no cluster of ", cfg_.platform_path,
-            " and no set of clusters joined by its links has that many"));
+        const std::string msg = absl::StrCat(
+            "job ", j.id, " needs ", j.accelerators, " accelerators", where, " but no cluster of ",
+            cfg_.platform_path, " and no set of clusters joined by its links has that many");
+        if (!j.span_pos.file.empty()) return InputError(j.span_pos, j.span_field, msg);
+        return absl::InvalidArgumentError(msg);
       }
       return absl::InvalidArgumentError(absl::StrCat(
           "job ", j.id, ": needs ", j.accelerators, " accelerators", where,

@@ -255,6 +255,7 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
   j.span = span == "clusters" ? workload::Span::kClusters
            : span == "sites"  ? workload::Span::kSites
                               : workload::Span::kNone;
+  if (m.Has("span")) j.span_pos = PosOf(m.Child("span"), file), j.span_field = m.FieldPath("span");
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
   // Where each name was written, checked against the platform before the run (CheckJobNames).
   using Kind = workload::NameRef::Kind;

@@ -53,6 +53,8 @@ struct JobSpec {
   std::optional<TrainingSpec> training;                          // work-defined job
   int priority = 0;
   Span span = Span::kNone;         // work-defined jobs only
+  SourcePos span_pos;              // where `span` was written (errors); empty file = not written
+  std::string span_field;          // e.g. "workload.jobs[3].span"
   std::vector<NameRef> name_refs;  // every name above as written (scenario jobs; may be empty)
 };
 

@@ -167,6 +167,14 @@ TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
       {"missing_field.yaml", "workload.jobs[0].run_s: missing required field"},
       {"bad_date.yaml", "start_date: no such date: '2026-02-30'"},
       {"bad_swf.yaml", "bad.swf:3: field 4 (run_time): not a number: 'x'"},
+      // Runs larger than a cluster (sim/engine/exchange.h).
+      {"span_without_work.yaml",
+       "span_without_work.yaml:7:62: workload.jobs[0].span: needs model and work"},
+      {"span_unknown.yaml", "span_unknown.yaml:7:51: workload.jobs[0].span: unknown value 'regions'"},
+      {"span_unrouted.yaml",
+       "span_unrouted.yaml:8:53: workload.jobs[0].span: job 1 needs 400 accelerators (span: "
+       "sites: of one system) but no cluster of $P and no set of clusters joined by its links "
+       "has that many"},
   };
   for (const auto& c : cases) {
     std::string out = Tmp(std::string("inv_") + c.file);
