@@ -126,5 +126,29 @@ TEST(Exchange, SpanningRunIsStretchedByTheTimedExchange) {
   }
 }
 
+// The example's figures (workloads/examples/span-fairwater.yaml): 405B over the Fairwater WAN of
+// the 1% fleet (rule W: 100 Tbit/s x 0.01, 6.6 ms; GB200 uplinks of rule U, 2 us; host links
+// 1 us), 810 GB of gradients, 1e11 / 16M = 6,250 steps.
+TEST(Exchange, FairwaterExampleFigures) {
+  const std::string out = cli_test::Tmp("span_fairwater");
+  auto r = cli_test::Fleetsim("run " + cli_test::Src("workloads/examples/span-fairwater.yaml") +
+                              " --quiet --out " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (auto& row : cli_test::ReadCsv(out + "/jobs.csv")) by_id[row["job_id"]] = row;
+  const double wan_b = 100e12 / 8 * 0.01, lat = 2 * kHostLat + 2 * kUplinkLat + 6.6e-3;
+  const double hand = HandRing(2, lat, wan_b, 2 * 405e9);
+  EXPECT_NEAR(std::stod(by_id["2"]["step_exchange_s"]), hand, 1e-9 * hand);
+  EXPECT_NEAR(hand, 6.49, 0.005);  // as the example's comment says
+  const double one_site = std::stod(by_id["1"]["run_s"]);
+  const double slowdown = 1 + hand * (1e11 / 16e6) / one_site;
+  EXPECT_NEAR(std::stod(by_id["2"]["exchange_slowdown"]), slowdown, 1e-6);
+  EXPECT_NEAR(slowdown, 1.44, 0.005);
+  EXPECT_NEAR(one_site / 3600, 25.4, 0.05);
+  EXPECT_NEAR(std::stod(by_id["2"]["run_s"]) / 3600, 36.6, 0.05);
+  EXPECT_EQ(by_id["2"]["cluster"], "fairwater-wi.gb200");
+  EXPECT_EQ(by_id["2"]["span_clusters"], "2");
+}
+
 }  // namespace
 }  // namespace fleetsim::engine
