@@ -308,11 +308,10 @@ absl::Status Controller::SetupSpan(size_t i) {
   const auto& t = *j.training;
   span_bytes_[i] = kGradientBytesPerParam * t.model.TrainableParams();
   const auto tokens = training::TrainingTokens(t.work);
-  const double tok = tokens ? *tokens
-                            : training::TrainingFlops(t.model, t.work) /
-                                  (6 * t.model.ActiveParams());
-  span_steps_[i] = t.work.steps ? static_cast<double>(*t.work.steps)
-                                : std::max(1.0, tok / kDefaultStepTokens);
+  const double tok =
+      tokens ? *tokens : training::TrainingFlops(t.model, t.work) / (6 * t.model.ActiveParams());
+  span_steps_[i] =
+      t.work.steps ? static_cast<double>(*t.work.steps) : std::max(1.0, tok / kDefaultStepTokens);
   return absl::OkStatus();
 }
 
@@ -353,8 +352,8 @@ double Controller::span_estimate_s(const sched::JobRequest& job,
   size_t first = 0;
   int64_t sum = 0;
   for (size_t p = 0; p < parts.size(); ++p) {
-    const size_t k = std::find(r.eligible.begin(), r.eligible.end(), parts[p].cluster) -
-                     r.eligible.begin();
+    const size_t k =
+        std::find(r.eligible.begin(), r.eligible.end(), parts[p].cluster) - r.eligible.begin();
     if (k == r.eligible.size() || r.span_group[k] < 0) return kInf;
     if (p == 0) group = r.span_group[k], first = k;
     if (r.span_group[k] != group || parts[p].accelerators <= 0) return kInf;
@@ -592,8 +591,8 @@ void Controller::Apply(double now) {
       int64_t sum = 0;
       for (size_t p = 0; ok && p < d.parts.size(); ++p) {
         const auto& part = d.parts[p];
-        const size_t k = std::find(r.eligible.begin(), r.eligible.end(), part.cluster) -
-                         r.eligible.begin();
+        const size_t k =
+            std::find(r.eligible.begin(), r.eligible.end(), part.cluster) - r.eligible.begin();
         ok = k < r.eligible.size() && k < r.span_group.size() && r.span_group[k] >= 0 &&
              (group == -2 || r.span_group[k] == group) && part.accelerators > 0;
         for (size_t q = 0; ok && q < p; ++q) ok = d.parts[q].cluster != part.cluster;

@@ -102,8 +102,8 @@ class Controller : public sched::ClusterView {
   size_t exchanges_timed() const { return exchange_cache_.size(); }
 
  private:
-  Controller(const EngineConfig& config, const workload::Workload& workload,
-             platform::Fleet fleet, ExchangeTimer* exchange);
+  Controller(const EngineConfig& config, const workload::Workload& workload, platform::Fleet fleet,
+             ExchangeTimer* exchange);
   absl::Status Setup();
   // Span groups of workload job i (sched::JobRequest::span_group) from its `span` and the
   // platform's routes; drops clusters too small alone whose group cannot hold it either.

@@ -158,7 +158,8 @@ absl::StatusOr<std::vector<ExchangeTiming>> TimeExchanges(const std::string& pla
     }
     const auto w0 = std::chrono::steady_clock::now();
     const double s = timer.RingAllReduceS(idx, c.rings, c.bytes);
-    out.push_back({s, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()});
+    out.push_back(
+        {s, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()});
   }
   return out;
 }

@@ -26,10 +26,11 @@ const platform::Cluster& ClusterOf(const RunResult& r, int c) { return r.fleet.c
 }  // namespace
 
 std::string JobsCsv(const RunResult& r) {
-  CsvWriter w({"job_id", "submit_s", "start_s", "end_s", "wait_s", "run_s", "estimate_s",
-               "accelerators", "hosts", "site", "cluster", "system", "vendor", "status",
-               "energy_j", "preemptions", "lost_work_s", "span_clusters", "step_exchange_s",
-               "exchange_slowdown"});
+  CsvWriter w({"job_id",      "submit_s",      "start_s",         "end_s",
+               "wait_s",      "run_s",         "estimate_s",      "accelerators",
+               "hosts",       "site",          "cluster",         "system",
+               "vendor",      "status",        "energy_j",        "preemptions",
+               "lost_work_s", "span_clusters", "step_exchange_s", "exchange_slowdown"});
   for (const auto& j : r.jobs) {
     w.Add(j.id).Add(j.submit_s);
     if (j.start_s >= 0) {

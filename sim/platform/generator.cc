@@ -123,8 +123,9 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
     Prop(out, in2, "fleetsim.power_cap_w", FormatDouble(site.power_cap_mw * 1e6 * scale));
     Prop(out, in2, "fleetsim.pue", FormatDouble(site.pue));
     // The site's gateway to the WAN (links: platforms/README.md, "Links").
-    absl::StrAppend(&out, in2, "<zone id=\"", XmlEscape(site.name), ".gw\" routing=\"Full\"><router id=\"",
-                    XmlEscape(site.name), ".gw.router\"/></zone>\n");
+    absl::StrAppend(&out, in2, "<zone id=\"", XmlEscape(site.name),
+                    ".gw\" routing=\"Full\"><router id=\"", XmlEscape(site.name),
+                    ".gw.router\"/></zone>\n");
     for (; i < tranches.size() && tranches[i].site == si; ++i) {
       const PlannedTranche& t = tranches[i];
       const ClusterSpec& c = site.clusters[t.cluster];
@@ -144,8 +145,8 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
                       "\" core=\"", sys.accelerators_per_host, "\" speed=\"",
                       absl::StrJoin(speeds, ","), "\" bw=\"",
                       FormatDouble(sys.scale_out_bw_bytes_per_s),
-                      "Bps\" lat=\"1us\" sharing_policy=\"SHARED\" router_id=\"", XmlEscape(t.zone_id),
-                      ".router\">\n");
+                      "Bps\" lat=\"1us\" sharing_policy=\"SHARED\" router_id=\"",
+                      XmlEscape(t.zone_id), ".router\">\n");
       const std::string in3 = "      ";
       Prop(out, in3, "wattage_per_state", absl::StrJoin(watts, ", "));
       Prop(out, in3, "wattage_off", FormatDouble(sys.off_w));
@@ -178,8 +179,7 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
       const std::string za = XmlEscape(tranches[a].zone_id);
       absl::StrAppend(&out, in2, "<zoneRoute src=\"", za, "\" dst=\"", XmlEscape(site.name),
                       ".gw\" gw_src=\"", za, ".router\" gw_dst=\"", XmlEscape(site.name),
-                      ".gw.router\"><link_ctn id=\"", za,
-                      ".up\" direction=\"UP\"/></zoneRoute>\n");
+                      ".gw.router\"><link_ctn id=\"", za, ".up\" direction=\"UP\"/></zoneRoute>\n");
       for (size_t b = a + 1; b < i; ++b) {
         const std::string zb = XmlEscape(tranches[b].zone_id);
         absl::StrAppend(&out, in2, "<zoneRoute src=\"", za, "\" dst=\"", zb, "\" gw_src=\"", za,

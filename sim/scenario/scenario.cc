@@ -247,7 +247,8 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
   FLEETSIM_ASSIGN_OR_RETURN(j.systems, NameList(m, "systems", "system"));
   FLEETSIM_ASSIGN_OR_RETURN(j.vendors, NameList(m, "vendors", "vendor"));
   FLEETSIM_ASSIGN_OR_RETURN(j.sites, NameList(m, "sites", "site"));
-  FLEETSIM_ASSIGN_OR_RETURN(std::string span, m.Enum("span", {"none", "clusters", "sites"}, "none"));
+  FLEETSIM_ASSIGN_OR_RETURN(std::string span,
+                            m.Enum("span", {"none", "clusters", "sites"}, "none"));
   if (span != "none" && !by_work) {
     // The exchange that stretches a spanning run follows from its model's gradients.
     return m.ErrorAt("span", "needs model and work (a job defined by run_s cannot span)");

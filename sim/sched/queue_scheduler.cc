@@ -172,7 +172,8 @@ bool QueueScheduler::ChooseNow(const JobRequest& job, double now_s, const Cluste
     out->est_s = EstimateOn(job, c);
     return true;
   }
-  return SpanNow(job, view, [&](int x) { return FreeNow(x, now_s, view); }, out);
+  return SpanNow(
+      job, view, [&](int x) { return FreeNow(x, now_s, view); }, out);
 }
 
 void QueueScheduler::StartHeads(double now_s, const ClusterView& view,
@@ -362,7 +363,8 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
       started = true;
     } else if (!job.span_group.empty()) {
       // Spanning backfill keeps off the reservation's clusters altogether.
-      started = SpanNow(job, view, [&](int c) { return in_res_[c] ? 0 : free_now_[c]; }, &choice);
+      started = SpanNow(
+          job, view, [&](int c) { return in_res_[c] ? 0 : free_now_[c]; }, &choice);
     }
     if (!started) {
       ++it;

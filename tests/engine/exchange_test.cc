@@ -77,17 +77,20 @@ TEST(Exchange, SpanningRunIsStretchedByTheTimedExchange) {
   const std::string dir = cli_test::Tmp("span_e2e");
   std::filesystem::create_directories(dir);
   const std::string yaml = dir + "/span.yaml";
-  const std::string job = "model: {params: 8e9, precision: bf16}, "
-                          "work: {steps: 100, global_batch: 512, seq_len: 4096}";
+  const std::string job =
+      "model: {params: 8e9, precision: bf16}, "
+      "work: {steps: 100, global_batch: 512, seq_len: 4096}";
   std::ofstream(yaml) << "platform: " << Platform() << "\n"
                       << "scheduler: {policy: easy}\n"
                       << "workload:\n  jobs:\n"
                       // twins on one cluster (site c has 32 accelerators)
                       << "    - {id: 1, submit_s: 0, accelerators: 32, sites: [c], " << job << "}\n"
-                      << "    - {id: 2, submit_s: 0, accelerators: 28, sites: [c], " << job << "}\n"
+                      << "    - {id: 2, submit_s: 0, accelerators: 28, sites: [c], " << job
+                      << "}\n"
                       // a.x + a.y (16 + 16): over site a's uplinks
                       << "    - {id: 3, submit_s: 0, accelerators: 32, sites: [a], span: clusters, "
-                      << job << "}\n"
+                      << job
+                      << "}\n"
                       // b.x 24 (most free first) + a.x 4: over the WAN a-b
                       << "    - {id: 4, submit_s: 0, accelerators: 28, sites: [a, b], span: sites, "
                       << job << "}\n";

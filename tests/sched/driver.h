@@ -15,9 +15,9 @@ namespace fleetsim::sched {
 
 // `jobs` sorted by submit_s; `run` maps job id to its actual run time. Returns id -> start time.
 // `parts_out`, if given, receives the parts of every start (one part for a single cluster).
-inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs, std::map<JobId, double> run,
-                              FakeClusterView view,
-                              std::map<JobId, std::vector<StartPart>>* parts_out = nullptr) {
+inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
+                                     std::map<JobId, double> run, FakeClusterView view,
+                                     std::map<JobId, std::vector<StartPart>>* parts_out = nullptr) {
   std::map<JobId, double> start;
   std::map<JobId, std::vector<StartPart>> parts_of;
   using End = std::tuple<double, int64_t, JobId>;  // time, start seq, id

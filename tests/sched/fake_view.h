@@ -20,7 +20,8 @@ class FakeClusterView : public ClusterView {
   void Give(int c, int64_t n) { free_[c] += n; }
   // Runs larger than a cluster: the estimate on the first part's cluster times `factor`
   // (<= 0: spanning refused, +infinity).
-  double span_estimate_s(const JobRequest& job, const std::vector<StartPart>& parts) const override {
+  double span_estimate_s(const JobRequest& job,
+                         const std::vector<StartPart>& parts) const override {
     if (span_factor <= 0 || parts.empty()) return std::numeric_limits<double>::infinity();
     return EstimateOn(job, parts[0].cluster) * span_factor;
   }
