@@ -10,6 +10,9 @@
 //                             [--clusters 4,16,64]
 // Output: one CSV row per (policy, clusters, queue): policy,clusters,queue,events,us_per_event,
 // starts_per_event. Deterministic inputs (fixed seed); times vary with machine load.
+// --span-percent P: P% of the jobs want 1,024-4,096 accelerators (one to four clusters) and may
+// span all clusters (one span group; the view's span estimate is 1.2 x the first part's, as
+// the engine's cached exchange would give): the cost of runs larger than a cluster.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -40,6 +43,10 @@ class View : public ClusterView {
   int num_clusters() const override { return static_cast<int>(cap_.size()); }
   int64_t capacity(int c) const override { return cap_[c]; }
   int64_t free(int c) const override { return free_[c]; }
+  double span_estimate_s(const JobRequest& job,
+                         const std::vector<fleetsim::sched::StartPart>& parts) const override {
+    return 1.2 * fleetsim::sched::EstimateOn(job, parts[0].cluster);
+  }
   std::vector<int64_t> cap_, free_;
 };
 
@@ -49,12 +56,14 @@ struct Result {
   double starts_per_event = 0;
 };
 
-Result Run(const std::string& policy, int clusters, int queue, int64_t events) {
+Result Run(const std::string& policy, int clusters, int queue, int64_t events, int span_percent) {
   auto s = *fleetsim::sched::MakeScheduler(policy);
   View view(clusters, 1024);
   std::mt19937_64 rng(12345);
   std::uniform_int_distribution<int> pow2(3, 9);
   std::uniform_real_distribution<double> base_h(1, 100), speed(0.5, 2.0);
+  std::uniform_int_distribution<int> percent(0, 99), big(10, 12);
+  std::vector<std::vector<fleetsim::sched::StartPart>> parts_of;
   std::vector<JobRequest> jobs;
   jobs.reserve(4 * static_cast<size_t>(queue) + 4 * events + 1024);
   auto make = [&](double t) {
@@ -63,6 +72,10 @@ Result Run(const std::string& policy, int clusters, int queue, int64_t events) {
     j.seq = j.id;
     j.submit_s = t;
     j.accelerators = int64_t{1} << pow2(rng);
+    if (span_percent > 0 && percent(rng) < span_percent) {
+      j.accelerators = int64_t{1} << big(rng);
+      j.span_group.assign(clusters, 0);
+    }
     const double base = base_h(rng) * 3600;
     for (int c = 0; c < clusters; ++c) {
       j.eligible.push_back(c);
@@ -72,7 +85,7 @@ Result Run(const std::string& policy, int clusters, int queue, int64_t events) {
     jobs.push_back(std::move(j));
     return jobs.size() - 1;
   };
-  using End = std::tuple<double, JobId, int>;  // time, job, cluster
+  using End = std::tuple<double, JobId, int>;  // time, job, cluster (unused: parts_of)
   std::priority_queue<End, std::vector<End>, std::greater<>> ends;
   Decisions d;
   size_t waiting = 0;
@@ -80,8 +93,13 @@ Result Run(const std::string& policy, int clusters, int queue, int64_t events) {
   auto apply = [&](double t) {
     for (const auto& x : d.starts) {
       const JobRequest& j = jobs[x.job];
-      view.free_[x.cluster] -= j.accelerators;
-      ends.emplace(t + fleetsim::sched::EstimateOn(j, x.cluster), x.job, x.cluster);
+      if (parts_of.size() <= static_cast<size_t>(x.job)) parts_of.resize(x.job + 1);
+      parts_of[x.job] = x.parts;
+      if (x.parts.empty()) parts_of[x.job].push_back({x.cluster, j.accelerators});
+      for (const auto& p : parts_of[x.job]) view.free_[p.cluster] -= p.accelerators;
+      ends.emplace(t + (x.parts.empty() ? fleetsim::sched::EstimateOn(j, x.cluster)
+                                        : view.span_estimate_s(j, x.parts)),
+                   x.job, x.cluster);
       --waiting;
       ++starts;
     }
@@ -108,7 +126,8 @@ Result Run(const std::string& policy, int clusters, int queue, int64_t events) {
     auto [te, id, c] = ends.top();
     ends.pop();
     t = te;
-    view.free_[c] += jobs[id].accelerators;
+    for (const auto& p : parts_of[id]) view.free_[p.cluster] += p.accelerators;
+    (void)c;
     s->OnEvent(Event{EventKind::kJobFinished, t, nullptr, id, {}}, view, &d);
     apply(t);
     if (e >= warmup) ++timed;
@@ -149,6 +168,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> policies = {"easy", "easy-het", "fcfs-het", "ftf"};
   std::vector<int> queues = {10, 100, 1000, 10000};
   std::vector<int> clusters = {4, 16, 64};
+  int span_percent = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--events") {
@@ -159,6 +179,8 @@ int main(int argc, char** argv) {
       queues = Ints(v);
     } else if (a == "--clusters") {
       clusters = Ints(v);
+    } else if (a == "--span-percent") {
+      span_percent = Ints(v)[0];
     } else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -172,7 +194,7 @@ int main(int argc, char** argv) {
     }
     for (int c : clusters) {
       for (int q : queues) {
-        Result r = Run(p, c, q, events);
+        Result r = Run(p, c, q, events, span_percent);
         std::printf("%s,%d,%d,%lld,%.2f,%.3f\n", p.c_str(), c, q,
                     static_cast<long long>(r.events), r.us_per_event, r.starts_per_event);
         std::fflush(stdout);

@@ -5,11 +5,11 @@
 #
 # Usage: scripts/sanitize.sh [ctest arguments, e.g. -R Controller]
 #
-# SimGrid under the sanitizers: Debian's libsimgrid is not instrumented, and fleetsim creates no
-# SimGrid actor (engine.cc advances SimGrid's clock with Engine::run_until from a plain loop), so
-# no SimGrid context (fiber) switch happens in fleetsim itself. The one test that does create
-# actors (tests/power/energy_cross_test.cc, SimGrid's own energy plugin as a reference) runs them
-# on SimGrid's thread contexts when built with ASan (--cfg=contexts/factory:thread), which ASan
+# SimGrid under the sanitizers: Debian's libsimgrid is not instrumented. fleetsim advances
+# SimGrid's clock with Engine::run_until from a plain loop and creates a SimGrid actor only to
+# time the gradient exchange of a run that spans clusters (engine.cc); that actor, and the ones
+# of tests/power/energy_cross_test.cc (SimGrid's own energy plugin as a reference), run on
+# SimGrid's thread contexts when built with ASan (--cfg=contexts/factory:thread), which ASan
 # follows, instead of the default raw stack switching, which it cannot.
 # Leaks: the process-wide sg::Engine is deliberately never destroyed (engine.cc); it stays
 # reachable from SimGrid's static instance pointer, so LeakSanitizer does not report it. What

@@ -37,13 +37,14 @@ constexpr size_t ReplicaIndex(sched::JobId id) { return static_cast<size_t>(-id 
 }  // namespace
 
 Controller::Controller(const EngineConfig& config, const workload::Workload& workload,
-                       platform::Fleet fleet)
-    : cfg_(config), wl_(workload), fleet_(std::move(fleet)) {}
+                       platform::Fleet fleet, ExchangeTimer* exchange)
+    : cfg_(config), wl_(workload), fleet_(std::move(fleet)), exchange_(exchange) {}
 
 absl::StatusOr<std::unique_ptr<Controller>> Controller::Create(const EngineConfig& config,
                                                                const workload::Workload& workload,
-                                                               platform::Fleet fleet) {
-  std::unique_ptr<Controller> c(new Controller(config, workload, std::move(fleet)));
+                                                               platform::Fleet fleet,
+                                                               ExchangeTimer* exchange) {
+  std::unique_ptr<Controller> c(new Controller(config, workload, std::move(fleet), exchange));
   FLEETSIM_RETURN_IF_ERROR(c->Setup());
   return c;
 }
@@ -149,6 +150,8 @@ absl::Status Controller::Setup() {
   records_.resize(wl_.jobs.size());
   runs_.resize(wl_.jobs.size());
   run_by_cluster_.resize(wl_.jobs.size());
+  span_bytes_.assign(wl_.jobs.size(), 0);
+  span_steps_.assign(wl_.jobs.size(), 0);
   for (size_t i = 0; i < wl_.jobs.size(); ++i) {
     const auto& j = wl_.jobs[i];
     auto& r = requests_[i];
@@ -167,10 +170,14 @@ absl::Status Controller::Setup() {
     }
     const double flops = j.training ? training::TrainingFlops(j.training->model, j.training->work) : 0;
     std::string why_not;  // the first reason a cluster of the right kind and size was refused
+    // A job that may span clusters considers clusters smaller than itself too (kept below only
+    // if their span group holds it).
+    const bool may_span = j.span != workload::Span::kNone && j.training && exchange_ != nullptr;
     for (int c = 0; c < nc; ++c) {
       const auto& cl = fleet_.clusters[c];
       if (!SystemAllowed(j.systems, cl.system) || !SystemAllowed(j.vendors, cl.vendor) ||
-          !SystemAllowed(j.sites, cl.site) || cl.num_accelerators() < j.accelerators) {
+          !SystemAllowed(j.sites, cl.site) ||
+          (!may_span && cl.num_accelerators() < j.accelerators)) {
         continue;
       }
       double run_s = j.run_s, est_s = j.estimate_s;
@@ -196,6 +203,9 @@ absl::Status Controller::Setup() {
       r.estimate_by_cluster_s.push_back(est_s);
       run_by_cluster_[i].push_back(run_s);
     }
+    if (may_span && !r.eligible.empty()) {
+      FLEETSIM_RETURN_IF_ERROR(SetupSpan(i));
+    }
     if (r.eligible.empty()) {
       if (!why_not.empty()) {
         return absl::InvalidArgumentError(absl::StrCat("job ", j.id, ": no cluster of ",
@@ -205,6 +215,15 @@ absl::Status Controller::Setup() {
       if (!j.systems.empty()) where += absl::StrCat(" of system ", absl::StrJoin(j.systems, "|"));
       if (!j.vendors.empty()) where += absl::StrCat(" of vendor ", absl::StrJoin(j.vendors, "|"));
       if (!j.sites.empty()) where += absl::StrCat(" at site ", absl::StrJoin(j.sites, "|"));
+      if (j.span != workload::Span::kNone) {
+        where += j.span == workload::Span::kClusters ? " (span: clusters: of one site and system)"
+                                                     : " (span: sites: of one system)";
+        const std::string msg = absl::StrCat(
+            "job ", j.id, " needs ", j.accelerators, " accelerators", where, " but no cluster of ",
+            cfg_.platform_path, " and no set of clusters joined by its links has that many");
+        if (!j.span_pos.file.empty()) return InputError(j.span_pos, j.span_field, msg);
+        return absl::InvalidArgumentError(msg);
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           "job ", j.id, ": needs ", j.accelerators, " accelerators", where,
           " but no cluster of ", cfg_.platform_path, " has that many"));
@@ -242,6 +261,120 @@ absl::Status Controller::Setup() {
   EmitSamples(0);
   wall0_ = std::chrono::steady_clock::now();
   return absl::OkStatus();
+}
+
+bool Controller::Routed(int a, int b) const {
+  if (a > b) std::swap(a, b);
+  auto it = routed_.find({a, b});
+  if (it != routed_.end()) return it->second;
+  const bool ok = exchange_->Routed(a, b) && exchange_->Routed(b, a);
+  routed_.emplace(std::make_pair(a, b), ok);
+  return ok;
+}
+
+absl::Status Controller::SetupSpan(size_t i) {
+  const auto& j = wl_.jobs[i];
+  auto& r = requests_[i];
+  // Clusters of one system (and, for span: clusters, one site) that the platform routes
+  // between, in preference order: each group is the set a run may span.
+  std::vector<std::string> keys;
+  std::vector<std::vector<int>> members;
+  std::vector<int64_t> total;
+  std::vector<int> group(r.eligible.size(), -1);
+  for (size_t k = 0; k < r.eligible.size(); ++k) {
+    const int c = r.eligible[k];
+    const auto& cl = fleet_.clusters[c];
+    const std::string key =
+        j.span == workload::Span::kClusters ? absl::StrCat(cl.site, "\n", cl.system) : cl.system;
+    for (size_t g = 0; g < keys.size() && group[k] < 0; ++g) {
+      if (keys[g] != key) continue;
+      bool all = true;
+      for (int m : members[g]) all = all && Routed(m, c);
+      if (all) group[k] = static_cast<int>(g);
+    }
+    if (group[k] < 0) {
+      group[k] = static_cast<int>(keys.size());
+      keys.push_back(key);
+      members.emplace_back();
+      total.push_back(0);
+    }
+    members[group[k]].push_back(c);
+    total[group[k]] += cl.num_accelerators();
+  }
+  std::vector<int> eligible, span_group;
+  std::vector<double> est, run;
+  for (size_t k = 0; k < r.eligible.size(); ++k) {
+    const int c = r.eligible[k], g = group[k];
+    const bool alone = fleet_.clusters[c].num_accelerators() >= j.accelerators;
+    const bool spans = members[g].size() >= 2 && total[g] >= j.accelerators;
+    if (!alone && !spans) continue;
+    eligible.push_back(c);
+    span_group.push_back(spans ? g : -1);
+    est.push_back(r.estimate_by_cluster_s[k]);
+    run.push_back(run_by_cluster_[i][k]);
+  }
+  r.eligible = std::move(eligible);
+  r.estimate_by_cluster_s = std::move(est);
+  run_by_cluster_[i] = std::move(run);
+  bool any = false;
+  for (int g : span_group) any = any || g >= 0;
+  if (any) r.span_group = std::move(span_group);
+  const auto& t = *j.training;
+  span_bytes_[i] = kGradientBytesPerParam * t.model.TrainableParams();
+  const auto tokens = training::TrainingTokens(t.work);
+  const double tok =
+      tokens ? *tokens : training::TrainingFlops(t.model, t.work) / (6 * t.model.ActiveParams());
+  span_steps_[i] =
+      t.work.steps ? static_cast<double>(*t.work.steps) : std::max(1.0, tok / kDefaultStepTokens);
+  return absl::OkStatus();
+}
+
+Controller::SpanCost Controller::SpanCostOf(size_t job,
+                                            const std::vector<sched::StartPart>& parts) const {
+  SpanCost cost;
+  if (parts.size() < 2 || !exchange_) return cost;
+  std::vector<int> clusters;
+  int rings = kMaxExchangeRings;
+  for (const auto& p : parts) {
+    clusters.push_back(p.cluster);
+    const int64_t aph = fleet_.clusters[p.cluster].accelerators_per_host;
+    rings = static_cast<int>(std::min<int64_t>(rings, (p.accelerators + aph - 1) / aph));
+  }
+  std::sort(clusters.begin(), clusters.end());
+  rings = std::max(1, rings);
+  const double bytes = span_bytes_[job];
+  auto key = std::make_tuple(clusters, rings, bytes);
+  auto it = exchange_cache_.find(key);
+  if (it == exchange_cache_.end()) {
+    it = exchange_cache_.emplace(key, exchange_->RingAllReduceS(clusters, rings, bytes)).first;
+  }
+  cost.exchange_s = it->second;
+  const auto& el = requests_[job].eligible;
+  const size_t k = std::find(el.begin(), el.end(), parts[0].cluster) - el.begin();
+  const double step_s = run_by_cluster_[job][k] / span_steps_[job];
+  cost.slowdown = 1 + cost.exchange_s / step_s;
+  return cost;
+}
+
+double Controller::span_estimate_s(const sched::JobRequest& job,
+                                   const std::vector<sched::StartPart>& parts) const {
+  if (job.id < 0 || job.span_group.empty() || parts.size() < 2) return kInf;
+  auto it = id_index_.find(job.id);
+  if (it == id_index_.end()) return kInf;
+  const auto& r = requests_[it->second];
+  int group = -1;
+  size_t first = 0;
+  int64_t sum = 0;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const size_t k =
+        std::find(r.eligible.begin(), r.eligible.end(), parts[p].cluster) - r.eligible.begin();
+    if (k == r.eligible.size() || r.span_group[k] < 0) return kInf;
+    if (p == 0) group = r.span_group[k], first = k;
+    if (r.span_group[k] != group || parts[p].accelerators <= 0) return kInf;
+    sum += parts[p].accelerators;
+  }
+  if (sum != r.accelerators) return kInf;
+  return r.estimate_by_cluster_s[first] * SpanCostOf(it->second, parts).slowdown;
 }
 
 double Controller::pstate_speed(int c, int p) const {
@@ -457,9 +590,33 @@ void Controller::Apply(double now) {
                             d.pstate));
     }
     if (d.job < 0) {
+      if (!d.parts.empty()) Internal(absl::StrCat("scheduler split replica ", d.job, " in parts"));
       PlaceReplica(ReplicaIndex(d.job), d.cluster, now);
+    } else if (d.parts.empty()) {
+      const size_t j = JobIndex(d.job);
+      StartJob(j, {{d.cluster, requests_[j].accelerators}}, d.pstate, now);
     } else {
-      StartJob(JobIndex(d.job), d.cluster, d.pstate, now);
+      // A run over several clusters: two or more distinct clusters of one span group, the
+      // first being d.cluster, accelerators summing to the job's (sched/scheduler.h).
+      const size_t j = JobIndex(d.job);
+      const auto& r = requests_[j];
+      bool ok = d.parts.size() >= 2 && d.parts[0].cluster == d.cluster;
+      int group = -2;
+      int64_t sum = 0;
+      for (size_t p = 0; ok && p < d.parts.size(); ++p) {
+        const auto& part = d.parts[p];
+        const size_t k =
+            std::find(r.eligible.begin(), r.eligible.end(), part.cluster) - r.eligible.begin();
+        ok = k < r.eligible.size() && k < r.span_group.size() && r.span_group[k] >= 0 &&
+             (group == -2 || r.span_group[k] == group) && part.accelerators > 0;
+        for (size_t q = 0; ok && q < p; ++q) ok = d.parts[q].cluster != part.cluster;
+        if (ok) group = r.span_group[k], sum += part.accelerators;
+      }
+      if (!ok || sum != r.accelerators) {
+        Internal(absl::StrCat("scheduler started job ", d.job,
+                              " on parts that are not one span group holding it"));
+      }
+      StartJob(j, d.parts, d.pstate, now);
     }
   }
   decisions_.clear();
@@ -476,48 +633,68 @@ size_t Controller::JobIndex(sched::JobId id) const {
   return it->second;
 }
 
-void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
+void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts, int pstate,
+                          double now) {
   auto& run = runs_[job];
   auto& rec = records_[job];
   if (run.start_seq >= 0 && rec.status == metrics::JobStatus::kRunning) {
     Internal(absl::StrCat("scheduler started job ", rec.id, " twice"));
   }
-  run.placement = occ_->Find(cluster, requests_[job].accelerators);
-  if (run.placement.empty()) {
-    Internal(absl::StrCat("scheduler started ", rec.id, " on cluster ",
-                          fleet_.clusters[cluster].name, " without room"));
+  const int cluster = parts[0].cluster;
+  run.placement.clear();
+  std::vector<size_t> part_begin;  // where each part's hosts begin in the placement
+  for (const auto& part : parts) {
+    const auto p = occ_->Find(part.cluster, part.accelerators);
+    if (p.empty()) {
+      Internal(absl::StrCat("scheduler started ", rec.id, " on cluster ",
+                            fleet_.clusters[part.cluster].name, " without room"));
+    }
+    part_begin.push_back(run.placement.size());
+    run.placement.insert(run.placement.end(), p.begin(), p.end());
   }
-  const int site = cluster_site_[cluster];
+  part_begin.push_back(run.placement.size());
+  // Power admission, part by part (each against its own site's cap, counting the parts
+  // already admitted at that site); any refusal refuses all.
   const int asked_pstate = pstate;
-  if (site >= 0) {
-    const double pue = fleet_.sites[site].pue;
-    double added_w = power_->AddedPowerW(run.placement, pstate) * pue;
-    TakePending(cluster, requests_[job].accelerators);
-    if (dvfs_admission_ && !enforcing_) {
+  bool admitted = true;
+  std::vector<double> admitted_w(fleet_.sites.size(), 0.0);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const int s = cluster_site_[parts[i].cluster];
+    if (s < 0) continue;
+    const placement::Placement sub(run.placement.begin() + part_begin[i],
+                                   run.placement.begin() + part_begin[i + 1]);
+    const double pue = fleet_.sites[s].pue;
+    double added_w = power_->AddedPowerW(sub, pstate) * pue;
+    TakePending(parts[i].cluster, parts[i].accelerators);
+    if (dvfs_admission_ && !enforcing_ && parts.size() == 1) {
       // DVFS at admission: a start that does not fit at the pstate asked for starts at the
       // fastest slower pstate that fits (its remaining work is timed at that speed; Restore
-      // raises it when headroom returns).
+      // raises it when headroom returns). Spanning runs start at the pstate asked for.
       const int last = num_pstates(cluster) - 1;
-      while (pstate < last && !FitsCap(site, added_w)) {
+      while (pstate < last && !FitsCap(s, added_w)) {
         ++pstate;
-        added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+        added_w = power_->AddedPowerW(sub, pstate) * pue;
       }
-      if (!FitsCap(site, added_w)) {
+      if (!FitsCap(s, added_w)) {
         pstate = asked_pstate;
-        added_w = power_->AddedPowerW(run.placement, pstate) * pue;
+        added_w = power_->AddedPowerW(sub, pstate) * pue;
       }
     }
-    if (!CheckAdmission(cluster, added_w)) {
-      // Refused by power admission (rare: see Admit): back to the queue, nothing done.
-      sched::KillInfo info;
-      info.reason = sched::KillReason::kPowerRefused;
-      info.remaining_s = run.remaining_s > 0 ? run.remaining_s : run_by_cluster_[job][0];
-      run.placement.clear();
-      kills_.emplace_back(job, info);
-      return;
-    }
-    ++site_jobs_[site];
+    admitted = CheckAdmission(parts[i].cluster, admitted_w[s] + added_w) && admitted;
+    admitted_w[s] += added_w;
   }
+  if (!admitted) {
+    // Refused by power admission (rare: see Admit): back to the queue, nothing done.
+    sched::KillInfo info;
+    info.reason = sched::KillReason::kPowerRefused;
+    info.remaining_s = run.remaining_s > 0 ? run.remaining_s : run_by_cluster_[job][0];
+    run.placement.clear();
+    kills_.emplace_back(job, info);
+    return;
+  }
+  // A spanning run counts at its first part's site (power/cap_policy.h sees it there).
+  const int site = cluster_site_[cluster];
+  if (site >= 0) ++site_jobs_[site];
   occ_->Hold(run.placement);
   if (inv_) inv_->Hold(rec.id, run.placement, now);
   power_->HoldAll(run.placement, pstate, 1.0, now);
@@ -530,13 +707,18 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
       ++site_dvfs_[site];
     }
   }
-  // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster.
+  // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster
+  // (or these clusters, stretched by the gradient exchange between them: exchange.h).
   const auto& el = requests_[job].eligible;
   const size_t k = std::find(el.begin(), el.end(), cluster) - el.begin();
   if (k == el.size()) Internal(absl::StrCat("scheduler started ", rec.id, " on an ineligible cluster"));
-  run.remaining_s = run_by_cluster_[job][k];
+  const SpanCost cost = SpanCostOf(job, parts);
+  run.remaining_s = run_by_cluster_[job][k] * cost.slowdown;
   rec.run_s = run.remaining_s;
-  rec.estimate_s = requests_[job].estimate_by_cluster_s[k];
+  rec.estimate_s = requests_[job].estimate_by_cluster_s[k] * cost.slowdown;
+  rec.span_clusters = static_cast<int>(parts.size());
+  rec.step_exchange_s = cost.exchange_s;
+  rec.exchange_slowdown = cost.slowdown;
   run.attempt_s = run.remaining_s;
   run.last_s = now;
   run.start_seq = start_seq_++;
@@ -548,7 +730,11 @@ void Controller::StartJob(size_t job, int cluster, int pstate, double now) {
   rec.cluster = cluster;
   rec.hosts = static_cast<int>(run.placement.size());
   rec.status = metrics::JobStatus::kRunning;
-  MarkDirty(cluster);
+  MarkDirty(run.placement);
+}
+
+void Controller::MarkDirty(const placement::Placement& p) {
+  for (const auto& [h, k] : p) MarkDirty(occ_->cluster_of(h));
 }
 
 void Controller::ReleasePlacement(const placement::Placement& p, int pstate, double activity,
@@ -562,7 +748,7 @@ void Controller::ReleasePlacement(const placement::Placement& p, int pstate, dou
     }
     (void)k;
   }
-  if (!p.empty()) MarkDirty(occ_->cluster_of(p[0].first));
+  MarkDirty(p);
 }
 
 void Controller::ChargeJobEnergy(size_t job, double now) {
@@ -620,7 +806,7 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   const double speed = pstate_speed(rec.cluster, pstate);
   run.end_s = now + run.remaining_s / speed;
   ends_.emplace(run.end_s, run.start_seq, job);
-  MarkDirty(rec.cluster);
+  MarkDirty(run.placement);
 }
 
 void Controller::Preempt(size_t job, double now) {
@@ -844,13 +1030,18 @@ void Controller::UpdatePending() const {
       if (it == id_index_.end()) continue;  // Apply rejects it
       acc = requests_[it->second].accelerators;
     }
-    double w = static_cast<double>(acc) * ViewAccW(d.cluster);
-    if (!pending_reserve_[d.cluster]) {
-      pending_reserve_[d.cluster] = 1;
-      w += ViewReserveW(d.cluster);
+    std::vector<sched::StartPart> parts = d.parts;
+    if (parts.empty()) parts.push_back({d.cluster, acc});
+    for (const auto& p : parts) {
+      if (p.cluster < 0 || p.cluster >= num_clusters() || cluster_site_[p.cluster] < 0) continue;
+      double w = static_cast<double>(p.accelerators) * ViewAccW(p.cluster);
+      if (!pending_reserve_[p.cluster]) {
+        pending_reserve_[p.cluster] = 1;
+        w += ViewReserveW(p.cluster);
+      }
+      pending_site_w_[cluster_site_[p.cluster]] += w;
+      pending_cluster_w_[p.cluster] += w;
     }
-    pending_site_w_[cluster_site_[d.cluster]] += w;
-    pending_cluster_w_[d.cluster] += w;
   }
 }
 

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <map>
 #include <memory>
 #include <set>
 #include <tuple>
@@ -37,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "sim/capacity/timeline.h"
 #include "sim/engine/config.h"
+#include "sim/engine/exchange.h"
 #include "sim/engine/invariants.h"
 #include "sim/engine/serving_wiring.h"
 #include "sim/metrics/records.h"
@@ -53,9 +55,12 @@ class Controller : public sched::ClusterView {
  public:
   // Validates the workload and serving plan against `fleet` (errors: InvalidArgument naming the
   // job, deployment or platform) and sets every cluster's state at t = 0.
+  // `exchange` times the gradient exchange of runs that span clusters (exchange.h); null = no
+  // job may span (a job with `span` then runs inside one cluster, or is refused if none holds it).
   static absl::StatusOr<std::unique_ptr<Controller>> Create(const EngineConfig& config,
                                                             const workload::Workload& workload,
-                                                            platform::Fleet fleet);
+                                                            platform::Fleet fleet,
+                                                            ExchangeTimer* exchange = nullptr);
 
   // The next instant with something to do; +infinity when the run is over.
   double NextTime() const;
@@ -83,11 +88,27 @@ class Controller : public sched::ClusterView {
   double site_cap_w(int s) const override { return site_cap_w_[s]; }
   double site_power_w(int s) const override { return CommittedW(s); }
   double added_power_w(int c, int64_t accelerators, int pstate) const override;
+  double span_estimate_s(const sched::JobRequest& job,
+                         const std::vector<sched::StartPart>& parts) const override;
+
+  // Runs larger than a cluster: the exchange added to each step of workload job `job` on
+  // `parts` (exchange.h). Timed once per (cluster set, rings, bytes), then cached.
+  struct SpanCost {
+    double exchange_s = 0;  // per step
+    double slowdown = 1;    // run time on the parts / run time on one cluster of the system
+  };
+  SpanCost SpanCostOf(size_t job, const std::vector<sched::StartPart>& parts) const;
+  // Distinct exchanges timed so far (each one SimGrid run).
+  size_t exchanges_timed() const { return exchange_cache_.size(); }
 
  private:
-  Controller(const EngineConfig& config, const workload::Workload& workload,
-             platform::Fleet fleet);
+  Controller(const EngineConfig& config, const workload::Workload& workload, platform::Fleet fleet,
+             ExchangeTimer* exchange);
   absl::Status Setup();
+  // Span groups of workload job i (sched::JobRequest::span_group) from its `span` and the
+  // platform's routes; drops clusters too small alone whose group cannot hold it either.
+  absl::Status SetupSpan(size_t i);
+  bool Routed(int a, int b) const;  // cached ExchangeTimer::Routed
 
   struct JobRun {
     placement::Placement placement;
@@ -103,7 +124,9 @@ class Controller : public sched::ClusterView {
   void Deliver(const sched::Event& ev, double now_s);
   void DeliverKills(double now_s);  // kJobKilled for every job in kills_, then clears it
   void Apply(double now_s);
-  void StartJob(size_t job, int cluster, int pstate, double now_s);
+  // Starts `job` on `parts` (one per cluster; a single-cluster start has one part).
+  void StartJob(size_t job, const std::vector<sched::StartPart>& parts, int pstate, double now_s);
+  void MarkDirty(const placement::Placement& p);  // every cluster `p` holds hosts of
   void EndJob(size_t job, double now_s);  // completed: release, record
   void ChangePstate(size_t job, int pstate, double now_s);
   void Preempt(size_t job, double now_s);
@@ -164,6 +187,11 @@ class Controller : public sched::ClusterView {
   std::vector<metrics::JobRecord> records_;
   std::vector<JobRun> runs_;
   std::vector<std::vector<double>> run_by_cluster_;  // per job, parallel to its eligible list
+  // Runs larger than a cluster (exchange.h): per job, gradient bytes and optimizer steps.
+  ExchangeTimer* exchange_ = nullptr;
+  std::vector<double> span_bytes_, span_steps_;
+  mutable std::map<std::tuple<std::vector<int>, int, double>, double> exchange_cache_;
+  mutable std::map<std::pair<int, int>, bool> routed_;
   std::set<EndKey> ends_;
   absl::flat_hash_map<int64_t, size_t> id_index_;  // job id -> workload index
   std::deque<sched::JobRequest> replica_requests_;  // by replica index (stable addresses)

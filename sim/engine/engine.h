@@ -10,6 +10,9 @@
 #ifndef FLEETSIM_SIM_ENGINE_ENGINE_H_
 #define FLEETSIM_SIM_ENGINE_ENGINE_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "sim/engine/config.h"
 #include "sim/metrics/records.h"
@@ -27,6 +30,25 @@ using metrics::RunResult;
 // SimGrid allows one engine per process: call this at most once per process.
 absl::StatusOr<RunResult> RunSimulation(const EngineConfig& config,
                                         const workload::Workload& workload);
+
+// One timed exchange of TimeExchanges: the fleet clusters of the ring (by name, in ring
+// order), the parallel rings and the gradient bytes (exchange.h).
+struct ExchangeCase {
+  std::vector<std::string> clusters;
+  int rings = 1;
+  double bytes = 0;
+};
+struct ExchangeTiming {
+  double exchange_s = 0;  // simulated seconds of the exchange
+  double wall_s = 0;      // wall-clock seconds SimGrid took to time it
+};
+
+// Loads `platform_path` and times each case as a spanning run would (exchange.h), in order, with
+// the engine's network configuration: for tests and benchmarks. Errors: InvalidArgument for an
+// unknown cluster or one the platform does not route to the next. Like RunSimulation, at most
+// once per process.
+absl::StatusOr<std::vector<ExchangeTiming>> TimeExchanges(const std::string& platform_path,
+                                                          const std::vector<ExchangeCase>& cases);
 
 }  // namespace fleetsim::engine
 

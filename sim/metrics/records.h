@@ -40,6 +40,11 @@ struct JobRecord {
   std::vector<PowerSegment> segments;  // what energy_j sums, in time order (accounting.h)
   int preemptions = 0;  // times it was stopped and put back in the queue
   double lost_work_s = 0;  // nominal seconds of work lost to preemptions (not checkpointed)
+  // Runs larger than a cluster (engine/exchange.h), of its last start: clusters it spans (1 =
+  // one cluster), the gradient exchange added to each step, and the run-time factor it caused.
+  int span_clusters = 1;
+  double step_exchange_s = 0;
+  double exchange_slowdown = 1;
 };
 
 // One row per cluster whenever its state changed at a simulated instant (a step function).

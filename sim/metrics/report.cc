@@ -30,7 +30,8 @@ std::string JobsCsv(const RunResult& r, const Accounting& a) {
   CsvWriter w({"job_id", "submit_s", "start_s", "end_s", "wait_s", "run_s", "estimate_s",
                "accelerators", "hosts", "site", "cluster", "system", "vendor", "status",
                "energy_j", "facility_energy_j", "accelerator_s", "electricity_cost_usd",
-               "capex_cost_usd", "cost_usd", "preemptions", "lost_work_s"});
+               "capex_cost_usd", "cost_usd", "preemptions", "lost_work_s", "span_clusters",
+               "step_exchange_s", "exchange_slowdown"});
   for (size_t i = 0; i < r.jobs.size(); ++i) {
     const auto& j = r.jobs[i];
     const Tally& t = a.jobs[i];
@@ -60,6 +61,7 @@ std::string JobsCsv(const RunResult& r, const Accounting& a) {
     w.Add(JobStatusName(j.status)).Add(j.energy_j).Add(t.facility_energy_j).Add(t.accelerator_s);
     w.Add(t.electricity_usd).Add(t.capex_usd).Add(t.cost_usd());
     w.Add(j.preemptions).Add(j.lost_work_s);
+    w.Add(j.span_clusters).Add(j.step_exchange_s).Add(j.exchange_slowdown);
     w.EndRow();
   }
   return w.Release();

@@ -269,6 +269,35 @@ absl::StatusOr<Catalog> ParseCatalog(const std::string& systems_text,
       FLEETSIM_RETURN_IF_ERROR(cm.Finish());
       cat.compositions.push_back(std::move(c));
     }
+    FLEETSIM_ASSIGN_OR_RETURN(YAML::Node wan, Sequence(m, "wan_links", /*optional=*/true));
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (size_t i = 0; i < wan.size(); ++i) {
+      FLEETSIM_ASSIGN_OR_RETURN(YamlMap wm, YamlMap::Make(wan[i], file, Index("wan_links", i)));
+      WanLinkSpec w;
+      FLEETSIM_ASSIGN_OR_RETURN(YAML::Node ends, Sequence(wm, "sites"));
+      if (ends.size() != 2) return wm.ErrorAt("sites", "must name exactly two sites");
+      for (size_t k = 0; k < 2; ++k) {
+        const std::string name = ends[k].IsScalar() ? ends[k].Scalar() : "";
+        if (!names.count(name)) {
+          return InputError(PosOf(ends[k], file), Index(wm.FieldPath("sites"), k),
+                            absl::StrCat("unknown site '", name, "'"));
+        }
+        (k == 0 ? w.site_a : w.site_b) = name;
+      }
+      if (w.site_a == w.site_b) return wm.ErrorAt("sites", "must name two different sites");
+      if (!pairs.insert(std::minmax(w.site_a, w.site_b)).second) {
+        return wm.ErrorAt("sites", "these two sites are already linked");
+      }
+      FLEETSIM_ASSIGN_OR_RETURN(double gbit, wm.Double("gbit_per_s", 1e-3, 1e9));
+      FLEETSIM_ASSIGN_OR_RETURN(double ms, wm.Double("latency_ms", 1e-6, 1e4));
+      w.bw_bytes_per_s = gbit * 1e9 / 8;
+      w.latency_s = ms * 1e-3;
+      FLEETSIM_ASSIGN_OR_RETURN(w.sources, SourceRefs(wm));
+      FLEETSIM_ASSIGN_OR_RETURN(std::string note, wm.String("note", ""));
+      (void)note;
+      FLEETSIM_RETURN_IF_ERROR(wm.Finish());
+      cat.wan_links.push_back(std::move(w));
+    }
     FLEETSIM_RETURN_IF_ERROR(m.Finish());
   }
   for (const auto& p : cat.Providers()) {

@@ -83,11 +83,21 @@ struct CompositionSpec {
   std::string end_date;    // YYYY-MM-DD
 };
 
+// A wide-area link joining two sites (runs that span sites: sim/engine/exchange.h). Full
+// duplex; its bandwidth scales with the fleet like the host counts (platforms/README.md).
+struct WanLinkSpec {
+  std::string site_a, site_b;  // names of two different sites of the catalogue
+  double bw_bytes_per_s = 0;   // each direction, at full scale (> 0)
+  double latency_s = 0;        // one way (> 0)
+  std::vector<int> sources;
+};
+
 struct Catalog {
   std::string dir;
   std::vector<SystemSpec> systems;
   std::vector<SiteSpec> sites;
   std::vector<CompositionSpec> compositions;
+  std::vector<WanLinkSpec> wan_links;
 
   const SystemSpec* FindSystem(const std::string& name) const;  // nullptr if absent
   // Providers in first-appearance order of the sites.

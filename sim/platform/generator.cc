@@ -1,5 +1,6 @@
 #include "sim/platform/generator.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -106,9 +107,12 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
                   "<platform version=\"4.1\">\n"
                   "<zone id=\"fleet\" routing=\"Full\">\n");
   size_t i = 0;
+  std::vector<std::string> sites_here;
   while (i < tranches.size()) {
     const int si = tranches[i].site;
     const SiteSpec& site = cat.sites[si];
+    sites_here.push_back(site.name);
+    const size_t first = i;
     absl::StrAppend(&out, "  <zone id=\"", XmlEscape(site.name), "\" routing=\"Full\">\n");
     const std::string in2 = "    ";
     Prop(out, in2, "fleetsim.kind", "site");
@@ -118,6 +122,10 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
     // A scaled fleet keeps every ratio: the cap scales with the host counts.
     Prop(out, in2, "fleetsim.power_cap_w", FormatDouble(site.power_cap_mw * 1e6 * scale));
     Prop(out, in2, "fleetsim.pue", FormatDouble(site.pue));
+    // The site's gateway to the WAN (links: platforms/README.md, "Links").
+    absl::StrAppend(&out, in2, "<zone id=\"", XmlEscape(site.name),
+                    ".gw\" routing=\"Full\"><router id=\"", XmlEscape(site.name),
+                    ".gw.router\"/></zone>\n");
     for (; i < tranches.size() && tranches[i].site == si; ++i) {
       const PlannedTranche& t = tranches[i];
       const ClusterSpec& c = site.clusters[t.cluster];
@@ -137,7 +145,8 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
                       "\" core=\"", sys.accelerators_per_host, "\" speed=\"",
                       absl::StrJoin(speeds, ","), "\" bw=\"",
                       FormatDouble(sys.scale_out_bw_bytes_per_s),
-                      "Bps\" lat=\"1us\" sharing_policy=\"SHARED\">\n");
+                      "Bps\" lat=\"1us\" sharing_policy=\"SHARED\" router_id=\"",
+                      XmlEscape(t.zone_id), ".router\">\n");
       const std::string in3 = "      ";
       Prop(out, in3, "wattage_per_state", absl::StrJoin(watts, ", "));
       Prop(out, in3, "wattage_off", FormatDouble(sys.off_w));
@@ -156,7 +165,49 @@ std::string RenderPlatform(const Catalog& cat, const std::vector<PlannedTranche>
       Prop(out, in3, "fleetsim.failures_per_host_year", FormatDouble(sys.failures_per_host_year));
       absl::StrAppend(&out, in2, "</cluster>\n");
     }
+    // Rule U (platforms/SOURCES.md): each tranche joins the site's backend fabric by an uplink
+    // of its hosts' whole scale-out bandwidth (a non-blocking fabric between the site's
+    // clusters), 2 us; routes between every two tranches and from each to the gateway.
+    for (size_t a = first; a < i; ++a) {
+      const PlannedTranche& t = tranches[a];
+      const SystemSpec& sys = *cat.FindSystem(site.clusters[t.cluster].system);
+      absl::StrAppend(&out, in2, "<link id=\"", XmlEscape(t.zone_id), ".up\" bandwidth=\"",
+                      FormatDouble(sys.scale_out_bw_bytes_per_s * static_cast<double>(t.hosts)),
+                      "Bps\" latency=\"2us\" sharing_policy=\"SPLITDUPLEX\"/>\n");
+    }
+    for (size_t a = first; a < i; ++a) {
+      const std::string za = XmlEscape(tranches[a].zone_id);
+      absl::StrAppend(&out, in2, "<zoneRoute src=\"", za, "\" dst=\"", XmlEscape(site.name),
+                      ".gw\" gw_src=\"", za, ".router\" gw_dst=\"", XmlEscape(site.name),
+                      ".gw.router\"><link_ctn id=\"", za, ".up\" direction=\"UP\"/></zoneRoute>\n");
+      for (size_t b = a + 1; b < i; ++b) {
+        const std::string zb = XmlEscape(tranches[b].zone_id);
+        absl::StrAppend(&out, in2, "<zoneRoute src=\"", za, "\" dst=\"", zb, "\" gw_src=\"", za,
+                        ".router\" gw_dst=\"", zb, ".router\"><link_ctn id=\"", za,
+                        ".up\" direction=\"UP\"/><link_ctn id=\"", zb,
+                        ".up\" direction=\"DOWN\"/></zoneRoute>\n");
+      }
+    }
     absl::StrAppend(&out, "  </zone>\n");
+  }
+  // WAN links between sites of this file (catalogue `wan_links`), bandwidth scaled.
+  auto here = [&](const std::string& s) {
+    return std::find(sites_here.begin(), sites_here.end(), s) != sites_here.end();
+  };
+  std::vector<const WanLinkSpec*> wans;
+  for (const auto& w : cat.wan_links) {
+    if (here(w.site_a) && here(w.site_b)) wans.push_back(&w);
+  }
+  for (const WanLinkSpec* w : wans) {
+    absl::StrAppend(&out, "  <link id=\"wan.", XmlEscape(w->site_a), ".", XmlEscape(w->site_b),
+                    "\" bandwidth=\"", FormatDouble(w->bw_bytes_per_s * scale), "Bps\" latency=\"",
+                    FormatDouble(w->latency_s), "s\" sharing_policy=\"SPLITDUPLEX\"/>\n");
+  }
+  for (const WanLinkSpec* w : wans) {
+    const std::string a = XmlEscape(w->site_a), b = XmlEscape(w->site_b);
+    absl::StrAppend(&out, "  <zoneRoute src=\"", a, "\" dst=\"", b, "\" gw_src=\"", a,
+                    ".gw.router\" gw_dst=\"", b, ".gw.router\"><link_ctn id=\"wan.", a, ".", b,
+                    "\" direction=\"UP\"/></zoneRoute>\n");
   }
   absl::StrAppend(&out, "</zone>\n</platform>\n");
   return out;

@@ -353,6 +353,16 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
   FLEETSIM_ASSIGN_OR_RETURN(j.systems, NameList(m, "systems", "system"));
   FLEETSIM_ASSIGN_OR_RETURN(j.vendors, NameList(m, "vendors", "vendor"));
   FLEETSIM_ASSIGN_OR_RETURN(j.sites, NameList(m, "sites", "site"));
+  FLEETSIM_ASSIGN_OR_RETURN(std::string span,
+                            m.Enum("span", {"none", "clusters", "sites"}, "none"));
+  if (span != "none" && !by_work) {
+    // The exchange that stretches a spanning run follows from its model's gradients.
+    return m.ErrorAt("span", "needs model and work (a job defined by run_s cannot span)");
+  }
+  j.span = span == "clusters" ? workload::Span::kClusters
+           : span == "sites"  ? workload::Span::kSites
+                              : workload::Span::kNone;
+  if (m.Has("span")) j.span_pos = PosOf(m.Child("span"), file), j.span_field = m.FieldPath("span");
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
   // Where each name was written, checked against the platform before the run (CheckJobNames).
   using Kind = workload::NameRef::Kind;

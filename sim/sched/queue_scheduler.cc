@@ -65,8 +65,12 @@ void QueueScheduler::Forget(JobId id) {
                  static_cast<long long>(id));
     std::abort();
   }
-  busy_[it->second.cluster] -= it->second.accelerators;
-  ends_[it->second.cluster].erase(end_it_[id]);
+  const auto& its = end_it_[id];
+  for (size_t i = 0; i < it->second.parts.size(); ++i) {
+    const StartPart& p = it->second.parts[i];
+    busy_[p.cluster] -= p.accelerators;
+    ends_[p.cluster].erase(its[i]);
+  }
   end_it_.erase(id);
   running_.erase(it);
 }
@@ -88,20 +92,93 @@ int QueueScheduler::FitsNow(const JobRequest& job, double now_s, const ClusterVi
 
 void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
                            Decisions* out) {
-  double est_end = now_s + EstimateOn(job, cluster);
-  running_[job.id] = Running{cluster, job.accelerators, est_end};
-  end_it_[job.id] = ends_[cluster].emplace(est_end, job.accelerators);
-  busy_[cluster] += job.accelerators;
-  pending_[cluster] += job.accelerators;
-  out->starts.push_back(StartDecision{job.id, cluster, 0});
+  Choice c;
+  c.cluster = cluster;
+  c.est_s = EstimateOn(job, cluster);
+  Start(job, c, now_s, out);
+}
+
+void QueueScheduler::Start(const JobRequest& job, const Choice& choice, double now_s,
+                           Decisions* out) {
+  const double est_end = now_s + choice.est_s;
+  Running r;
+  r.parts = choice.parts;
+  if (r.parts.empty()) r.parts.push_back({choice.cluster, job.accelerators});
+  r.est_end_s = est_end;
+  auto& its = end_it_[job.id];
+  its.clear();
+  for (const StartPart& p : r.parts) {
+    its.push_back(ends_[p.cluster].emplace(est_end, p.accelerators));
+    busy_[p.cluster] += p.accelerators;
+    pending_[p.cluster] += p.accelerators;
+  }
+  running_[job.id] = std::move(r);
+  out->starts.push_back(StartDecision{job.id, choice.cluster, 0, choice.parts});
+}
+
+bool QueueScheduler::SpanNow(const JobRequest& job, const ClusterView& view,
+                             const std::function<int64_t(int)>& free_of, Choice* out) const {
+  if (job.span_group.empty()) return false;
+  bool found = false;
+  std::vector<int> groups;
+  for (int g : job.span_group) {
+    if (g >= 0 && std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  std::vector<std::pair<int64_t, int>> avail;  // (free, cluster)
+  for (int g : groups) {
+    avail.clear();
+    int64_t total = 0;
+    for (size_t i = 0; i < job.eligible.size() && i < job.span_group.size(); ++i) {
+      if (job.span_group[i] != g) continue;
+      const int64_t f = free_of(job.eligible[i]);
+      if (f <= 0) continue;
+      avail.emplace_back(f, job.eligible[i]);
+      total += f;
+    }
+    if (total < job.accelerators || avail.size() < 2) continue;
+    std::stable_sort(avail.begin(), avail.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<StartPart> parts;
+    int64_t left = job.accelerators;
+    for (const auto& [f, c] : avail) {
+      if (left == 0) break;
+      const int64_t take = std::min(f, left);
+      parts.push_back({c, take});
+      left -= take;
+    }
+    if (parts.size() < 2) continue;  // one cluster holds it: not a span (FitsNow's case)
+    const double est = view.span_estimate_s(job, parts);
+    if (!std::isfinite(est)) continue;
+    if (!found || (earliest_finish_ && est < out->est_s)) {
+      out->cluster = parts[0].cluster;
+      out->parts = std::move(parts);
+      out->est_s = est;
+      found = true;
+      if (!earliest_finish_) break;
+    }
+  }
+  return found;
+}
+
+bool QueueScheduler::ChooseNow(const JobRequest& job, double now_s, const ClusterView& view,
+                               Choice* out) const {
+  const int c = FitsNow(job, now_s, view);
+  if (c >= 0) {
+    out->cluster = c;
+    out->parts.clear();
+    out->est_s = EstimateOn(job, c);
+    return true;
+  }
+  return SpanNow(
+      job, view, [&](int x) { return FreeNow(x, now_s, view); }, out);
 }
 
 void QueueScheduler::StartHeads(double now_s, const ClusterView& view,
                                 Decisions* out) {
+  Choice choice;
   while (!queue_.empty()) {
-    int c = FitsNow(queue_.front(), now_s, view);
-    if (c < 0) break;
-    Start(queue_.front(), c, now_s, out);
+    if (!ChooseNow(queue_.front(), now_s, view, &choice)) break;
+    Start(queue_.front(), choice, now_s, out);
     queue_.pop_front();
   }
 }
@@ -111,7 +188,8 @@ void FcfsScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
 }
 
 bool EasyScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
-  return FitsNow(job, now_s, view) >= 0;
+  Choice choice;
+  return ChooseNow(job, now_s, view, &choice);
 }
 
 void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
@@ -119,7 +197,8 @@ void EasyScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) 
 }
 
 bool FairScheduler::PassOnSubmit(const JobRequest& job, double now_s, const ClusterView& view) {
-  return FitsNow(job, now_s, view) >= 0;
+  Choice choice;
+  return ChooseNow(job, now_s, view, &choice);
 }
 
 void FairScheduler::Pass(double now_s, const ClusterView& view, Decisions* out) {
@@ -166,7 +245,7 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
   constexpr double kNever = std::numeric_limits<double>::infinity();
   int res_cluster = -1;
   double shadow_s = kNever;
-  int64_t extra = 0;  // accelerators of res_cluster free at shadow_s beyond the head's need
+  int64_t extra = 0;  // accelerators of the reservation free at shadow_s beyond the head's need
   for (int c : head.eligible) {
     if (view.capacity(c) < head.accelerators) continue;
     int64_t free = FreeNow(c, now_s, view);
@@ -196,19 +275,62 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
       extra = free - head.accelerators;
     }
   }
+  in_res_.assign(view.num_clusters(), 0);
+  if (res_cluster >= 0) in_res_[res_cluster] = 1;
+  if (res_cluster < 0 && !head.span_group.empty()) {
+    // A head no single cluster holds: reserve it on the span group where enough accelerators
+    // are free first (all the group's estimated ends merged), the group's clusters together.
+    std::vector<std::pair<double, int64_t>> ends;
+    int best_group = -1;
+    for (size_t i = 0; i < head.span_group.size(); ++i) {
+      const int g = head.span_group[i];
+      if (g < 0) continue;
+      bool seen = false;
+      for (size_t k = 0; k < i; ++k) seen = seen || head.span_group[k] == g;
+      if (seen) continue;
+      ends.clear();
+      int64_t free = 0, cap = 0;
+      for (size_t k = i; k < head.span_group.size(); ++k) {
+        if (head.span_group[k] != g) continue;
+        const int c = head.eligible[k];
+        cap += view.capacity(c);
+        free += FreeNow(c, now_s, view);
+        for (const auto& [t, a] : ends_[c]) {
+          if (t > now_s && !std::isinf(t)) ends.emplace_back(t, a);
+        }
+      }
+      if (cap < head.accelerators) continue;
+      std::sort(ends.begin(), ends.end());
+      double when = now_s;
+      for (size_t k = 0; free < head.accelerators && k < ends.size(); ++k) {
+        when = ends[k].first;
+        free += ends[k].second;
+        while (k + 1 < ends.size() && ends[k + 1].first == when) free += ends[++k].second;
+      }
+      if (free < head.accelerators || when >= shadow_s) continue;
+      shadow_s = when;
+      extra = free - head.accelerators;
+      best_group = g;
+    }
+    for (size_t i = 0; best_group >= 0 && i < head.span_group.size(); ++i) {
+      if (head.span_group[i] == best_group) in_res_[head.eligible[i]] = 1;
+    }
+  }
 
   // Backfill the rest in queue order. Free counts are taken once and kept up to date by hand
   // (a start lowers FreeNow by exactly its accelerators), and a job larger than every cluster's
-  // free count is passed over without looking at its clusters: same decisions, less work.
+  // free count is passed over without looking at its clusters (unless it may span): same
+  // decisions, less work.
   free_now_.resize(view.num_clusters());
   int64_t max_free = 0;
   for (int c = 0; c < view.num_clusters(); ++c) {
     free_now_[c] = FreeNow(c, now_s, view);
     max_free = std::max(max_free, free_now_[c]);
   }
+  Choice choice;
   for (auto it = std::next(queue_.begin()); it != queue_.end();) {
     const JobRequest& job = *it;
-    if (job.accelerators > max_free) {
+    if (job.accelerators > max_free && job.span_group.empty()) {
       ++it;
       continue;
     }
@@ -219,33 +341,49 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
         [&](size_t i) {
           const int c = job.eligible[i];
           if (free_now_[c] < job.accelerators) return false;
-          return c != res_cluster || now_s + EstimateAt(job, i) <= shadow_s ||
+          return !in_res_[c] || now_s + EstimateAt(job, i) <= shadow_s ||
                  job.accelerators <= extra;
         },
         [&](size_t i) { return EstimateAt(job, i); });
     const int chosen = pick < 0 ? -1 : job.eligible[pick];
     const double chosen_est = pick < 0 ? 0 : EstimateAt(job, pick);
-    if (chosen == res_cluster && chosen >= 0 && now_s + chosen_est > shadow_s) {
+    if (chosen >= 0 && in_res_[chosen] && now_s + chosen_est > shadow_s) {
       extra -= job.accelerators;
     }
-    if (chosen < 0) {
+    bool started = false;
+    if (chosen >= 0) {
+      choice.cluster = chosen;
+      choice.parts.clear();
+      choice.est_s = chosen_est;
+      started = true;
+    } else if (!job.span_group.empty()) {
+      // Spanning backfill keeps off the reservation's clusters altogether.
+      started = SpanNow(
+          job, view, [&](int c) { return in_res_[c] ? 0 : free_now_[c]; }, &choice);
+    }
+    if (!started) {
       ++it;
       continue;
     }
-    Start(job, chosen, now_s, out);
-    const bool was_max = free_now_[chosen] == max_free;
-    free_now_[chosen] -= job.accelerators;
-    // Under a site power cap the start also takes power the site's other clusters could have
-    // used: their counts are asked again (the view counts this answer's starts elsewhere).
-    bool shared = false;
-    const int site = view.site_of(chosen);
-    for (int c = 0; site >= 0 && c < view.num_clusters(); ++c) {
-      if (c == chosen || view.site_of(c) != site) continue;
-      const int64_t f = std::min(free_now_[c], FreeNow(c, now_s, view));
-      shared = shared || f != free_now_[c];
-      free_now_[c] = f;
+    Start(job, choice, now_s, out);
+    std::vector<StartPart> taken = choice.parts;
+    if (taken.empty()) taken.push_back({choice.cluster, job.accelerators});
+    bool changed = false;
+    for (const StartPart& p : taken) {
+      changed = changed || free_now_[p.cluster] == max_free;
+      free_now_[p.cluster] -= p.accelerators;
+      // Under a site power cap the start also takes power the site's other clusters could
+      // have used: their counts are asked again (the view counts this answer's starts
+      // elsewhere).
+      const int site = view.site_of(p.cluster);
+      for (int c = 0; site >= 0 && c < view.num_clusters(); ++c) {
+        if (c == p.cluster || view.site_of(c) != site) continue;
+        const int64_t f = std::min(free_now_[c], FreeNow(c, now_s, view));
+        changed = changed || f != free_now_[c];
+        free_now_[c] = f;
+      }
     }
-    if (was_max || shared) max_free = *std::max_element(free_now_.begin(), free_now_.end());
+    if (changed) max_free = *std::max_element(free_now_.begin(), free_now_.end());
     it = queue_.erase(it);
   }
 }

@@ -12,6 +12,7 @@
 #define FLEETSIM_SIM_SCHED_QUEUE_SCHEDULER_H_
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -30,9 +31,14 @@ class QueueScheduler : public Scheduler {
 
  protected:
   struct Running {
-    int cluster = 0;
-    int64_t accelerators = 0;
+    std::vector<StartPart> parts;  // one per cluster it holds
     double est_end_s = 0;
+  };
+  // Where a job starts: one cluster (parts empty), or parts of a span group.
+  struct Choice {
+    int cluster = -1;
+    std::vector<StartPart> parts;
+    double est_s = 0;
   };
 
   // Called after a submission was queued; return true to run the pass.
@@ -44,8 +50,19 @@ class QueueScheduler : public Scheduler {
   int64_t FreeNow(int cluster, double now_s, const ClusterView& view) const;
   // First eligible cluster (preference order) where `job` fits now, or -1.
   int FitsNow(const JobRequest& job, double now_s, const ClusterView& view) const;
+  // Runs larger than a cluster: for a job with span groups, the parts it could start on now,
+  // taking at most free_of(c) accelerators of each cluster c: per group, its clusters by most
+  // free first (fewest parts, so the least exchange) until the job is covered; among groups,
+  // the first in preference order, or (heterogeneity-aware) the one with the smallest
+  // ClusterView::span_estimate_s. False if no group holds it now.
+  bool SpanNow(const JobRequest& job, const ClusterView& view,
+               const std::function<int64_t(int)>& free_of, Choice* out) const;
+  // FitsNow, else SpanNow with FreeNow: where `job` starts now; false if nowhere.
+  bool ChooseNow(const JobRequest& job, double now_s, const ClusterView& view, Choice* out) const;
   // Records `job` as started on `cluster` and appends the decision.
   void Start(const JobRequest& job, int cluster, double now_s, Decisions* out);
+  // The same on a choice (single cluster or parts).
+  void Start(const JobRequest& job, const Choice& choice, double now_s, Decisions* out);
   // Starts queued jobs from the head while the head fits somewhere (FCFS order).
   void StartHeads(double now_s, const ClusterView& view, Decisions* out);
   // The EASY backfilling pass over the queue in its current order (see EasyScheduler).
@@ -63,8 +80,9 @@ class QueueScheduler : public Scheduler {
   std::vector<int64_t> busy_;     // per cluster: accelerators of all running jobs
   std::vector<int64_t> pending_;  // per cluster: started during this OnEvent (not yet in view)
   std::unordered_map<JobId, Running> running_;
-  std::unordered_map<JobId, std::multimap<double, int64_t>::iterator> end_it_;
+  std::unordered_map<JobId, std::vector<std::multimap<double, int64_t>::iterator>> end_it_;
   std::vector<int64_t> free_now_;  // scratch of EasyPass: FreeNow per cluster during backfill
+  std::vector<char> in_res_;       // scratch of EasyPass: clusters of the head's reservation
 };
 
 class FcfsScheduler final : public QueueScheduler {

@@ -85,6 +85,17 @@ struct JobRequest {
   std::vector<double> estimate_by_cluster_s;
   int priority = 0;             // higher first: queues are ordered by priority, then seq
   int deployment = -1;          // replicas: index of their deployment
+  // Runs larger than a cluster: parallel to `eligible`, the span group of each cluster (>= 0),
+  // or empty / -1 = the job runs inside one cluster. Clusters of one group may share a run (one
+  // part each, see StartDecision::parts); its estimate on a set of parts is
+  // ClusterView::span_estimate_s, which adds the gradient exchange between the parts.
+  std::vector<int> span_group;
+};
+
+// One part of a run that spans clusters: `accelerators` of `cluster`.
+struct StartPart {
+  int cluster = 0;
+  int64_t accelerators = 0;
 };
 
 // The estimate of `job` on `cluster` (estimate_by_cluster_s if given, else estimate_s).
@@ -119,6 +130,14 @@ class ClusterView {
   // Facility watts that starting `accelerators` on `cluster` at `pstate` would add now (exact
   // for the hosts the engine would choose); +infinity if they do not fit now.
   virtual double added_power_w(int cluster, int64_t accelerators, int pstate) const { return 0; }
+
+  // Runs larger than a cluster. The estimate (pstate 0, nominal seconds) of `job` run on
+  // `parts` (clusters of one of its span groups, each part's accelerators summing to the job's):
+  // its run time there stretched by the gradient exchange between the parts. +infinity when
+  // the view cannot run it so (the default: no spanning).
+  virtual double span_estimate_s(const JobRequest& job, const std::vector<StartPart>& parts) const {
+    return std::numeric_limits<double>::infinity();
+  }
 };
 
 enum class EventKind {
@@ -153,10 +172,14 @@ struct Event {
   KillInfo kill;                    // kJobKilled
 };
 
+// Start a request on `cluster`; or, for a job with span groups, on `parts` (two or more clusters
+// of one span group, accelerators summing to the job's; `cluster` = parts[0].cluster). Each
+// part must fit in its cluster's free(), like a single-cluster start.
 struct StartDecision {
   JobId job = 0;
   int cluster = 0;
   int pstate = 0;
+  std::vector<StartPart> parts;  // empty = the whole job on `cluster`
 };
 
 // Move a running job to another pstate of its cluster; its remaining work is re-timed.

@@ -31,6 +31,11 @@ struct NameRef {
   std::string field;  // e.g. "workload.jobs[3].vendors[1]"
 };
 
+// Runs larger than a cluster (sim/engine/README.md, "Spanning runs"): none = inside one
+// cluster (the default); clusters = over clusters of one site and one system; sites = over
+// clusters of one system at any sites joined by the platform's links.
+enum class Span { kNone, kClusters, kSites };
+
 // One gang-scheduled training job. Times are seconds from the scenario start. Its run time at
 // pstate 0 on a cluster is, in order: the model's (`training`), `run_s_by_system` for the
 // cluster's system, else `run_s`.
@@ -47,6 +52,9 @@ struct JobSpec {
   std::vector<std::pair<std::string, double>> run_s_by_system;  // measured per-system run times
   std::optional<TrainingSpec> training;                          // work-defined job
   int priority = 0;
+  Span span = Span::kNone;         // work-defined jobs only
+  SourcePos span_pos;              // where `span` was written (errors); empty file = not written
+  std::string span_field;          // e.g. "workload.jobs[3].span"
   std::vector<NameRef> name_refs;  // every name above as written (scenario jobs; may be empty)
 };
 

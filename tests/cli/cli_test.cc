@@ -138,7 +138,8 @@ TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
     const char* message;
   } cases[] = {
       {"unknown_key.yaml", "unknown_key.yaml:8:1: colour: unknown key"},
-      {"negative_run.yaml", "negative_run.yaml:10:35: workload.jobs[0].run_s: must be >= 1e-06, got -5"},
+      {"negative_run.yaml",
+       "negative_run.yaml:10:35: workload.jobs[0].run_s: must be >= 1e-06, got -5"},
       {"missing_platform.yaml", "platform: file not found"},
       {"bad_policy.yaml", "scheduler.policy: unknown value 'sjf'"},
       {"malformed.yaml", "malformed YAML"},
@@ -149,14 +150,17 @@ TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
       {"unknown_vendor.yaml",
        "unknown_vendor.yaml:7:74: workload.jobs[0].vendors[1]: no cluster of "
        "$P has vendor 'Nvidia' (it has: NVIDIA)"},
-      {"unknown_site.yaml", "unknown_site.yaml:8:64: workload.jobs[1].sites[0]: no cluster of "
-                            "$P has site 'eu-north' (it has: "
-                            "azure-example, oci-example)"},
+      {"unknown_site.yaml",
+       "unknown_site.yaml:8:64: workload.jobs[1].sites[0]: no cluster of "
+       "$P has site 'eu-north' (it has: "
+       "azure-example, oci-example)"},
       {"run_s_by_unknown_system.yaml",
        "run_s_by_unknown_system.yaml:11:39: workload.jobs[0].run_s_by_system.gb200: no cluster "
        "of $P has system 'gb200' (it has: gb200_nvl72, hgx_h100)"},
-      {"vendors_not_list.yaml", "vendors_not_list.yaml:7:65: workload.jobs[0].vendors: must be a list"},
-      {"sites_empty_name.yaml", "sites_empty_name.yaml:7:64: workload.jobs[0].sites[0]: must be a site name"},
+      {"vendors_not_list.yaml",
+       "vendors_not_list.yaml:7:65: workload.jobs[0].vendors: must be a list"},
+      {"sites_empty_name.yaml",
+       "sites_empty_name.yaml:7:64: workload.jobs[0].sites[0]: must be a site name"},
       // Memory rule (sim/training/memory.h): 16 B x 405e9 / 8 = 810 GB > 0.75 x 80 GB.
       {"state_does_not_fit.yaml",
        "job 7: no cluster of $P can run it: cluster "
@@ -171,6 +175,15 @@ TEST(Cli, InvalidInputsGiveOneLineAndNoOutput) {
        "cost_unknown_site.yaml:11:7: cost.electricity[1].site: no site 'eu-north' in $P"},
       {"cost_unknown_system.yaml",
        "cost_unknown_system.yaml:8:11: cost.capex[0].system: no cluster of system 'tpu_v9' in $P"},
+      // Runs larger than a cluster (sim/engine/exchange.h).
+      {"span_without_work.yaml",
+       "span_without_work.yaml:7:62: workload.jobs[0].span: needs model and work"},
+      {"span_unknown.yaml",
+       "span_unknown.yaml:7:51: workload.jobs[0].span: unknown value 'regions'"},
+      {"span_unrouted.yaml",
+       "span_unrouted.yaml:8:53: workload.jobs[0].span: job 1 needs 400 accelerators (span: "
+       "sites: of one system) but no cluster of $P and no set of clusters joined by its links "
+       "has that many"},
   };
   for (const auto& c : cases) {
     std::string out = Tmp(std::string("inv_") + c.file);

@@ -120,18 +120,23 @@ TEST(JobsCsv, HeaderAndOneRowPerJobInWorkloadOrder) {
   EXPECT_EQ(lines[0],
             "job_id,submit_s,start_s,end_s,wait_s,run_s,estimate_s,accelerators,hosts,site,cluster,"
             "system,vendor,status,energy_j,facility_energy_j,accelerator_s,electricity_cost_usd,"
-            "capex_cost_usd,cost_usd,preemptions,lost_work_s");
-  EXPECT_EQ(lines[1], "1,0,0,100,0,100,200,8,1,s1,s1.a,h100,NVIDIA,completed,1000.5,0,0,0,0,0,0,0");
-  EXPECT_EQ(lines[2], "2,10,40,90,30,50,50,16,2,s1,s1.a,h100,NVIDIA,completed,2000,0,0,0,0,0,0,0");
-  EXPECT_EQ(lines[3], "3,20,120,,100,500,600,8,1,s1,s1.b,mi300x,AMD,running,300,0,0,0,0,0,0,0");  // no end
-  EXPECT_EQ(lines[4], "4,30,,,,100,100,144,0,,,,,queued,0,0,0,0,0,0,0,0");  // never started: no cluster
+            "capex_cost_usd,cost_usd,preemptions,lost_work_s,span_clusters,step_exchange_s,"
+            "exchange_slowdown");
+  EXPECT_EQ(lines[1],
+            "1,0,0,100,0,100,200,8,1,s1,s1.a,h100,NVIDIA,completed,1000.5,0,0,0,0,0,0,0,1,0,1");
+  EXPECT_EQ(lines[2],
+            "2,10,40,90,30,50,50,16,2,s1,s1.a,h100,NVIDIA,completed,2000,0,0,0,0,0,0,0,1,0,1");
+  EXPECT_EQ(lines[3],
+            "3,20,120,,100,500,600,8,1,s1,s1.b,mi300x,AMD,running,300,0,0,0,0,0,0,0,1,0,1");
+  EXPECT_EQ(lines[4], "4,30,,,,100,100,144,0,,,,,queued,0,0,0,0,0,0,0,0,0,1,0,1");  // never started
 }
 
 TEST(JobsCsv, EmptyRunIsTheHeaderOnly) {
   EXPECT_EQ(JobsCsv(RunResult{}, Acc(RunResult{})),
             "job_id,submit_s,start_s,end_s,wait_s,run_s,estimate_s,accelerators,hosts,site,cluster,"
             "system,vendor,status,energy_j,facility_energy_j,accelerator_s,electricity_cost_usd,"
-            "capex_cost_usd,cost_usd,preemptions,lost_work_s\n");
+            "capex_cost_usd,cost_usd,preemptions,lost_work_s,span_clusters,step_exchange_s,"
+            "exchange_slowdown\n");
 }
 
 TEST(UtilizationCsv, HeaderAndOneRowPerSample) {

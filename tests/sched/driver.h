@@ -14,10 +14,12 @@
 namespace fleetsim::sched {
 
 // `jobs` sorted by submit_s; `run` maps job id to its actual run time. Returns id -> start time.
-inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs, std::map<JobId, double> run,
-                              FakeClusterView view) {
+// `parts_out`, if given, receives the parts of every start (one part for a single cluster).
+inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
+                                     std::map<JobId, double> run, FakeClusterView view,
+                                     std::map<JobId, std::vector<StartPart>>* parts_out = nullptr) {
   std::map<JobId, double> start;
-  std::map<JobId, int> cluster_of;
+  std::map<JobId, std::vector<StartPart>> parts_of;
   using End = std::tuple<double, int64_t, JobId>;  // time, start seq, id
   std::priority_queue<End, std::vector<End>, std::greater<>> ends;
   int64_t seq = 0;
@@ -27,8 +29,11 @@ inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
   auto apply = [&](double t, Decisions& d) {
     for (auto& x : d.starts) {
       start[x.job] = t;
-      cluster_of[x.job] = x.cluster;
-      view.Take(x.cluster, by_id[x.job].accelerators);
+      auto parts = x.parts;
+      if (parts.empty()) parts.push_back({x.cluster, by_id[x.job].accelerators});
+      for (const auto& p : parts) view.Take(p.cluster, p.accelerators);
+      parts_of[x.job] = parts;
+      if (parts_out) (*parts_out)[x.job] = parts;
       ends.emplace(t + run[x.job], seq++, x.job);
     }
     d.clear();
@@ -41,7 +46,7 @@ inline std::map<JobId, double> Drive(Scheduler& s, std::vector<JobRequest> jobs,
     std::vector<JobId> done;
     while (!ends.empty() && std::get<0>(ends.top()) == t) {
       done.push_back(std::get<2>(ends.top()));
-      view.Give(cluster_of[done.back()], by_id[done.back()].accelerators);
+      for (const auto& p : parts_of[done.back()]) view.Give(p.cluster, p.accelerators);
       ends.pop();
     }
     while (next < jobs.size() && jobs[next].submit_s == t) {

@@ -2,6 +2,7 @@
 #ifndef FLEETSIM_TESTS_SCHED_FAKE_VIEW_H_
 #define FLEETSIM_TESTS_SCHED_FAKE_VIEW_H_
 
+#include <limits>
 #include <vector>
 
 #include "sim/sched/scheduler.h"
@@ -17,6 +18,14 @@ class FakeClusterView : public ClusterView {
   int64_t free(int c) const override { return free_[c]; }
   void Take(int c, int64_t n) { free_[c] -= n; }
   void Give(int c, int64_t n) { free_[c] += n; }
+  // Runs larger than a cluster: the estimate on the first part's cluster times `factor`
+  // (<= 0: spanning refused, +infinity).
+  double span_estimate_s(const JobRequest& job,
+                         const std::vector<StartPart>& parts) const override {
+    if (span_factor <= 0 || parts.empty()) return std::numeric_limits<double>::infinity();
+    return EstimateOn(job, parts[0].cluster) * span_factor;
+  }
+  double span_factor = 1.5;
   void SetCapacity(int c, int64_t n) {
     free_[c] += n - capacity_[c];
     capacity_[c] = n;

@@ -72,6 +72,84 @@ TEST(Easy, MultiClusterReservationPicksEarliestCluster) {
   EXPECT_EQ(st[4], 100);
 }
 
+// Runs larger than a cluster (StartDecision::parts). Hand schedules; the view's span estimate
+// is 1.5 x the single-cluster estimate (FakeClusterView::span_factor).
+JobRequest Spanning(JobId id, double submit, double est, int64_t acc, std::vector<int> eligible,
+                    std::vector<int> groups) {
+  JobRequest j = Job(id, submit, est, acc, std::move(eligible));
+  j.span_group = std::move(groups);
+  return j;
+}
+
+TEST(Span, JobLargerThanEveryClusterStartsOnParts) {
+  for (const char* policy : {"fcfs", "easy", "fcfs-het", "easy-het", "ftf"}) {
+    auto s = *MakeScheduler(policy);
+    // Three clusters of 4, 3 free on cluster 2; job 1 (8) spans: most free first (0, then 1).
+    FakeClusterView view({4, 4, 4});
+    view.Take(2, 1);
+    std::map<JobId, std::vector<StartPart>> parts;
+    auto st = Drive(*s, {Spanning(1, 0, 100, 8, {2, 0, 1}, {0, 0, 0})}, {{1, 150}}, view, &parts);
+    EXPECT_EQ(st[1], 0) << policy;
+    ASSERT_EQ(parts[1].size(), 2u) << policy;
+    EXPECT_EQ(parts[1][0].cluster, 0) << policy;
+    EXPECT_EQ(parts[1][0].accelerators, 4) << policy;
+    EXPECT_EQ(parts[1][1].cluster, 1) << policy;
+    EXPECT_EQ(parts[1][1].accelerators, 4) << policy;
+  }
+}
+
+TEST(Span, OneClusterThatHoldsTheJobIsPreferred) {
+  auto s = *MakeScheduler("easy");
+  std::map<JobId, std::vector<StartPart>> parts;
+  auto st = Drive(*s, {Spanning(1, 0, 100, 6, {0, 1}, {0, 0})}, {{1, 100}}, FakeClusterView({4, 8}),
+                  &parts);
+  EXPECT_EQ(st[1], 0);
+  ASSERT_EQ(parts[1].size(), 1u);
+  EXPECT_EQ(parts[1][0].cluster, 1);
+}
+
+TEST(Span, DifferentGroupsAreNeverCombined) {
+  auto s = *MakeScheduler("fcfs");
+  // Clusters 0 and 1 are different groups (e.g. two systems): 4 + 4 never make a run of 8.
+  std::map<JobId, std::vector<StartPart>> parts;
+  auto st = Drive(*s, {Spanning(1, 0, 100, 8, {0, 1, 2}, {0, 1, 1})}, {{1, 100}},
+                  FakeClusterView({4, 4, 4}), &parts);
+  ASSERT_EQ(parts[1].size(), 2u);
+  EXPECT_EQ(parts[1][0].cluster, 1);
+  EXPECT_EQ(parts[1][1].cluster, 2);
+}
+
+TEST(Span, EasyReservesASpanningHeadOverItsGroup) {
+  auto s = *MakeScheduler("easy");
+  // Two clusters of 4. Job 1 holds cluster 0 until 100. Job 2 (8, spans both) is the head: no
+  // single cluster ever holds it, so it is reserved over the group at 100 with no extra. Job 3
+  // (4 on cluster 1 for 200 s) would still run at 100: it waits. Job 4 (4 on cluster 1 for
+  // 50 s) ends before 100: it backfills. Without the group reservation job 3 would start at 2
+  // and job 2 at 202.
+  auto st = Drive(*s,
+                  {Job(1, 0, 100, 4, {0}), Spanning(2, 1, 300, 8, {0, 1}, {0, 0}),
+                   Job(3, 2, 200, 4, {1}), Job(4, 3, 50, 4, {1})},
+                  {{1, 100}, {2, 300}, {3, 200}, {4, 50}}, FakeClusterView({4, 4}));
+  EXPECT_EQ(st[1], 0);
+  EXPECT_EQ(st[4], 3);
+  EXPECT_EQ(st[2], 100);
+  EXPECT_EQ(st[3], 400);
+}
+
+TEST(Span, HetPicksTheGroupWhereItFinishesFirst) {
+  // Group 0 (clusters 0, 1) first in preference order but slow (estimate 200); group 1
+  // (clusters 2, 3) runs it in 100. easy-het takes group 1; easy (first fit) group 0.
+  auto job = Spanning(1, 0, 200, 8, {0, 1, 2, 3}, {0, 0, 1, 1});
+  job.estimate_by_cluster_s = {200, 200, 100, 100};
+  for (auto [policy, first] : {std::pair{"easy-het", 2}, std::pair{"easy", 0}}) {
+    auto s = *MakeScheduler(policy);
+    std::map<JobId, std::vector<StartPart>> parts;
+    Drive(*s, {job}, {{1, 100}}, FakeClusterView({4, 4, 4, 4}), &parts);
+    ASSERT_EQ(parts[1].size(), 2u) << policy;
+    EXPECT_EQ(parts[1][0].cluster, first) << policy;
+  }
+}
+
 TEST(Scheduler, UnknownPolicyNamed) {
   auto s = MakeScheduler("lottery");
   ASSERT_FALSE(s.ok());

@@ -1,0 +1,157 @@
+// Runs larger than a cluster (sim/engine/exchange.h): the gradient exchange timed by SimGrid
+// against the hand calculation of a ring all-reduce, and a spanning run end to end.
+//
+// The hand calculation (the ring all-reduce cost of Patarasuk & Yuan 2009, "Bandwidth optimal
+// all-reduce algorithms for clusters of workstations", and Thakur et al. 2005, "Optimization of
+// collective communication operations in MPICH"): k parts, S bytes, each of the 2(k-1) steps
+// moves S/k bytes over every ring hop at once, so
+//     T = 2 (k - 1) (L + S / (k B))
+// with L the latency of the slowest hop's route and B the bandwidth of its bottleneck, when no
+// two flows of a step share a link direction (true of tests/data/valid/span-three-site.xml:
+// full-duplex links, one uplink per cluster, one WAN link per site pair). With r parallel rings
+// each flow carries S/(k r) on a 1/r share of the bottleneck: the same T.
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "sim/engine/engine.h"
+#include "tests/cli/cli_util.h"
+
+namespace fleetsim::engine {
+namespace {
+
+// The test platform's links (tests/data/valid/span-three-site.xml), bytes/s and seconds.
+constexpr double kHostLat = 1e-6, kUplinkLat = 2e-6, kUplinkB = 100e9 / 8, kWanB = 10e9 / 8;
+constexpr double kWanLatAB = 5e-3, kWanLatBC = 7e-3, kWanLatAC = 9e-3;
+
+double HandRing(int k, double latency_s, double bandwidth_b_per_s, double bytes) {
+  return 2.0 * (k - 1) * (latency_s + bytes / (k * bandwidth_b_per_s));
+}
+// Route latency between hosts of two clusters: two host links, two uplinks, the WAN if any.
+double RouteLat(double wan_s) { return 2 * kHostLat + 2 * kUplinkLat + wan_s; }
+
+std::string Platform() {
+  return std::string(FLEETSIM_SOURCE_DIR) + "/tests/data/valid/span-three-site.xml";
+}
+
+TEST(Exchange, SimGridRingEqualsHandCalculation) {
+  const double s = 1e10;  // bytes
+  auto t = TimeExchanges(Platform(), {
+                                         {{"a.x", "a.y"}, 2, s},         // one site: uplinks
+                                         {{"a.x", "b.x"}, 2, s},         // two sites: WAN a-b
+                                         {{"a.x", "b.x"}, 1, s},         // the same, one ring
+                                         {{"a.x", "b.x", "c.x"}, 1, s},  // three sites
+                                         {{"a.x", "b.x", "c.x"}, 2, 2 * s},
+                                     });
+  ASSERT_TRUE(t.ok()) << t.status();
+  const double expect[] = {
+      HandRing(2, RouteLat(0), kUplinkB, s),
+      HandRing(2, RouteLat(kWanLatAB), kWanB, s),
+      HandRing(2, RouteLat(kWanLatAB), kWanB, s),
+      // Ring a -> b -> c -> a: every step waits for its slowest hop, c -> a over WAN a-c.
+      HandRing(3, RouteLat(kWanLatAC), kWanB, s),
+      HandRing(3, RouteLat(kWanLatAC), kWanB, 2 * s),
+  };
+  for (size_t i = 0; i < std::size(expect); ++i) {
+    EXPECT_NEAR((*t)[i].exchange_s, expect[i], 1e-9 * expect[i]) << "case " << i;
+    std::printf("case %zu: SimGrid %.9f s, hand %.9f s, wall %.3f ms\n", i, (*t)[i].exchange_s,
+                expect[i], 1e3 * (*t)[i].wall_s);
+  }
+  (void)kWanLatBC;
+}
+
+TEST(Exchange, UnroutedClustersAreRefused) {
+  auto t = TimeExchanges(std::string(FLEETSIM_SOURCE_DIR) + "/platforms/examples/two-site.xml",
+                         {{{"azure-example.h100", "oci-example.gb200"}, 1, 1e9}});
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(std::string(t.status().message()).find("no route between azure-example.h100"),
+            std::string::npos)
+      << t.status();
+}
+
+// A spanning run end to end: each spanning job runs for exactly its twin's time on one cluster
+// times the slowdown 1 + exchange x steps / twin's run time, and the exchange is the hand ring.
+TEST(Exchange, SpanningRunIsStretchedByTheTimedExchange) {
+  const std::string dir = cli_test::Tmp("span_e2e");
+  std::filesystem::create_directories(dir);
+  const std::string yaml = dir + "/span.yaml";
+  const std::string job =
+      "model: {params: 8e9, precision: bf16}, "
+      "work: {steps: 100, global_batch: 512, seq_len: 4096}";
+  std::ofstream(yaml) << "platform: " << Platform() << "\n"
+                      << "scheduler: {policy: easy}\n"
+                      << "workload:\n  jobs:\n"
+                      // twins on one cluster (site c has 32 accelerators)
+                      << "    - {id: 1, submit_s: 0, accelerators: 32, sites: [c], " << job << "}\n"
+                      << "    - {id: 2, submit_s: 0, accelerators: 28, sites: [c], " << job
+                      << "}\n"
+                      // a.x + a.y (16 + 16): over site a's uplinks
+                      << "    - {id: 3, submit_s: 0, accelerators: 32, sites: [a], span: clusters, "
+                      << job
+                      << "}\n"
+                      // b.x 24 (most free first) + a.x 4: over the WAN a-b
+                      << "    - {id: 4, submit_s: 0, accelerators: 28, sites: [a, b], span: sites, "
+                      << job << "}\n";
+  auto r = cli_test::Fleetsim("run " + yaml + " --quiet --out " + dir + "/out");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (auto& row : cli_test::ReadCsv(dir + "/out/jobs.csv")) by_id[row["job_id"]] = row;
+  auto num = [&](const char* id, const char* col) { return std::stod(by_id[id][col]); };
+  const double bytes = 2 * 8e9, steps = 100;
+  struct Case {
+    const char* id;
+    const char* twin;
+    double exchange_s;
+    const char* cluster;
+  } cases[] = {
+      {"3", "1", HandRing(2, RouteLat(0), kUplinkB, bytes), "a.x"},
+      {"4", "2", HandRing(2, RouteLat(kWanLatAB), kWanB, bytes), "b.x"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(by_id[c.twin]["span_clusters"], "1");
+    EXPECT_EQ(num(c.twin, "exchange_slowdown"), 1.0);
+    EXPECT_EQ(by_id[c.id]["span_clusters"], "2") << c.id;
+    EXPECT_EQ(by_id[c.id]["cluster"], c.cluster) << c.id;
+    EXPECT_EQ(by_id[c.id]["status"], "completed") << c.id;
+    EXPECT_NEAR(num(c.id, "step_exchange_s"), c.exchange_s, 1e-9 * c.exchange_s) << c.id;
+    const double twin_run = num(c.twin, "run_s");
+    const double slowdown = 1 + num(c.id, "step_exchange_s") * steps / twin_run;
+    EXPECT_NEAR(num(c.id, "exchange_slowdown"), slowdown, 1e-12 * slowdown) << c.id;
+    EXPECT_NEAR(num(c.id, "run_s"), twin_run * slowdown, 1e-9 * twin_run) << c.id;
+    EXPECT_NEAR(num(c.id, "end_s") - num(c.id, "start_s"), num(c.id, "run_s"),
+                1e-9 * num(c.id, "run_s"))
+        << c.id;
+    std::printf("job %s: exchange %.6f s per step, slowdown %.6f (twin %.3f s, span %.3f s)\n",
+                c.id, num(c.id, "step_exchange_s"), num(c.id, "exchange_slowdown"), twin_run,
+                num(c.id, "run_s"));
+  }
+}
+
+// The example's figures (workloads/examples/span-fairwater.yaml): 405B over the Fairwater WAN of
+// the 1% fleet (rule W: 100 Tbit/s x 0.01, 6.6 ms; GB200 uplinks of rule U, 2 us; host links
+// 1 us), 810 GB of gradients, 1e11 / 16M = 6,250 steps.
+TEST(Exchange, FairwaterExampleFigures) {
+  const std::string out = cli_test::Tmp("span_fairwater");
+  auto r = cli_test::Fleetsim("run " + cli_test::Src("workloads/examples/span-fairwater.yaml") +
+                              " --quiet --out " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (auto& row : cli_test::ReadCsv(out + "/jobs.csv")) by_id[row["job_id"]] = row;
+  const double wan_b = 100e12 / 8 * 0.01, lat = 2 * kHostLat + 2 * kUplinkLat + 6.6e-3;
+  const double hand = HandRing(2, lat, wan_b, 2 * 405e9);
+  EXPECT_NEAR(std::stod(by_id["2"]["step_exchange_s"]), hand, 1e-9 * hand);
+  EXPECT_NEAR(hand, 6.49, 0.005);  // as the example's comment says
+  const double one_site = std::stod(by_id["1"]["run_s"]);
+  const double slowdown = 1 + hand * (1e11 / 16e6) / one_site;
+  EXPECT_NEAR(std::stod(by_id["2"]["exchange_slowdown"]), slowdown, 1e-6);
+  EXPECT_NEAR(slowdown, 1.44, 0.005);
+  EXPECT_NEAR(one_site / 3600, 25.4, 0.05);
+  EXPECT_NEAR(std::stod(by_id["2"]["run_s"]) / 3600, 36.6, 0.05);
+  EXPECT_EQ(by_id["2"]["cluster"], "fairwater-wi.gb200");
+  EXPECT_EQ(by_id["2"]["span_clusters"], "2");
+}
+
+}  // namespace
+}  // namespace fleetsim::engine
