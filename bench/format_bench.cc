@@ -1,5 +1,6 @@
-// FormatDouble and CsvWriter speed: formats a fixed pseudo-random mix of doubles (times, ratios,
-// integers) and prints ns per number and a checksum of the output (equal across equivalent builds).
+// FormatDouble, CsvWriter and request-log row speed: formats a fixed pseudo-random mix of doubles
+// (times, ratios, integers) and prints ns per number / row and a checksum of the output (equal
+// across equivalent builds).
 //   ./build/bench/format_bench [N]
 #include <chrono>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "sim/core/format.h"
 
 int main(int argc, char** argv) {
@@ -36,8 +38,8 @@ int main(int argc, char** argv) {
   for (double d : v) {
     for (char c : fleetsim::FormatDouble(d)) sum = sum * 131 + static_cast<unsigned char>(c);
   }
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("FormatDouble: %zu numbers, %.1f ns per number, checksum %016llx\n", n, 1e9 * s / n,
+  std::chrono::duration<double> s = std::chrono::steady_clock::now() - start;
+  std::printf("FormatDouble: %zu numbers, %.1f ns per number, checksum %016llx\n", n, 1e9 * s.count() / n,
               static_cast<unsigned long long>(sum));
   start = std::chrono::steady_clock::now();
   fleetsim::CsvWriter w({"a", "b", "c", "d"});
@@ -45,10 +47,34 @@ int main(int argc, char** argv) {
     w.Add(v[i]).Add(v[i + 1]).Add(v[i + 2]).Add(v[i + 3]);
     w.EndRow();
   }
-  s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  s = std::chrono::steady_clock::now() - start;
   sum = 0;
   for (char c : w.str()) sum = sum * 131 + static_cast<unsigned char>(c);
   std::printf("CsvWriter: %zu rows, %.1f ns per row, %zu bytes, checksum %016llx\n", w.rows(),
-              1e9 * s / w.rows(), w.str().size(), static_cast<unsigned long long>(sum));
+              1e9 * s.count() / w.rows(), w.str().size(), static_cast<unsigned long long>(sum));
+  // Request-log rows as ServingSim writes them to requests.csv (sim/serve/serving_sim.cc):
+  // stream,arrival_s,prompt_tokens,output_tokens,replica,wait_s,ttft_s,tpot_s,e2e_s.
+  const size_t rows = n / 4;
+  std::string log;
+  start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i + 4 <= n; i += 4) {
+    absl::StrAppend(&log, "chat", ",");
+    fleetsim::AppendDouble(&log, v[i + 1]);
+    absl::StrAppend(&log, ",", static_cast<int32_t>(v[i]) % 6000, ",",
+                    static_cast<int32_t>(v[i]) % 700, ",", static_cast<int32_t>(i % 300), ",");
+    fleetsim::AppendDouble(&log, v[i + 2]);
+    log += ',';
+    fleetsim::AppendDouble(&log, v[i + 3]);
+    log += ',';
+    fleetsim::AppendDouble(&log, v[i + 2] * 0.05);
+    log += ',';
+    fleetsim::AppendDouble(&log, v[i + 3] + v[i + 1] * 1e-3);
+    log += '\n';
+  }
+  s = std::chrono::steady_clock::now() - start;
+  sum = 0;
+  for (char c : log) sum = sum * 131 + static_cast<unsigned char>(c);
+  std::printf("request rows: %zu rows, %.1f ns per row, %zu bytes, checksum %016llx\n", rows,
+              1e9 * s.count() / rows, log.size(), static_cast<unsigned long long>(sum));
   return 0;
 }

@@ -92,6 +92,11 @@ size_t FormatDoubleTo(double v, char* buf) {
   return static_cast<size_t>(p - buf);
 }
 
+void AppendDouble(std::string* out, double v) {
+  char buf[kFormatDoubleBufferSize];
+  out->append(buf, FormatDoubleTo(v, buf));
+}
+
 std::string FormatDouble(double v) {
   char buf[kFormatDoubleBufferSize];
   return std::string(buf, FormatDoubleTo(v, buf));

@@ -19,6 +19,9 @@ std::string FormatDouble(double v);
 inline constexpr size_t kFormatDoubleBufferSize = 32;
 size_t FormatDoubleTo(double v, char* buf);
 
+// Appends FormatDouble(v) to *out without a temporary string (large logs, e.g. requests.csv).
+void AppendDouble(std::string* out, double v);
+
 // Builds a CSV file in memory. Fields are quoted only when they contain , " or newline.
 class CsvWriter {
  public:

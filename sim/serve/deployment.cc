@@ -158,6 +158,10 @@ SystemPerf ServingPerfFor(const CatalogSystem& c, bool* mfu_estimated) {
     auto b = BuiltinSystem(it->second.first);
     if (b.ok()) {
       p.mfu = b->mfu;
+      // Scale-up link of the calibrated sibling (perf_model.h; pass costs stay off by default).
+      p.link_bw_bytes_per_s = b->link_bw_bytes_per_s;
+      // NVLink6 3.6 TB/s bidirectional per package (HARDWARE.md [14]-[18]).
+      if (c.system == "vera_rubin_nvl144") p.link_bw_bytes_per_s = 1.8e12;
       estimated = it->second.second;
     }
   }

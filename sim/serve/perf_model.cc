@@ -14,6 +14,18 @@ double PeakFlopsFor(const SystemPerf& sys, double bytes_per_param) {
   return sys.peak_flops_bf16;
 }
 
+void SetProfiledPassCosts(SystemPerf& sys, double hop_latency_s) {
+  // Fitted by scripts/fit_tp_latency.py to the Splitwise profile's calibration rows (README).
+  sys.link_hop_latency_s = hop_latency_s;
+  sys.link_efficiency = 0.252;
+  sys.step_overhead_s = 4.404e-3;
+  sys.layer_overhead_s = 96.72e-6;
+  sys.seq_overhead_s = 270.1e-6;
+  sys.first_token_overhead_s = 29.07e-3;
+  sys.long_pass_tokens = 2048;
+  sys.long_pass_penalty = 0.7929;
+}
+
 const std::vector<SystemPerf>& BuiltinSystems() {
   // HARDWARE.md section 1 (dense PF, GB, TB/s). mfu: calibrated against MLPerf Llama-2-70B
   // offline (section 2a) with the workload in README.md; the calibration test re-checks it.
@@ -29,7 +41,14 @@ const std::vector<SystemPerf>& BuiltinSystems() {
         {"mi355x", "amd", 2.5e15, 5.0e15, 10.0e15, 288e9, 8.0e12, 0.352},
     };
     const double tdp_w[] = {700, 700, 1000, 1200, 750, 1000, 1400};
-    for (size_t i = 0; i < v.size(); ++i) v[i].board_tdp_w = tdp_w[i];
+    // Scale-up link per accelerator, one direction (platforms/SOURCES.md rule T): NVLink4
+    // 900 GB/s and NVLink5 1.8 TB/s bidirectional [1][5]; Infinity Fabric 896 GB/s per GPU [19][21].
+    const double link_bytes_per_s[] = {450e9, 450e9, 900e9, 900e9, 448e9, 448e9, 448e9};
+    // Pass costs stay off here (link_efficiency 0): README "Latency: tensor parallelism".
+    for (size_t i = 0; i < v.size(); ++i) {
+      v[i].board_tdp_w = tdp_w[i];
+      v[i].link_bw_bytes_per_s = link_bytes_per_s[i];
+    }
     return v;
   }();
   return kSystems;
@@ -71,6 +90,10 @@ int ModelLayers(const ServedModel& model) {
                   static_cast<int>(std::lround(32.0 * pmath::Pow(model.params_total / 8e9, 0.4))));
 }
 
+double ModelHiddenSize(const ServedModel& model) {
+  return std::sqrt(model.params_active / (12.0 * ModelLayers(model)));
+}
+
 int MinAcceleratorsForWeights(const SystemPerf& sys, const ServedModel& model) {
   const double usable = sys.hbm_bytes * (1.0 - sys.hbm_reserve_fraction);
   if (usable <= 0) return 1 << 30;
@@ -87,6 +110,21 @@ ReplicaPerf::ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model
   compute_s_per_seq_ = 2.0 * model.params_active / flops;
   weight_s_ = weight_bytes / bw;
   kv_s_per_token_ = model.kv_bytes_per_token / bw;
+  if (!sys.wafer_scale) {
+    // Tensor-parallel and per-pass costs (header comment).
+    const int layers = ModelLayers(model);
+    const double hops = 2.0 * (tp - 1);
+    if (tp > 1 && sys.link_bw_bytes_per_s > 0 && sys.link_efficiency > 0) {
+      ar_s_per_token_ = 2.0 * layers * (hops / tp) * ModelHiddenSize(model) * 2.0 /
+                        (sys.link_bw_bytes_per_s * sys.link_efficiency);
+    }
+    step_fixed_s_ = layers * 2.0 * hops * sys.link_hop_latency_s;
+    step_clocked_s_ = sys.step_overhead_s + layers * sys.layer_overhead_s;
+    seq_overhead_s_ = sys.seq_overhead_s;
+    long_pass_tokens_ = sys.long_pass_tokens;
+    long_pass_penalty_ = sys.long_pass_penalty;
+    first_token_latency_s_ = sys.first_token_overhead_s;
+  }
   if (sys.wafer_scale) {
     // Layer pipeline across `tp` wafers; weights stay in SRAM, so a pass costs latency, not
     // weight bandwidth (header comment).
@@ -116,7 +154,8 @@ double ReplicaPerf::DecodeStepSeconds(double batch, double kv_tokens) const {
   const double tm = weight_s_ + kv_s_per_token_ * kv_tokens;
   const double tc = compute_s_per_seq_ * batch;
   const double s = limit_w_ < kNoLimitW ? ClockShare(tc, tm) : 1.0;
-  return std::max(tm, tc / s);
+  return step_fixed_s_ + batch * (ar_s_per_token_ + seq_overhead_s_) + step_clocked_s_ / s +
+         std::max(tm, tc / s);
 }
 
 double ReplicaPerf::PhasePowerW(double tc_s, double tm_s, double s) const {
@@ -164,10 +203,12 @@ double ReplicaPerf::SaturatedPowerW(double prompt_tokens, double output_tokens) 
   const double tm = weight_s_ + kv_s_per_token_ * b * (prompt_tokens + 0.5 * output_tokens);
   const double tc = compute_s_per_seq_ * b;
   const double s_d = ClockShare(tc, tm);
-  const double step = std::max(tm, tc / s_d);
-  const double tcp = prompt_tokens * prefill_s_per_token_;
+  const double tcp = PrefillComputeSeconds(prompt_tokens);
   const double s_p = ClockShare(tcp, prefill_mem_s_);
-  const double prefill = (b / decode_steps) * tcp / s_p;
+  // Overheads and all-reduces take the clock-independent part of each phase's time and draw the
+  // phase's power (EST: the board stays busy with launches and communication kernels).
+  const double step = DecodeStepSeconds(b, b * (prompt_tokens + 0.5 * output_tokens));
+  const double prefill = (b / decode_steps) * PrefillSeconds(prompt_tokens);
   return (step * PhasePowerW(tc, tm, s_d) + prefill * PhasePowerW(tcp, prefill_mem_s_, s_p)) /
          (step + prefill);
 }

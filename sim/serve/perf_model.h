@@ -1,8 +1,21 @@
 // Serving timing model of one replica: a tensor-parallel group of `tp` accelerators of one system.
 //
-//  prefill_s(P)   = 2 * params_active * P / (tp * peak_flops * mfu)              (compute bound)
-//  decode step(B) = max((weight_bytes + sum of KV bytes of the batch) / (tp * bw * bw_efficiency),
-//                       2 * params_active * B / (tp * peak_flops * mfu))
+//  prefill_s(P)   = 2 * params_active * (P + long_pass_penalty * max(0, P - long_pass_tokens))
+//                   / (tp * peak_flops * mfu) + P * ar            (compute bound, plus all-reduce)
+//  decode step(B) = fixed + B * (ar + seq_overhead_s)
+//                   + max((weight_bytes + sum of KV bytes of the batch) / (tp * bw * bw_efficiency),
+//                         2 * params_active * B / (tp * peak_flops * mfu))
+//  fixed          = step_overhead_s + layers * (layer_overhead_s + 2 * 2 (tp - 1) * link_hop_latency_s)
+//  ar             = 2 * layers * 2 (tp - 1) / tp * d * 2 bytes / (link_bw_bytes_per_s * link_efficiency)
+// Tensor parallelism costs two ring all-reduces of the activations (d = sqrt(params_active /
+// (12 layers)) values of 2 bytes per token) per layer: 2 (tp - 1) hops of latency each, and their
+// bytes over the scale-up link (NVLink / Infinity Fabric). Under a power limit the step and
+// per-layer overheads (fitted intercepts of GPU time per pass, taken as small kernels: EST) run
+// at the phase's SM clock share; the link costs do not depend on it; all draw the phase's power
+// (EST). The first token also waits
+// first_token_overhead_s, which does not occupy the replica (FirstTokenLatencySeconds). These
+// costs are fitted to the Splitwise profile (SetProfiledPassCosts; README "Latency: tensor
+// parallelism and overheads"); they are 0 (off) by default.
 // Continuous batching: a request is admitted while batch < max_batch and the KV bytes reserved
 // for all admitted requests ((prompt + output) tokens each) fit in
 // tp * hbm_bytes * (1 - hbm_reserve_fraction) - weight_bytes. One prefill runs at a time and
@@ -33,6 +46,7 @@
 #ifndef FLEETSIM_SIM_SERVE_PERF_MODEL_H_
 #define FLEETSIM_SIM_SERVE_PERF_MODEL_H_
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -54,6 +68,16 @@ struct SystemPerf {
   double bw_efficiency = 0.85;  // achieved fraction of HBM bandwidth (Azure GB200: 92%)
   double hbm_reserve_fraction = 0.1;  // activations, runtime, fragmentation
   int max_batch = 1024;               // scheduler limit on concurrent requests per replica
+  // Tensor parallelism and per-pass costs (header comment; GPUs only, 0 = not modelled).
+  double link_bw_bytes_per_s = 0;     // scale-up link per accelerator, one direction (SOURCES.md)
+  double link_hop_latency_s = 0;      // per ring step of an all-reduce (fitted, EST)
+  double link_efficiency = 0;         // achieved share of link_bw in all-reduces (0 = no TP cost)
+  double step_overhead_s = 0;         // per decode step (fitted)
+  double layer_overhead_s = 0;        // per layer per decode step (fitted)
+  double seq_overhead_s = 0;          // per sequence per decode step (serving software; README)
+  double first_token_overhead_s = 0;  // to the first token, not occupying the replica (fitted)
+  double long_pass_tokens = 2048;     // prefill tokens in one pass above which compute costs more
+  double long_pass_penalty = 0;       // extra compute share of those tokens (fitted)
   // Wafer-scale pipeline (see the header comment); unused when wafer_scale is false.
   bool wafer_scale = false;
   double pass_fixed_s = 0;                // per decode pass, whatever the model
@@ -77,6 +101,16 @@ SystemPerf CerebrasCs3();
 // Llama 3.1 8B/70B: 32/80 layers; 405B gives 154 against 126).
 int ModelLayers(const ServedModel& model);
 
+// Hidden size of a model for all-reduce volumes: sqrt(params_active / (12 * ModelLayers)) (dense
+// transformer: about 12 d^2 parameters per layer; Llama-2-70B gives 8,697 against 8,192).
+double ModelHiddenSize(const ServedModel& model);
+
+// The pass costs fitted to the Splitwise profile (README "Latency: tensor parallelism and
+// overheads"): step, layer, per-sequence and first-token overheads, all-reduce link efficiency
+// and the long-pass penalty of that profiled software stack, with `hop_latency_s` per all-reduce
+// ring step (fitted: H100 5.24 us, A100 10.15 us). BuiltinSystems() do not have them (README).
+void SetProfiledPassCosts(SystemPerf& sys, double hop_latency_s);
+
 // Fewest accelerators (wafers) whose memory holds the weights with no room for KV cache.
 int MinAcceleratorsForWeights(const SystemPerf& sys, const ServedModel& model);
 
@@ -95,8 +129,9 @@ class ReplicaPerf {
   static constexpr double kNoLimitW = 1e300;
   ReplicaPerf(const SystemPerf& sys, int tp, const ServedModel& model);
   double PrefillSeconds(double prompt_tokens) const {
-    const double tc = prompt_tokens * prefill_s_per_token_;
-    return limit_w_ < kNoLimitW ? tc / ClockShare(tc, prefill_mem_s_) : tc;
+    const double tc = PrefillComputeSeconds(prompt_tokens);
+    return (limit_w_ < kNoLimitW ? tc / ClockShare(tc, prefill_mem_s_) : tc) +
+           prompt_tokens * ar_s_per_token_;
   }
   // Step time with `batch` requests holding `kv_tokens` tokens of KV cache in total.
   double DecodeStepSeconds(double batch, double kv_tokens) const;
@@ -109,7 +144,7 @@ class ReplicaPerf {
   // TPOT of a lone request with no KV held (the fastest this replica serves one user).
   double SingleUserTpotSeconds() const { return DecodeStepSeconds(1, 0); }
   // Latency to the first token beyond queueing and prefill that does not occupy the replica
-  // (wafer-scale: pipeline traversal + fixed service overhead; 0 for GPUs).
+  // (wafer-scale: pipeline traversal + fixed service overhead; GPUs: first_token_overhead_s).
   double FirstTokenLatencySeconds() const { return first_token_latency_s_; }
   int tp() const { return tp_; }
 
@@ -135,6 +170,10 @@ class ReplicaPerf {
   double SaturatedOutputTokensPerSecond(double prompt_tokens, double output_tokens) const;
 
  private:
+  double PrefillComputeSeconds(double prompt_tokens) const {
+    return (prompt_tokens + long_pass_penalty_ * std::max(0.0, prompt_tokens - long_pass_tokens_)) *
+           prefill_s_per_token_;
+  }
   int tp_;
   int max_batch_;
   double limit_w_ = kNoLimitW;
@@ -144,6 +183,11 @@ class ReplicaPerf {
   double weight_s_;           // weight bytes / effective bandwidth
   double kv_s_per_token_;     // KV bytes per token / effective bandwidth
   double compute_s_per_seq_;  // decode compute per sequence per step
+  double ar_s_per_token_ = 0;     // all-reduce bandwidth time per token of a pass
+  double step_fixed_s_ = 0;       // decode step: all-reduce latencies
+  double step_clocked_s_ = 0;     // decode step: step and per-layer overheads (at the SM clock)
+  double seq_overhead_s_ = 0;     // decode step: per sequence
+  double long_pass_tokens_ = 0, long_pass_penalty_ = 0;
   double kv_capacity_tokens_;
   double first_token_latency_s_ = 0;
   bool meets_tier_ = true;

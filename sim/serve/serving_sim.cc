@@ -687,9 +687,18 @@ struct ServingSim::Impl {
     b.completed += 1;
     if (!pools[s.pool].service_mode) b.tokens += q.output;
     if (opt.request_sample_rate > 0 && sample_rng.Uniform() < opt.request_sample_rate) {
-      absl::StrAppend(&request_csv, s.spec.name, ",", FormatDouble(q.arrival), ",", q.prompt, ",",
-                      q.output, ",", q.replica, ",", FormatDouble(q.start - q.arrival), ",",
-                      FormatDouble(ttft), ",", FormatDouble(tpot), ",", FormatDouble(e2e), "\n");
+      std::string& o = request_csv;  // numbers appended without temporaries (about 0.3 us a row)
+      absl::StrAppend(&o, s.spec.name, ",");
+      AppendDouble(&o, q.arrival);
+      absl::StrAppend(&o, ",", q.prompt, ",", q.output, ",", q.replica, ",");
+      AppendDouble(&o, q.start - q.arrival);
+      o += ',';
+      AppendDouble(&o, ttft);
+      o += ',';
+      AppendDouble(&o, tpot);
+      o += ',';
+      AppendDouble(&o, e2e);
+      o += '\n';
       ++request_rows;
     }
     ReplicaLoad& l = loads[q.replica];

@@ -119,7 +119,9 @@ TEST(Cerebras, CatalogueSystemUsesWaferModelAndGpusStayUnchanged) {
   const SystemPerf h100 = ServingPerfFor(
       CatalogSystem{"hgx_h100", "NVIDIA", 0.989e15, 1.979e15, 0, 80e9, 3.35e12}, &est);
   EXPECT_FALSE(h100.wafer_scale);
-  EXPECT_EQ(ReplicaPerf(h100, 8, Llama31_70B()).FirstTokenLatencySeconds(), 0.0);
+  // GPUs: no wafer pipeline or service overhead, only the fitted per-pass first-token overhead.
+  EXPECT_EQ(ReplicaPerf(h100, 8, Llama31_70B()).FirstTokenLatencySeconds(),
+            h100.first_token_overhead_s);
 }
 
 TEST(Cerebras, LatencyTierExcludesSlowSystems) {
