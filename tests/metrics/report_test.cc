@@ -128,7 +128,7 @@ TEST(JobsCsv, HeaderAndOneRowPerJobInWorkloadOrder) {
             "2,10,40,90,30,50,50,16,2,s1,s1.a,h100,NVIDIA,completed,2000,0,0,0,0,0,0,0,1,0,1");
   EXPECT_EQ(lines[3],
             "3,20,120,,100,500,600,8,1,s1,s1.b,mi300x,AMD,running,300,0,0,0,0,0,0,0,1,0,1");
-  EXPECT_EQ(lines[4], "4,30,,,,100,100,144,0,,,,,queued,0,0,0,0,0,0,0,0,0,1,0,1");  // never started
+  EXPECT_EQ(lines[4], "4,30,,,,100,100,144,0,,,,,queued,0,0,0,0,0,0,0,0,1,0,1");  // never started
 }
 
 TEST(JobsCsv, EmptyRunIsTheHeaderOnly) {
