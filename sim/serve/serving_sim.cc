@@ -1219,6 +1219,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
       }
     }
     if (backlog_after > 1e-9) busy = c > 0 ? 1.0 : 0.0;
+    const double log_pw = pw > 0 ? pmath::Log(pw) : 0;  // for the wait quantiles below
     // Per stream: counts, latency points, areas.
     for (size_t k = 0; k < p.streams.size(); ++k) {
       Stream& s = streams[p.streams[k]];
@@ -1260,7 +1261,6 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         const double et2 = tp_per_token * tp_per_token * (s.sd_prompt * s.sd_prompt + mp * mp);
         const double busy_sd = std::sqrt(
             std::max(0.0, et2 / ((1 - rho_p) * (1 - rho_p) * (1 - rho_p)) - busy_mean * busy_mean));
-        const double log_pw = pw > 0 ? pmath::Log(pw) : 0;
         const double w = done / points;
         double pt_ttft[kAggPoints], pt_e2e[kAggPoints], pt_tpot[kAggPoints];
         int n_pts = 0, n_tpot = 0;
