@@ -169,6 +169,9 @@ class ReplicaPerf {
   // using the same admission and scheduling rules as the request-level simulator.
   double SaturatedOutputTokensPerSecond(double prompt_tokens, double output_tokens) const;
 
+  // Equal timing and power in every respect (all the figures above agree).
+  bool operator==(const ReplicaPerf&) const = default;
+
  private:
   double PrefillComputeSeconds(double prompt_tokens) const {
     return (prompt_tokens + long_pass_penalty_ * std::max(0.0, prompt_tokens - long_pass_tokens_)) *

@@ -1150,15 +1150,13 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
     if (p.cached_version != p.replica_version || changed(p.cached_mp, mp) ||
         changed(p.cached_mo, mo) || changed(p.cached_ms, ms)) {
       double cap = 0, tpt = 0, first = 0;
-      // A replica's timing depends on its system, tp and power limit only (the model is the
-      // pool's): consecutive live replicas alike reuse the last one's figures.
+      // Consecutive live replicas with equal ReplicaPerf (same system, tp, limit and
+      // calibration) reuse the last one's figures.
       const Replica* last = nullptr;
       double r_first = 0, r_cap = 0, r_tpt = 0;
       for (int id : live) {
         const Replica& r = replicas[id];
-        if (last == nullptr || r.spec.tp != last->spec.tp ||
-            r.perf.power_limit_w() != last->perf.power_limit_w() ||
-            r.spec.system.name != last->spec.system.name) {
+        if (last == nullptr || !(r.perf == last->perf)) {
           last = &r;
           r_first = r.perf.FirstTokenLatencySeconds();
           r_cap = p.service_mode ? (ms > 0 ? 1.0 / ms : 0)
