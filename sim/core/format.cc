@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "absl/base/casts.h"
 #include "absl/strings/str_cat.h"
 
 namespace fleetsim {
@@ -36,9 +37,10 @@ char* FormatByRoundTrip(double v, int first, char* buf) {
 // which is under half a unit of the p-th digit for every p <= 15; so for q <= 15 the p-digit
 // rounding of v is D itself for every p >= q (it round-trips), no p < q round-trips (D is
 // shortest), and the answer is D printed in %g style with p = max(q, 6): fixed notation when
-// -4 <= E < p, else d.ddde+XX, trailing zeros dropped. The other cases (q of 16 or 17,
-// subnormals) ask std::to_chars for %.16g / %.17g (from %.6g for subnormals), which the standard
-// defines as printf's output, and check the round trip with std::from_chars.
+// -4 <= E < p, else d.ddde+XX, trailing zeros dropped. Why D is also the answer for q of 16 and 17
+// is argued where they are handled. The remaining cases (a power of two with q = 16, subnormals)
+// ask std::to_chars for %.16g / %.17g (from %.6g for subnormals), which the standard defines as
+// printf's output, and check the round trip with std::from_chars.
 size_t FormatDoubleTo(double v, char* buf) {
   char* p = buf;
   if (std::isnan(v)) return std::memcpy(buf, "nan", 3), 3;
@@ -62,7 +64,15 @@ size_t FormatDoubleTo(double v, char* buf) {
   for (; *s != 'e'; ++s) {
     if (*s != '.') digits[q++] = *s;
   }
-  if (q >= 16) return static_cast<size_t>(FormatByRoundTrip(v, 16, buf) - buf);
+  // q = 17: printf's answer is %.17g, the 17-digit decimal nearest v, which always round-trips;
+  // D is the nearest among the round-tripping 17-digit decimals (Ryu), so it is that one. q = 16:
+  // printf's answer is %.16g if that round-trips. Unless v is a power of two, the interval of
+  // decimals that read back as v is symmetric about v, so the 16-digit decimal nearest v is at
+  // least as close as D, round-trips, and is D. A power of two (interval narrower below v) checks
+  // the round trip.
+  if (q == 16 && (absl::bit_cast<uint64_t>(v) & ((uint64_t{1} << 52) - 1)) == 0) {
+    return static_cast<size_t>(FormatByRoundTrip(v, 16, buf) - buf);
+  }
   int e = 0;
   std::from_chars(s + (s[1] == '+' ? 2 : 1), sci_end, e);  // from_chars takes '-' but not '+'
   const int prec = std::max(q, 6);
