@@ -263,21 +263,27 @@ std::vector<double> LatticeZ(int g) {
   }
   return v;
 }
-const std::vector<double> kLatticeZ = LatticeZ(53);
-const std::vector<double> kLatticeZ2 = LatticeZ(89);
-const std::vector<double> kLatticeU = [] {  // Phi(kLatticeZ[i])
-  std::vector<double> v(kAggPoints);
-  for (int i = 0; i < kAggPoints; ++i) v[i] = pmath::NormalCdf(kLatticeZ[i]);
-  return v;
-}();
+// Built on first use (not at static initialization: a trace replay never needs them).
+struct LatticeTables {
+  std::vector<double> z = LatticeZ(53), z2 = LatticeZ(89), u;  // u[i] = Phi(z[i])
+  LatticeTables() {
+    u.resize(kAggPoints);
+    for (int i = 0; i < kAggPoints; ++i) u[i] = pmath::NormalCdf(z[i]);
+  }
+};
+const LatticeTables& Lattice() {
+  static const LatticeTables t;
+  return t;
+}
 
 // Quantile of a Poisson count of mean m at lattice point i (standard normal quantile
-// kLatticeZ[i], probability kLatticeU[i]): exact inversion of the CDF below m = 30, else the
+// Lattice().z[i], probability Lattice().u[i]): exact inversion of the CDF below m = 30, else the
 // normal approximation with continuity correction.
 double PoissonQuantile(double m, int i) {
   if (m <= 0) return 0;
-  if (m > 30) return std::max(0.0, std::floor(m + kLatticeZ[i] * std::sqrt(m) + 0.5));
-  const double u = kLatticeU[i];
+  const LatticeTables& lat = Lattice();
+  if (m > 30) return std::max(0.0, std::floor(m + lat.z[i] * std::sqrt(m) + 0.5));
+  const double u = lat.u[i];
   double pk = pmath::Exp(-m), cdf = pk;
   int k = 0;
   while (cdf < u && k < 200) {
@@ -1285,7 +1291,7 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
             if (steps > 0) {
               const double k = PoissonQuantile(lam_r * (1 - rho_p) * steps * tpot, i);
               const double pause =
-                  std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * kLatticeZ2[i]);
+                  std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * Lattice().z2[i]);
               tpot_i = step0 + pause / steps;
               pt_tpot[n_tpot++] = tpot_i;
             }
