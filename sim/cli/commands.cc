@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
-#include <tuple>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -116,8 +116,19 @@ int Usage(const std::string& msg) {
 }
 
 // The output files of a run, in memory (manifest excluded).
-std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunResult& r,
-                                                             const metrics::RunInfo& info) {
+// The run's outputs in their fixed order. The accounting is computed once; jobs.csv,
+// utilization.csv and power.csv (the large tables of a trace replay) are built on two worker
+// threads from the start, while the main thread makes and writes the others one at a time. Each
+// is a pure function of the finished run: no shared mutable state (the serving model's
+// statistics cache is warm from the loop below, and only ServingSim's own outputs, made on this
+// thread, read it), so the bytes do not depend on timing.
+struct Outputs {
+  std::shared_ptr<const metrics::Accounting> acc;
+  // Declared after `acc`, so destroyed first: a pending worker (joined when the last handle to
+  // its future goes) never outlives the accounting it reads.
+  std::vector<OutputFile> files;
+};
+Outputs OutputFiles(const metrics::RunResult& r, const metrics::RunInfo& info) {
   std::vector<metrics::StreamRef> streams = info.streams;
   for (size_t i = 0; i < streams.size() && r.serving; ++i) {
     const serve::StreamStats st = r.serving->Stats(static_cast<int>(i));
@@ -125,31 +136,36 @@ std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunR
     streams[i].output_tokens = st.output_tokens;
     streams[i].completed = static_cast<double>(st.completed);
   }
-  const metrics::Accounting acc = metrics::Account(r, info.cost, streams);
-  // The large per-job and per-sample tables are built on other threads while this one builds
-  // the rest: each is a pure function of the finished run (no shared mutable state; the serving
-  // model's statistics cache is warm from the loop above and only ServingSim's own outputs,
-  // built here, touch it). The list keeps its fixed order, so the bytes do not depend on timing.
-  auto jobs = std::async(std::launch::async, [&] { return metrics::JobsCsv(r, acc); });
-  auto util = std::async(std::launch::async, [&] {
-    return std::make_pair(metrics::UtilizationCsv(r), metrics::PowerCsv(r));
-  });
-  std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back("jobs.csv", "");
-  files.emplace_back("utilization.csv", "");
-  files.emplace_back("power.csv", "");
-  files.emplace_back("accounting.csv", metrics::AccountingCsv(r, acc));
-  files.emplace_back("summary.json", metrics::SummaryJson(r, info, acc));
+  Outputs o;
+  o.acc = std::make_shared<const metrics::Accounting>(metrics::Account(r, info.cost, streams));
+  const metrics::Accounting& acc = *o.acc;
+  auto jobs = std::make_shared<std::future<std::string>>(
+      std::async(std::launch::async, [&r, &acc] { return metrics::JobsCsv(r, acc); }));
+  auto tables = std::make_shared<std::future<std::pair<std::string, std::string>>>(
+      std::async(std::launch::async, [&r] {
+        return std::make_pair(metrics::UtilizationCsv(r), metrics::PowerCsv(r));
+      }));
+  auto power = std::make_shared<std::string>();
+  auto& f = o.files;
+  f.push_back({"jobs.csv", [jobs] { return jobs->get(); }});
+  f.push_back({"utilization.csv", [tables, power] {
+                 auto t = tables->get();
+                 *power = std::move(t.second);
+                 return std::move(t.first);
+               }});
+  f.push_back({"power.csv", [power] { return std::move(*power); }});
+  f.push_back({"accounting.csv", [&r, &acc] { return metrics::AccountingCsv(r, acc); }});
+  f.push_back({"summary.json", [&r, &info, &acc] { return metrics::SummaryJson(r, info, acc); }});
   if (r.serving) {
-    files.emplace_back("replicas.csv", metrics::ReplicasCsv(r, acc));
-    files.emplace_back("serving_series.csv", r.serving->SeriesCsv());
-    files.emplace_back("serving_sites.csv", metrics::ServingSitesCsv(r));
-    files.emplace_back("serving_latency.csv", r.serving->LatencyCsv());
-    if (r.serving_request_sample_rate > 0) files.emplace_back("requests.csv", r.serving->RequestCsv());
+    f.push_back({"replicas.csv", [&r, &acc] { return metrics::ReplicasCsv(r, acc); }});
+    f.push_back({"serving_series.csv", [&r] { return r.serving->SeriesCsv(); }});
+    f.push_back({"serving_sites.csv", [&r] { return metrics::ServingSitesCsv(r); }});
+    f.push_back({"serving_latency.csv", [&r] { return r.serving->LatencyCsv(); }});
+    if (r.serving_request_sample_rate > 0) {
+      f.push_back({"requests.csv", [&r] { return r.serving->RequestCsv(); }});
+    }
   }
-  files[0].second = jobs.get();
-  std::tie(files[1].second, files[2].second) = util.get();
-  return files;
+  return o;
 }
 
 // Hashes every input (an unreadable input is an error before anything is simulated).
@@ -168,11 +184,11 @@ absl::StatusOr<std::vector<std::string>> WriteOutputs(const std::string& dir,
                                                       const metrics::RunInfo& info,
                                                       ManifestInfo m) {
   m.simgrid_version = r.simgrid_version;
-  auto files = OutputFiles(r, info);
+  const Outputs out = OutputFiles(r, info);
   FLEETSIM_RETURN_IF_ERROR(
-      WriteRunOutputs(dir, m, files, r.interrupted ? "interrupted" : "complete"));
+      WriteRunOutputs(dir, m, out.files, r.interrupted ? "interrupted" : "complete"));
   std::vector<std::string> names;
-  for (const auto& f : files) names.push_back(f.first);
+  for (const auto& f : out.files) names.push_back(f.name);
   names.push_back("manifest.json");
   return names;
 }

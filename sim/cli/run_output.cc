@@ -122,14 +122,13 @@ std::string ManifestJson(const ManifestInfo& m, const std::vector<std::string>& 
 }
 
 absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
-                             const std::vector<std::pair<std::string, std::string>>& files,
-                             const std::string& status) {
+                             const std::vector<OutputFile>& files, const std::string& status) {
   std::vector<std::string> names;
-  for (const auto& f : files) names.push_back(f.first);
+  for (const auto& f : files) names.push_back(f.name);
   std::lock_guard<std::mutex> l(g_out_mu);
   FLEETSIM_RETURN_IF_ERROR(ClaimDir(dir, ManifestJson(m, names, "incomplete")));
-  for (const auto& [name, text] : files) {
-    FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + name, text));
+  for (const auto& f : files) {
+    FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(dir + "/" + f.name, f.make()));
   }
   // WriteFileAtomic synced the directory after each rename: every output is durable before the
   // complete manifest lands.

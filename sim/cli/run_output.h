@@ -16,6 +16,7 @@
 #ifndef FLEETSIM_SIM_CLI_RUN_OUTPUT_H_
 #define FLEETSIM_SIM_CLI_RUN_OUTPUT_H_
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,11 +47,17 @@ std::string ManifestJson(const ManifestInfo& m, const std::vector<std::string>& 
 // Every file name a run may write (manifest.json excluded).
 const std::vector<std::string>& KnownOutputNames();
 
-// Steps 1-3 above: writes `files` (name, content) into `dir` under the interrupt lock; the
-// final manifest gets `status` ("complete" or "interrupted").
+// One output: its file name and what makes its text. The text is made when the file is written
+// and dropped right after, so a run never holds all of its outputs in memory at once.
+struct OutputFile {
+  std::string name;
+  std::function<std::string()> make;
+};
+
+// Steps 1-3 above: writes `files` into `dir`, in order, under the interrupt lock; the final
+// manifest gets `status` ("complete" or "interrupted").
 absl::Status WriteRunOutputs(const std::string& dir, const ManifestInfo& m,
-                             const std::vector<std::pair<std::string, std::string>>& files,
-                             const std::string& status);
+                             const std::vector<OutputFile>& files, const std::string& status);
 
 // From now until WriteRunOutputs returns, a SIGINT/SIGTERM leaves `dir` claimed with an
 // "interrupted" manifest and removes `temp_files` (e.g. a generated platform) before exiting.

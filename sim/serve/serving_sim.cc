@@ -1294,9 +1294,12 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
                   std::max(0.0, k * busy_mean + std::sqrt(k) * busy_sd * Lattice().z2[i]);
               tpot_i = step0 + pause / steps;
               pt_tpot[n_tpot++] = tpot_i;
+              s.h_tpot.Prefetch(tpot_i);
             }
             e2e = ttft + steps * tpot_i;
           }
+          s.h_ttft.Prefetch(ttft);
+          s.h_e2e.Prefetch(e2e);
           pt_ttft[n_pts] = ttft;
           pt_e2e[n_pts++] = e2e;
           if (p.service_mode ? e2e <= s.spec.slo_sojourn_s
@@ -1325,6 +1328,8 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         const double x = 0.5 + static_cast<double>(s.agg_cycle) * 0.6180339887498949;
         s.sample_offset = std::min(stride - 1, static_cast<size_t>((x - std::floor(x)) * stride));
       }
+      // The next step's size points (one cache line), loaded while the other streams step.
+      __builtin_prefetch(&s.size_points[(s.sample_offset * kAggCycle + s.agg_phase) * kPointsPerStep]);
       const double tok = p.service_mode ? 0.0 : done * s.mean_output;
       s.out_tokens += tok;
       // Little's law for the areas: L = lambda W (+ backlog held through the step).
