@@ -367,7 +367,13 @@ Controller::SpanCost Controller::SpanCostOf(size_t job,
                                             const std::vector<sched::StartPart>& parts) const {
   SpanCost cost;
   if (parts.size() < 2 || !exchange_) return cost;
-  cost.exchange_s = ConcurrentExchangeS({SpanRing(job, parts)})[0];
+  // Timed with the exchanges of the spanning runs running now (the links as they are shared
+  // now; later starts and ends re-time it: RetimeSpans).
+  std::vector<RingExchange> xs = {SpanRing(job, parts)};
+  for (size_t j : spanning_) {
+    if (j != job) xs.push_back(span_ring_[j]);
+  }
+  cost.exchange_s = ConcurrentExchangeS(xs)[0];
   const auto& el = requests_[job].eligible;
   const size_t k = std::find(el.begin(), el.end(), parts[0].cluster) - el.begin();
   const double step_s = run_by_cluster_[job][k] / span_steps_[job];
@@ -782,7 +788,7 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
   rec.span_clusters = static_cast<int>(parts.size());
   rec.step_exchange_s = cost.exchange_s;
   rec.exchange_slowdown = cost.slowdown;
-  if (parts.size() >= 2) {  // timed alone here; RetimeSpans shares the links with the others
+  if (parts.size() >= 2) {  // RetimeSpans re-times it and the others with it on the links
     span_ring_[job] = SpanRing(job, parts);
     span_compute_s_[job] = run_by_cluster_[job][k];
     span_slowdown_[job] = cost.slowdown;

@@ -92,9 +92,9 @@ class Controller : public sched::ClusterView {
                          const std::vector<sched::StartPart>& parts) const override;
 
   // Runs larger than a cluster: the exchange added to each step of workload job `job` on
-  // `parts` (exchange.h), alone on the network: what a start is estimated at. Timed once per
-  // (cluster set, rings, bytes), then cached. While it runs beside other spanning runs its
-  // exchange is re-timed with theirs (RetimeSpans).
+  // `parts` (exchange.h), timed together with the exchanges of the spanning runs running now:
+  // what a start there is estimated at (span_estimate_s) and starts with. Cached per set of
+  // concurrent exchanges. Later starts and ends of spanning runs re-time it (RetimeSpans).
   struct SpanCost {
     double exchange_s = 0;  // per step
     double slowdown = 1;    // run time on the parts / run time on one cluster of the system
