@@ -152,6 +152,9 @@ absl::Status Controller::Setup() {
   run_by_cluster_.resize(wl_.jobs.size());
   span_bytes_.assign(wl_.jobs.size(), 0);
   span_steps_.assign(wl_.jobs.size(), 0);
+  span_ring_.assign(wl_.jobs.size(), RingExchange{});
+  span_compute_s_.assign(wl_.jobs.size(), 0);
+  span_slowdown_.assign(wl_.jobs.size(), 1);
   for (size_t i = 0; i < wl_.jobs.size(); ++i) {
     const auto& j = wl_.jobs[i];
     auto& r = requests_[i];
@@ -329,31 +332,94 @@ absl::Status Controller::SetupSpan(size_t i) {
   return absl::OkStatus();
 }
 
+RingExchange Controller::SpanRing(size_t job, const std::vector<sched::StartPart>& parts) const {
+  RingExchange x;
+  x.rings = kMaxExchangeRings;
+  for (const auto& p : parts) {
+    x.clusters.push_back(p.cluster);
+    const int64_t aph = fleet_.clusters[p.cluster].accelerators_per_host;
+    x.rings = static_cast<int>(std::min<int64_t>(x.rings, (p.accelerators + aph - 1) / aph));
+  }
+  std::sort(x.clusters.begin(), x.clusters.end());
+  x.rings = std::max(1, x.rings);
+  x.bytes = span_bytes_[job];
+  return x;
+}
+
+std::vector<double> Controller::ConcurrentExchangeS(const std::vector<RingExchange>& xs) const {
+  // The cache key is the sorted set; answers go back in the caller's order.
+  std::vector<size_t> order(xs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return xs[a] < xs[b]; });
+  std::vector<RingExchange> key;
+  for (size_t i : order) key.push_back(xs[i]);
+  auto it = exchange_cache_.find(key);
+  if (it == exchange_cache_.end()) {
+    std::vector<double> s = exchange_->ConcurrentRingAllReduceS(key);
+    it = exchange_cache_.emplace(std::move(key), std::move(s)).first;
+  }
+  std::vector<double> out(xs.size());
+  for (size_t p = 0; p < order.size(); ++p) out[order[p]] = it->second[p];
+  return out;
+}
+
 Controller::SpanCost Controller::SpanCostOf(size_t job,
                                             const std::vector<sched::StartPart>& parts) const {
   SpanCost cost;
   if (parts.size() < 2 || !exchange_) return cost;
-  std::vector<int> clusters;
-  int rings = kMaxExchangeRings;
-  for (const auto& p : parts) {
-    clusters.push_back(p.cluster);
-    const int64_t aph = fleet_.clusters[p.cluster].accelerators_per_host;
-    rings = static_cast<int>(std::min<int64_t>(rings, (p.accelerators + aph - 1) / aph));
+  // Timed with the exchanges of the spanning runs running now (the links as they are shared
+  // now; later starts and ends re-time it: RetimeSpans).
+  std::vector<RingExchange> xs = {SpanRing(job, parts)};
+  for (size_t j : spanning_) {
+    if (j != job) xs.push_back(span_ring_[j]);
   }
-  std::sort(clusters.begin(), clusters.end());
-  rings = std::max(1, rings);
-  const double bytes = span_bytes_[job];
-  auto key = std::make_tuple(clusters, rings, bytes);
-  auto it = exchange_cache_.find(key);
-  if (it == exchange_cache_.end()) {
-    it = exchange_cache_.emplace(key, exchange_->RingAllReduceS(clusters, rings, bytes)).first;
-  }
-  cost.exchange_s = it->second;
+  cost.exchange_s = ConcurrentExchangeS(xs)[0];
   const auto& el = requests_[job].eligible;
   const size_t k = std::find(el.begin(), el.end(), parts[0].cluster) - el.begin();
   const double step_s = run_by_cluster_[job][k] / span_steps_[job];
   cost.slowdown = 1 + cost.exchange_s / step_s;
   return cost;
+}
+
+void Controller::LeaveSpans(size_t job) {
+  const auto it = std::find(spanning_.begin(), spanning_.end(), job);
+  if (it == spanning_.end()) return;
+  spanning_.erase(it);
+  spans_changed_ = true;
+}
+
+void Controller::RetimeSpans(double now) {
+  if (!spans_changed_) return;
+  spans_changed_ = false;
+  if (spanning_.empty()) return;
+  std::vector<RingExchange> xs;
+  for (size_t j : spanning_) xs.push_back(span_ring_[j]);
+  const std::vector<double> exchange_s = ConcurrentExchangeS(xs);
+  for (size_t i = 0; i < spanning_.size(); ++i) {
+    const size_t j = spanning_[i];
+    auto& run = runs_[j];
+    auto& rec = records_[j];
+    const double step_s = span_compute_s_[j] / span_steps_[j];
+    const double slowdown = 1 + exchange_s[i] / step_s;
+    if (slowdown == span_slowdown_[j]) continue;
+    // Work done so far at the old slowdown; the compute left is stretched by the new one.
+    ends_.erase(EndKey{run.end_s, run.start_seq, j});
+    const double speed = pstate_speed(rec.cluster, run.pstate);
+    const double left = std::max(0.0, run.remaining_s - (now - run.last_s) * speed);
+    ChargeJobEnergy(j, now);
+    run.last_s = now;
+    const double retimed = left / span_slowdown_[j] * slowdown;
+    run.attempt_s += retimed - left;
+    run.remaining_s = retimed;
+    span_slowdown_[j] = slowdown;
+    // The record: this attempt's run time at pstate 0 so far plus the rest at the current
+    // sharing; at its end, exactly what it took. Its slowdown and mean exchange follow from it.
+    rec.run_s = run.attempt_s;
+    rec.exchange_slowdown = run.attempt_s / span_compute_s_[j];
+    rec.step_exchange_s = (rec.exchange_slowdown - 1) * step_s;
+    run.end_s = now + run.remaining_s / speed;
+    ends_.emplace(run.end_s, run.start_seq, j);
+  }
 }
 
 double Controller::span_estimate_s(const sched::JobRequest& job,
@@ -425,6 +491,7 @@ void Controller::RunInstant(double now) {
     ends_.erase(ends_.begin());
   }
   for (size_t j : ended) EndJob(j, now);
+  RetimeSpans(now);  // a spanning run that ended frees its share of the links
 
   // 2. Serving tick.
   std::vector<size_t> released;
@@ -540,6 +607,7 @@ void Controller::RunInstant(double now) {
   // Preemptions decided at the last events of the instant are reported before it closes.
   DeliverKills(now);
 
+  RetimeSpans(now);  // spanning runs shed by power enforcement
   EmitSamples(now);
   CheckCaps(now);
   MaybeProgress(now, false);
@@ -621,6 +689,7 @@ void Controller::Apply(double now) {
   }
   decisions_.clear();
   ClearPending();
+  RetimeSpans(now);  // spanning runs started or preempted share the links anew
 }
 
 bool Controller::EndedNow(size_t job, double now) const {
@@ -719,6 +788,13 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
   rec.span_clusters = static_cast<int>(parts.size());
   rec.step_exchange_s = cost.exchange_s;
   rec.exchange_slowdown = cost.slowdown;
+  if (parts.size() >= 2) {  // RetimeSpans re-times it and the others with it on the links
+    span_ring_[job] = SpanRing(job, parts);
+    span_compute_s_[job] = run_by_cluster_[job][k];
+    span_slowdown_[job] = cost.slowdown;
+    spanning_.push_back(job);
+    spans_changed_ = true;
+  }
   run.attempt_s = run.remaining_s;
   run.last_s = now;
   run.start_seq = start_seq_++;
@@ -774,6 +850,7 @@ void Controller::EndJob(size_t job, double now) {
   run.remaining_s = 0;
   --running_;
   LeaveSite(job);
+  LeaveSpans(job);
   ++done_;
 }
 
@@ -835,6 +912,7 @@ void Controller::Preempt(size_t job, double now) {
   rec.lost_work_s += info.lost_s;
   --running_;
   LeaveSite(job);
+  LeaveSpans(job);
   kills_.emplace_back(job, info);
 }
 

@@ -92,13 +92,15 @@ class Controller : public sched::ClusterView {
                          const std::vector<sched::StartPart>& parts) const override;
 
   // Runs larger than a cluster: the exchange added to each step of workload job `job` on
-  // `parts` (exchange.h). Timed once per (cluster set, rings, bytes), then cached.
+  // `parts` (exchange.h), timed together with the exchanges of the spanning runs running now:
+  // what a start there is estimated at (span_estimate_s) and starts with. Cached per set of
+  // concurrent exchanges. Later starts and ends of spanning runs re-time it (RetimeSpans).
   struct SpanCost {
     double exchange_s = 0;  // per step
     double slowdown = 1;    // run time on the parts / run time on one cluster of the system
   };
   SpanCost SpanCostOf(size_t job, const std::vector<sched::StartPart>& parts) const;
-  // Distinct exchanges timed so far (each one SimGrid run).
+  // Distinct sets of concurrent exchanges timed so far (each one SimGrid run).
   size_t exchanges_timed() const { return exchange_cache_.size(); }
 
  private:
@@ -109,6 +111,15 @@ class Controller : public sched::ClusterView {
   // platform's routes; drops clusters too small alone whose group cannot hold it either.
   absl::Status SetupSpan(size_t i);
   bool Routed(int a, int b) const;  // cached ExchangeTimer::Routed
+  // The ring exchange of workload job `job` on `parts` (exchange.h).
+  RingExchange SpanRing(size_t job, const std::vector<sched::StartPart>& parts) const;
+  // Seconds of each of `xs` when all run at once (cached per sorted set; exchange.h).
+  std::vector<double> ConcurrentExchangeS(const std::vector<RingExchange>& xs) const;
+  // Runs larger than a cluster, contention: if a spanning run started or stopped since the last
+  // call, times the exchanges of all running spanning runs together and re-times each one's
+  // remaining work at `now` with its new exchange (as a pstate change re-times it).
+  void RetimeSpans(double now_s);
+  void LeaveSpans(size_t job);  // a running job stopped: off spanning_ if it spans
 
   struct JobRun {
     placement::Placement placement;
@@ -190,7 +201,13 @@ class Controller : public sched::ClusterView {
   // Runs larger than a cluster (exchange.h): per job, gradient bytes and optimizer steps.
   ExchangeTimer* exchange_ = nullptr;
   std::vector<double> span_bytes_, span_steps_;
-  mutable std::map<std::tuple<std::vector<int>, int, double>, double> exchange_cache_;
+  mutable std::map<std::vector<RingExchange>, std::vector<double>> exchange_cache_;
+  // Running spanning runs (start order); per job its ring, its run time on one cluster of its
+  // first part (the compute), its current slowdown; whether the set changed since RetimeSpans.
+  std::vector<size_t> spanning_;
+  std::vector<RingExchange> span_ring_;
+  std::vector<double> span_compute_s_, span_slowdown_;
+  bool spans_changed_ = false;
   mutable std::map<std::pair<int, int>, bool> routed_;
   std::set<EndKey> ends_;
   absl::flat_hash_map<int64_t, size_t> id_index_;  // job id -> workload index

@@ -50,35 +50,48 @@ class SimGridExchangeTimer : public ExchangeTimer {
     return sa == sb || LinkExists("wan." + sa + "." + sb) || LinkExists("wan." + sb + "." + sa);
   }
 
-  double RingAllReduceS(const std::vector<int>& clusters, int rings, double bytes) override {
-    const size_t k = clusters.size();
-    // Per step, every ring moves a 1/k chunk of its shard to the next part at once.
-    const double chunk = bytes / static_cast<double>(k) / rings;
-    const auto chunk_b = static_cast<uint64_t>(std::llround(std::max(1.0, chunk)));
-    std::vector<std::vector<sg::Host*>> ring_hosts(k);
-    for (size_t i = 0; i < k; ++i) {
-      const auto& hs = hosts_[clusters[i]];
-      for (int r = 0; r < rings; ++r) ring_hosts[i].push_back(hs[r % hs.size()]);
-    }
+  std::vector<double> ConcurrentRingAllReduceS(
+      const std::vector<RingExchange>& exchanges) override {
     const double t0 = sg::Engine::get_clock();
-    double t1 = t0;
-    sg::Actor::create("fleetsim-exchange", ring_hosts[0][0], [&]() {
-      for (size_t step = 0; step < 2 * (k - 1); ++step) {
-        std::vector<sg::CommPtr> comms;
-        for (int r = 0; r < rings; ++r) {
-          for (size_t i = 0; i < k; ++i) {
-            comms.push_back(
-                sg::Comm::sendto_async(ring_hosts[i][r], ring_hosts[(i + 1) % k][r], chunk_b));
-          }
-        }
-        sg::Comm::wait_all(comms);
+    std::vector<double> t1(exchanges.size(), t0);
+    for (size_t x = 0; x < exchanges.size(); ++x) {
+      const auto& ex = exchanges[x];
+      const size_t k = ex.clusters.size();
+      const int rings = ex.rings;
+      // Per step, every ring moves a 1/k chunk of its shard to the next part at once.
+      const double chunk = ex.bytes / static_cast<double>(k) / rings;
+      const auto chunk_b = static_cast<uint64_t>(std::llround(std::max(1.0, chunk)));
+      std::vector<std::vector<sg::Host*>> ring_hosts(k);
+      for (size_t i = 0; i < k; ++i) {
+        const auto& hs = hosts_[ex.clusters[i]];
+        for (int r = 0; r < rings; ++r) ring_hosts[i].push_back(hs[r % hs.size()]);
       }
-      t1 = sg::Engine::get_clock();
-    });
+      // One actor per exchange, all started now: their flows share links by max-min.
+      sg::Actor::create("fleetsim-exchange", ring_hosts[0][0],
+                        [ring_hosts, k, rings, chunk_b, end = &t1[x]]() {
+                          for (size_t step = 0; step < 2 * (k - 1); ++step) {
+                            std::vector<sg::CommPtr> comms;
+                            for (int r = 0; r < rings; ++r) {
+                              for (size_t i = 0; i < k; ++i) {
+                                comms.push_back(sg::Comm::sendto_async(
+                                    ring_hosts[i][r], ring_hosts[(i + 1) % k][r], chunk_b));
+                              }
+                            }
+                            sg::Comm::wait_all(comms);
+                          }
+                          *end = sg::Engine::get_clock();
+                        });
+    }
     e_.run();
-    offset_s += t1 - t0;
+    std::vector<double> out(exchanges.size());
+    double last = t0;
+    for (size_t x = 0; x < exchanges.size(); ++x) {
+      out[x] = t1[x] - t0;
+      last = std::max(last, t1[x]);
+    }
+    offset_s += last - t0;
     ++timed;
-    return t1 - t0;
+    return out;
   }
 
   double offset_s = 0;  // SimGrid clock minus the controller's clock
@@ -138,14 +151,15 @@ std::vector<std::vector<sg::Host*>> ClusterHosts(
 }  // namespace
 
 absl::StatusOr<std::vector<ExchangeTiming>> TimeExchanges(const std::string& platform_path,
-                                                          const std::vector<ExchangeCase>& cases) {
+                                                          const std::vector<ExchangeCase>& cases,
+                                                          bool together) {
   sg::Engine& e = MakeEngine({});
   FLEETSIM_RETURN_IF_ERROR(platform::LoadPlatformFile(e, platform_path));
   std::vector<std::vector<std::vector<sg::Host*>>> tranche_hosts;
   auto fleet = platform::ReadFleet(e, platform_path, &tranche_hosts);
   if (!fleet.ok()) return fleet.status();
   SimGridExchangeTimer timer(e, ClusterHosts(std::move(tranche_hosts)));
-  std::vector<ExchangeTiming> out;
+  std::vector<RingExchange> exchanges;
   for (const auto& c : cases) {
     std::vector<int> idx;
     for (const auto& name : c.clusters) {
@@ -161,10 +175,20 @@ absl::StatusOr<std::vector<ExchangeTiming>> TimeExchanges(const std::string& pla
                                                        c.clusters[(i + 1) % idx.size()]));
       }
     }
+    exchanges.push_back({std::move(idx), c.rings, c.bytes});
+  }
+  std::vector<ExchangeTiming> out;
+  auto time = [&](const std::vector<RingExchange>& xs) {
     const auto w0 = std::chrono::steady_clock::now();
-    const double s = timer.RingAllReduceS(idx, c.rings, c.bytes);
-    out.push_back(
-        {s, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()});
+    const std::vector<double> s = timer.ConcurrentRingAllReduceS(xs);
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+    for (double x : s) out.push_back({x, wall});
+  };
+  if (together) {
+    time(exchanges);
+  } else {
+    for (const auto& x : exchanges) time({x});
   }
   return out;
 }

@@ -44,11 +44,13 @@ struct ExchangeTiming {
 };
 
 // Loads `platform_path` and times each case as a spanning run would (exchange.h), in order, with
-// the engine's network configuration: for tests and benchmarks. Errors: InvalidArgument for an
-// unknown cluster or one the platform does not route to the next. Like RunSimulation, at most
-// once per process.
+// the engine's network configuration: for tests and benchmarks. With `together`, all cases start
+// at the same instant and share the network, as concurrent spanning runs do (each one's own
+// seconds; wall_s is the whole timing's). Errors: InvalidArgument for an unknown cluster or one
+// the platform does not route to the next. Like RunSimulation, at most once per process.
 absl::StatusOr<std::vector<ExchangeTiming>> TimeExchanges(const std::string& platform_path,
-                                                          const std::vector<ExchangeCase>& cases);
+                                                          const std::vector<ExchangeCase>& cases,
+                                                          bool together = false);
 
 }  // namespace fleetsim::engine
 

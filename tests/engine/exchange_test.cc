@@ -1,5 +1,6 @@
 // Runs larger than a cluster (sim/engine/exchange.h): the gradient exchange timed by SimGrid
-// against the hand calculation of a ring all-reduce, and a spanning run end to end.
+// against the hand calculation of a ring all-reduce, a spanning run end to end, and concurrent
+// spanning runs sharing one WAN link (each gets its max-min share of it).
 //
 // The hand calculation (the ring all-reduce cost of Patarasuk & Yuan 2009, "Bandwidth optimal
 // all-reduce algorithms for clusters of workstations", and Thakur et al. 2005, "Optimization of
@@ -127,6 +128,101 @@ TEST(Exchange, SpanningRunIsStretchedByTheTimedExchange) {
                 c.id, num(c.id, "step_exchange_s"), num(c.id, "exchange_slowdown"), twin_run,
                 num(c.id, "run_s"));
   }
+}
+
+// Concurrent exchanges over one WAN link (tests/data/valid/span-shared-wan.xml): two rings
+// p.h100 <-> q.h100 and p.h200 <-> q.h200 started together each have 1 flow per direction on
+// wan.p.q, so max-min sharing gives each B/2: T = 2 (L + S / (2 (B/2))) = 2 (L + S / B), twice
+// the bandwidth term of one ring alone, the latency term unchanged.
+constexpr double kSharedWanB = 10e9 / 8, kSharedWanLat = 5e-3;
+std::string SharedWanPlatform() {
+  return std::string(FLEETSIM_SOURCE_DIR) + "/tests/data/valid/span-shared-wan.xml";
+}
+
+TEST(Exchange, ConcurrentRingsShareTheWanLink) {
+  const double s = 1.6e10;
+  auto t = TimeExchanges(SharedWanPlatform(),
+                         {{{"p.h100", "q.h100"}, 1, s}, {{"p.h200", "q.h200"}, 1, s}},
+                         /*together=*/true);
+  ASSERT_TRUE(t.ok()) << t.status();
+  const double lat = RouteLat(kSharedWanLat);
+  const double alone = HandRing(2, lat, kSharedWanB, s);
+  const double shared = HandRing(2, lat, kSharedWanB / 2, s);
+  EXPECT_NEAR(shared, 2 * (lat + s / kSharedWanB), 1e-12 * shared);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_NEAR((*t)[i].exchange_s, shared, 1e-9 * shared) << i;
+    std::printf("ring %d with the other: SimGrid %.9f s, hand %.9f s (alone %.9f s)\n", i,
+                (*t)[i].exchange_s, shared, alone);
+  }
+}
+
+// Two spanning runs sharing wan.p.q end to end, against the hand calculation. Both start at 0:
+// X (H100, 100 steps) on p.h100 + q.h100, Y (H200, 50 steps) on p.h200 + q.h200; R_X, R_Y are
+// their single-cluster twins' run times on site r. While both run, each step's exchange is the
+// shared T2 = 2 (L + S/B); once Y ends, X's is T1 = 2 (L + S/(2B)), alone. So
+//   Y ends at  t_Y = R_Y (1 + 50 T2 / R_Y) = R_Y + 50 T2
+//   X has done f = t_Y / (R_X + 100 T2) of its work by then, and ends at
+//              t_X = t_Y + (1 - f) R_X (1 + 100 T1 / R_X) = t_Y + (1 - f) (R_X + 100 T1)
+// and reports exchange_slowdown = t_X / R_X, step_exchange_s = (t_X - R_X) / 100 (its mean).
+TEST(Exchange, ConcurrentSpanningRunsShareTheWanLink) {
+  const std::string dir = cli_test::Tmp("span_shared_wan");
+  std::filesystem::create_directories(dir);
+  const std::string yaml = dir + "/span.yaml";
+  const std::string model = "model: {params: 8e9, precision: bf16}, ";
+  auto work = [](int steps) {
+    return "work: {steps: " + std::to_string(steps) + ", global_batch: 512, seq_len: 4096}";
+  };
+  std::ofstream(yaml) << "platform: " << SharedWanPlatform() << "\n"
+                      << "scheduler: {policy: easy}\n"
+                      << "workload:\n  jobs:\n"
+                      << "    - {id: 1, submit_s: 0, accelerators: 24, sites: [r], "
+                      << "systems: [hgx_h100], " << model << work(100) << "}\n"
+                      << "    - {id: 2, submit_s: 0, accelerators: 24, sites: [r], "
+                      << "systems: [hgx_h200], " << model << work(50) << "}\n"
+                      << "    - {id: 3, submit_s: 0, accelerators: 24, sites: [p, q], "
+                      << "systems: [hgx_h100], span: sites, " << model << work(100) << "}\n"
+                      << "    - {id: 4, submit_s: 0, accelerators: 24, sites: [p, q], "
+                      << "systems: [hgx_h200], span: sites, " << model << work(50) << "}\n";
+  auto r = cli_test::Fleetsim("run " + yaml + " --quiet --out " + dir + "/out");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::map<std::string, std::map<std::string, std::string>> by_id;
+  for (auto& row : cli_test::ReadCsv(dir + "/out/jobs.csv")) by_id[row["job_id"]] = row;
+  auto num = [&](const char* id, const char* col) { return std::stod(by_id[id][col]); };
+  for (const char* id : {"3", "4"}) {
+    ASSERT_EQ(by_id[id]["status"], "completed") << id;
+    EXPECT_EQ(by_id[id]["span_clusters"], "2") << id;
+    EXPECT_EQ(num(id, "start_s"), 0.0) << id;
+  }
+  const double bytes = 2 * 8e9, lat = RouteLat(kSharedWanLat);
+  const double t1 = HandRing(2, lat, kSharedWanB, bytes);
+  const double t2 = HandRing(2, lat, kSharedWanB / 2, bytes);
+  const double r_x = num("1", "run_s"), r_y = num("2", "run_s");
+  const double t_y = r_y + 50 * t2;
+  const double f = t_y / (r_x + 100 * t2);
+  ASSERT_LT(f, 1.0);  // X is still running when Y ends
+  const double t_x = t_y + (1 - f) * (r_x + 100 * t1);
+  struct Row {
+    const char* id;
+    double end_s, slowdown, step_exchange_s;
+  } rows[] = {
+      {"4", t_y, t_y / r_y, t2},
+      {"3", t_x, t_x / r_x, (t_x - r_x) / 100},
+  };
+  for (const auto& w : rows) {
+    EXPECT_NEAR(num(w.id, "end_s"), w.end_s, 1e-9 * w.end_s) << w.id;
+    EXPECT_NEAR(num(w.id, "run_s"), w.end_s, 1e-9 * w.end_s) << w.id;
+    EXPECT_NEAR(num(w.id, "exchange_slowdown"), w.slowdown, 1e-9 * w.slowdown) << w.id;
+    EXPECT_NEAR(num(w.id, "step_exchange_s"), w.step_exchange_s, 1e-9 * w.step_exchange_s) << w.id;
+    std::printf(
+        "job %s: end %.6f s (hand %.6f), slowdown %.6f (hand %.6f), mean exchange "
+        "%.6f s per step (hand %.6f)\n",
+        w.id, num(w.id, "end_s"), w.end_s, num(w.id, "exchange_slowdown"), w.slowdown,
+        num(w.id, "step_exchange_s"), w.step_exchange_s);
+  }
+  // Without the other run X would have ended at R_X + 100 T1: sharing cost it this much.
+  std::printf("X alone would end at %.6f s; sharing the WAN with Y: %.6f s (T1 %.6f, T2 %.6f)\n",
+              r_x + 100 * t1, t_x, t1, t2);
+  EXPECT_GT(t_x, r_x + 100 * t1);
 }
 
 // The example's figures (workloads/examples/span-fairwater.yaml): 405B over the Fairwater WAN of
