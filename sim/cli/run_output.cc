@@ -80,7 +80,10 @@ const std::vector<std::string>& KnownOutputNames() {
   static const std::vector<std::string> kNames = {
       "jobs.csv",           "utilization.csv",   "power.csv",           "summary.json",
       "replicas.csv",       "accounting.csv",
-      "serving_series.csv", "serving_sites.csv", "serving_latency.csv", "requests.csv"};
+      "serving_series.csv", "serving_sites.csv", "serving_latency.csv", "requests.csv",
+      // Written by earlier versions (now power.csv): removed with the rest, so a re-used
+      // directory holds no stale table.
+      "site_power.csv"};
   return kNames;
 }
 

@@ -44,7 +44,7 @@ struct ManifestInfo {
 std::string ManifestJson(const ManifestInfo& m, const std::vector<std::string>& outputs,
                          const std::string& status);
 
-// Every file name a run may write (manifest.json excluded).
+// Every file name a run may write (manifest.json excluded), and names earlier versions wrote.
 const std::vector<std::string>& KnownOutputNames();
 
 // One output: its file name and what makes its text. The text is made when the file is written
