@@ -62,9 +62,19 @@ absl::StatusOr<Lever> LeverFromName(const std::string& name);
 // The lowest power share a throttled inference deployment is taken to.
 inline constexpr double kMinThrottleShare = 0.5;
 
-// One step of a site's cap time series (the scenario's power.caps).
+// Cap domains. A domain is a set of clusters whose committed facility power (each cluster's IT
+// power x its site's PUE) is held under one cap: every site is a domain (its clusters); a cluster
+// may be a domain of its own and the whole fleet may be one. A cluster belongs to its site's
+// domain, its own if given a cap, and the fleet's if given a cap; every lever respects every
+// domain it belongs to (admission fits all, DVFS/throttle/shed bring each one under its cap, and a
+// restore in one domain never breaks another). A spanning run counts in the domains of each of
+// its parts with the power of that part.
+enum class CapScope { kSite, kCluster, kFleet };
+
+// One step of a domain's cap time series (the scenario's power.caps).
 struct CapStep {
-  std::string site;
+  CapScope scope = CapScope::kSite;
+  std::string site;  // the site's or cluster's name (empty for the fleet)
   double time_s = 0;  // takes effect at this simulated time
   double cap_w = 0;   // facility watts; +infinity = uncapped
   std::string where;  // "file:line:col: power.caps[i]" for errors found against the platform

@@ -127,6 +127,11 @@ class ClusterView {
   virtual double site_cap_w(int site) const { return std::numeric_limits<double>::infinity(); }
   // Facility power drawn now by the site, with every decision applied so far.
   virtual double site_power_w(int site) const { return 0; }
+  // True if clusters a and b share a power cap domain (their site, or a fleet-wide cap:
+  // power/cap_policy.h), so that a start on one may change free() of the other.
+  virtual bool shares_power_cap(int a, int b) const {
+    return site_of(a) >= 0 && site_of(a) == site_of(b);
+  }
   // Facility watts that starting `accelerators` on `cluster` at `pstate` would add now (exact
   // for the hosts the engine would choose); +infinity if they do not fit now.
   virtual double added_power_w(int cluster, int64_t accelerators, int pstate) const { return 0; }
