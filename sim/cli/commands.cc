@@ -127,6 +127,7 @@ std::vector<std::pair<std::string, std::string>> OutputFiles(const metrics::RunR
   files.emplace_back("jobs.csv", metrics::JobsCsv(r, acc));
   files.emplace_back("utilization.csv", metrics::UtilizationCsv(r));
   files.emplace_back("power.csv", metrics::PowerCsv(r));
+  if (!r.power_domains.empty()) files.emplace_back("power_domains.csv", metrics::PowerDomainsCsv(r));
   files.emplace_back("accounting.csv", metrics::AccountingCsv(r, acc));
   files.emplace_back("summary.json", metrics::SummaryJson(r, info, acc));
   if (r.serving) {
