@@ -1334,6 +1334,12 @@ bool Controller::ThresholdsChange(int d) const {
 
 double Controller::JobDomainW(size_t job, int d, int at_pstate) const {
   const auto& run = runs_[job];
+  const int c0 = records_[job].cluster;
+  if (records_[job].span_clusters <= 1) {  // one cluster: all its hosts are in d
+    if (cluster_site_[c0] < 0) return 0;
+    return power_->TenantPowerW(run.placement, run.pstate, at_pstate) *
+           fleet_.sites[cluster_site_[c0]].pue;
+  }
   // The run's hosts in d, by cluster (a placement lists each part's hosts together).
   double w = 0;
   placement::Placement sub;

@@ -8,13 +8,14 @@
 //   3. build-out: tranches coming online or retiring at t;
 //   4. events to the scheduler in canonical order (sched/scheduler.h), each answer applied
 //      before the next event: submissions, terminations, kills, capacity, power;
-//   5. power caps (power/cap_policy.h): sites over their cap are brought under it (at once, or
-//      after the plan's control delay) and degraded work is restored where headroom allows;
+//   5. power caps (power/cap_policy.h), per cap domain (sites, then capped clusters, then the
+//      fleet): domains over their cap are brought under it (at once, or after the plan's
+//      control delay) and degraded work is restored where headroom in all its domains allows;
 //      the jobs shed are delivered as kills, then kPowerChanged if a cap, the serving power or
 //      the enforcement changed anything;
-//   6. one utilization row per changed cluster and one power row per changed site; with
-//      enforcement and no delay, every site's committed facility power is checked against its
-//      cap (an internal error names the instant and the watts if it is above).
+//   6. one utilization row per changed cluster and one power row per changed site or other cap
+//      domain; with enforcement and no delay, every domain's committed facility power is
+//      checked against its cap (an internal error names the instant and the watts if above).
 //
 // Cost: a job start or end is O(log jobs running) for the end-time queue plus O(hosts it holds)
 // in Occupancy and PowerAccountant; nothing per host of the fleet, no SimGrid activity or actor.

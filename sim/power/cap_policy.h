@@ -1,8 +1,9 @@
 // Power caps and the policies that enforce them. Plain C++ (no SimGrid, no engine): the
-// controller (sim/engine/controller.h) builds a SiteState for a site and applies the decisions;
-// tests/power/cap_policy_test.cc drives these functions directly.
+// controller (sim/engine/controller.h) builds a SiteState for a cap domain (a site, a cluster or
+// the fleet: CapScope below; "site" in what follows stands for any domain) and applies the
+// decisions; tests/power/cap_policy_test.cc drives these functions directly.
 //
-// A cap is a site's facility power limit (IT x PUE) in watts. It is constant (the platform's
+// A cap is a domain's facility power limit (IT x PUE) in watts. It is constant (the platform's
 // `power_cap_w` site property) or a time series given in the scenario; a change takes effect at
 // once. The quantity held under the cap is the site's *committed* facility power: every online
 // host's power with its jobs at their pstates (exact, power/accountant.h) plus, for each inference
@@ -111,9 +112,9 @@ struct JobTenant {
   std::vector<double> facility_w;
 };
 
-// An inference deployment's replicas at a site.
+// An inference deployment's replicas at a site (the controller: its replicas on one cluster).
 struct DeploymentTenant {
-  int deployment = 0;
+  int deployment = 0;        // the caller's key, returned in ThrottleDecision::deployment
   int priority = 0;
   double share = 1.0;        // power share now
   double full_dynamic_w = 0; // committed facility watts of its replicas' dynamic power at share 1
