@@ -1402,19 +1402,28 @@ void Controller::FitRestoreElsewhere(int d, std::vector<sched::ThrottleDecision>
   for (int x = 0; x < num_domains(); ++x) {
     if (x != d && !std::isinf(cap_w_[x])) room[x] = cap_w_[x] * (1 + kCapTolerance) - CommittedW(x);
   }
+  // A job raised in d goes to the fastest pstate, from the one decided down to just above its
+  // own, that fits every other domain it is in; if none does, it stays.
   auto& ps = decisions_.pstates;
-  ps.erase(std::remove_if(ps.begin(), ps.end(), [&](const sched::PstateDecision& p) {
+  ps.erase(std::remove_if(ps.begin(), ps.end(), [&](sched::PstateDecision& p) {
              const size_t j = JobIndex(p.job);
              const auto& run = runs_[j];
              std::vector<std::pair<int, double>> add;
-             for (const auto& [x, acc] : run.domains) {
-               if (x == d || std::isinf(room[x])) continue;
-               const double delta = JobDomainW(j, x, p.pstate) - JobDomainW(j, x, run.pstate);
-               if (delta > room[x]) return true;
-               add.emplace_back(x, delta);
+             for (int at = p.pstate; at < run.pstate; ++at) {
+               add.clear();
+               bool fits = true;
+               for (const auto& [x, acc] : run.domains) {
+                 if (x == d || std::isinf(room[x])) continue;
+                 const double delta = JobDomainW(j, x, at) - JobDomainW(j, x, run.pstate);
+                 fits = fits && delta <= room[x];
+                 add.emplace_back(x, delta);
+               }
+               if (!fits) continue;
+               for (const auto& [x, delta] : add) room[x] -= delta;
+               p.pstate = at;
+               return false;
              }
-             for (const auto& [x, delta] : add) room[x] -= delta;
-             return false;
+             return true;
            }), ps.end());
   const int nc = num_clusters();
   for (auto& t : *units) {

@@ -141,7 +141,8 @@ TEST(Exchange, SpanningRunCountsAtEverySiteItSpansUnderCaps) {
   const std::string job =
       "model: {params: 8e9, precision: bf16}, "
       "work: {steps: 100, global_batch: 512, seq_len: 4096}";
-  auto write = [&](const std::string& path, const std::string& cap_step) {
+  auto write = [&](const std::string& path, const std::string& cap_step,
+                   const std::string& last = "{site: b, at_s: 1000000, uncapped: true}") {
     std::ofstream(path) << "platform: " << Platform() << "\n"
                         << "scheduler: {policy: easy}\n"
                         << "workload:\n  jobs:\n"
@@ -149,7 +150,7 @@ TEST(Exchange, SpanningRunCountsAtEverySiteItSpansUnderCaps) {
                         << "span: sites, " << job << "}\n"
                         << "power:\n  levers: [admission, shed]\n  caps:\n"
                         << "    - " << cap_step << "\n"
-                        << "    - {site: b, at_s: 1000000, uncapped: true}\n";
+                        << "    - " << last << "\n";
   };
   write(dir + "/span.yaml", "{site: b, at_s: 10, cap_mw: 0.02}");
   auto r = cli_test::Fleetsim("run " + dir + "/span.yaml --quiet --out " + dir + "/out");
@@ -174,6 +175,31 @@ TEST(Exchange, SpanningRunCountsAtEverySiteItSpansUnderCaps) {
   ASSERT_NE(b, std::string::npos);
   EXPECT_EQ(cli_test::JsonNumber(summary.substr(b), "shed_jobs"), 1);
   EXPECT_EQ(cli_test::JsonNumber(summary.substr(b), "min_power_cap_w"), 20000);
+
+  // The same with a fleet-wide cap of 50 kW from 10 s (the fleet's idle floor: 11 hosts x
+  // 2500 W x 1.2 = 33 kW): the run is shed for the fleet's cap, counted in its own domain.
+  write(dir + "/fleet.yaml", "{fleet: true, at_s: 10, cap_mw: 0.05}",
+        "{fleet: true, at_s: 1000000, uncapped: true}");
+  r = cli_test::Fleetsim("run " + dir + "/fleet.yaml --quiet --out " + dir + "/fleet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  jobs = cli_test::ReadCsv(dir + "/fleet/jobs.csv");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["preemptions"], "1");
+  EXPECT_EQ(jobs[0]["status"], "completed");
+  int fleet_rows = 0;
+  for (auto& row : cli_test::ReadCsv(dir + "/fleet/power_domains.csv")) {
+    EXPECT_EQ(row["domain"], "fleet");
+    EXPECT_EQ(row["scope"], "fleet");
+    if (row["power_cap_w"].empty()) continue;
+    ++fleet_rows;
+    EXPECT_LE(std::stod(row["committed_power_w"]), 50000 * (1 + 1e-9)) << row["time_s"];
+  }
+  EXPECT_GT(fleet_rows, 0);
+  const std::string fs = cli_test::Slurp(dir + "/fleet/summary.json");
+  const size_t fd = fs.find("\"domain\": \"fleet\"", fs.find("\"power_domains\": ["));
+  ASSERT_NE(fd, std::string::npos) << fs;
+  EXPECT_EQ(cli_test::JsonNumber(fs.substr(fd), "shed_jobs"), 1);
+  EXPECT_EQ(cli_test::JsonNumber(fs.substr(fd), "min_power_cap_w"), 50000);
 
   write(dir + "/bad.yaml", "{cluster: nope, at_s: 10, cap_mw: 0.02}");
   auto e = cli_test::Fleetsim("run " + dir + "/bad.yaml --quiet --out " + dir + "/bad");
