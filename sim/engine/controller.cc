@@ -1397,10 +1397,10 @@ power::SiteState Controller::DomainStateOf(int d) const {
 }
 
 void Controller::FitRestoreElsewhere(int d, std::vector<sched::ThrottleDecision>* units) {
-  // Room under the caps of the other domains, taken as decisions are kept.
+  // Room under the caps of the other domains (on the plan's basis), taken as decisions are kept.
   std::vector<double> room(num_domains(), kInf);
   for (int x = 0; x < num_domains(); ++x) {
-    if (x != d && !std::isinf(cap_w_[x])) room[x] = cap_w_[x] * (1 + kCapTolerance) - CommittedW(x);
+    if (x != d && !std::isinf(cap_w_[x])) room[x] = cap_w_[x] * (1 + kCapTolerance) - BasisW(x);
   }
   // A job raised in d goes to the fastest pstate, from the one decided down to just above its
   // own, that fits every other domain it is in; if none does, it stays.
