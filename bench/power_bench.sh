@@ -3,17 +3,22 @@
 # 1% 2026 fleet's Vera Rubin site (nvidia-vr-1, 37 racks, 2,664 accelerators) whose cap changes
 # every hour between 5 and 10 MW for the whole run, and runs it with levers [] (caps reported,
 # not enforced), [admission, shed] and [admission, dvfs, shed]. Prints one markdown row per run:
-# wall, scheduler events, wall per event, enforcement actions, peak RSS.
-#   bash bench/power_bench.sh [BUILD_DIR] [JOBS]
+# wall, scheduler events, wall per event, enforcement actions, peak RSS. SCOPE `fleet` adds, at
+# every site cap step, a fleet-wide cap 100 MW above it (a second cap domain holding every
+# cluster of the fleet, that does not bind: the bookkeeping cost of cap domains); it needs a
+# fleetsim with cap domains.
+#   bash bench/power_bench.sh [BUILD_DIR] [JOBS] [site|fleet]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 N=${2:-20000}
+SCOPE=${3:-site}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-/usr/bin/python3 - "$N" "$tmp/s.yaml" "$PWD/platforms/fleet-2026-s0.01.xml" <<'PY'
+/usr/bin/python3 - "$N" "$tmp/s.yaml" "$PWD/platforms/fleet-2026-s0.01.xml" "$SCOPE" <<'PY'
 import random, sys
-n, out, plat = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+n, out, plat, scope = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+
 r = random.Random(1)
 t = 0
 jobs = []
@@ -23,8 +28,12 @@ for i in range(1, n + 1):
     run = int(min(36000, max(600, r.lognormvariate(8.8, 0.7))))
     jobs.append(f"    - {{id: {i}, submit_s: {t}, run_s: {run}, estimate_s: {int(run * 1.25)}, "
                 f"accelerators: {acc}, priority: {r.choice([0, 0, 1])}, sites: [nvidia-vr-1]}}")
-caps = [f"    - {{site: nvidia-vr-1, at_s: {h * 3600}, cap_mw: {5 + 5 * r.random():.3f}}}"
-        for h in range(1, t // 3600 + 2)]
+caps = []
+for h in range(1, t // 3600 + 2):
+    mw = 5 + 5 * r.random()
+    caps.append(f"    - {{site: nvidia-vr-1, at_s: {h * 3600}, cap_mw: {mw:.3f}}}")
+    if scope == "fleet":
+        caps.append(f"    - {{fleet: true, at_s: {h * 3600}, cap_mw: {mw + 100:.3f}}}")
 open(out, "w").write(f"""name: power-bench
 platform: {plat}
 start_date: 2026-10-01

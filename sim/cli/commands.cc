@@ -37,7 +37,8 @@ Usage:
       jobs.csv, utilization.csv, power.csv, accounting.csv (energy and cost; the scenario's
       cost: section), summary.json and manifest.json, and with streams replicas.csv,
       serving_series.csv, serving_sites.csv, serving_latency.csv (and requests.csv when
-      serving.request_sample_rate > 0) to DIR (default: the scenario's outputs.dir, else
+      serving.request_sample_rate > 0), and with cluster or fleet power caps
+      power_domains.csv, to DIR (default: the scenario's outputs.dir, else
       results/<name>). Schemas: results/README.md; scenario schema: workloads/README.md.
   fleetsim validate SCENARIO.yaml [--set key.path=value ...]
       Load and check the scenario, its platform and workload; simulate nothing, write nothing.
@@ -154,6 +155,9 @@ Outputs OutputFiles(const metrics::RunResult& r, const metrics::RunInfo& info) {
                  return std::move(t.first);
                }});
   f.push_back({"power.csv", [power] { return std::move(*power); }});
+  if (!r.power_domains.empty()) {
+    f.push_back({"power_domains.csv", [&r] { return metrics::PowerDomainsCsv(r); }});
+  }
   f.push_back({"accounting.csv", [&r, &acc] { return metrics::AccountingCsv(r, acc); }});
   f.push_back({"summary.json", [&r, &info, &acc] { return metrics::SummaryJson(r, info, acc); }});
   if (r.serving) {

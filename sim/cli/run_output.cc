@@ -79,7 +79,7 @@ absl::Status ClaimDir(const std::string& dir, const std::string& claim_manifest)
 const std::vector<std::string>& KnownOutputNames() {
   static const std::vector<std::string> kNames = {
       "jobs.csv",           "utilization.csv",   "power.csv",           "summary.json",
-      "replicas.csv",       "accounting.csv",
+      "replicas.csv",       "accounting.csv",    "power_domains.csv",
       "serving_series.csv", "serving_sites.csv", "serving_latency.csv", "requests.csv",
       // Written by earlier versions (now power.csv): removed with the rest, so a re-used
       // directory holds no stale table.

@@ -91,16 +91,94 @@ absl::Status Controller::Setup() {
   }
   cluster_site_.resize(nc);
   for (int c = 0; c < nc; ++c) cluster_site_[c] = fleet_.FindSite(fleet_.clusters[c].site);
-  for (const auto& s : fleet_.sites) site_cap_w_.push_back(s.power_cap_w > 0 ? s.power_cap_w : kInf);
   const int ns = static_cast<int>(fleet_.sites.size());
+  // Cap domains: every site, then the clusters and the fleet the scenario gives caps to.
+  for (int s = 0; s < ns; ++s) {
+    Domain d;
+    d.name = fleet_.sites[s].name;
+    d.clusters = fleet_.sites[s].clusters;
+    std::sort(d.clusters.begin(), d.clusters.end());
+    d.whole_sites = {s};
+    domains_.push_back(std::move(d));
+    cap_w_.push_back(fleet_.sites[s].power_cap_w > 0 ? fleet_.sites[s].power_cap_w : kInf);
+  }
   if (cfg_.power) plan_ = *cfg_.power;
+  // The scenario's cap steps name their domains; cluster domains follow in cluster order, the
+  // fleet's last.
+  std::vector<int> step_domain;  // per step: site index, or -1 - cluster index, or kFleetStep
+  constexpr int kFleetStep = std::numeric_limits<int>::min();
+  std::vector<int> cluster_dom(nc, -1);
+  bool fleet_capped = false;
   for (const auto& step : plan_.caps) {
-    const int s = fleet_.FindSite(step.site);
-    if (s < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(step.where, ".site: no site '", step.site,
-                                                     "' in ", cfg_.platform_path));
+    if (step.scope == power::CapScope::kSite) {
+      const int s = fleet_.FindSite(step.site);
+      if (s < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(step.where, ".site: no site '", step.site,
+                                                       "' in ", cfg_.platform_path));
+      }
+      step_domain.push_back(s);
+    } else if (step.scope == power::CapScope::kCluster) {
+      int c = 0;
+      while (c < nc && fleet_.clusters[c].name != step.site) ++c;
+      if (c == nc) {
+        return absl::InvalidArgumentError(absl::StrCat(step.where, ".cluster: no cluster '",
+                                                       step.site, "' in ", cfg_.platform_path));
+      }
+      cluster_dom[c] = 0;
+      step_domain.push_back(-1 - c);
+    } else {
+      fleet_capped = true;
+      step_domain.push_back(kFleetStep);
     }
-    cap_events_.push_back({step.time_s, s, step.cap_w});
+  }
+  for (int c = 0; c < nc; ++c) {
+    if (cluster_dom[c] < 0) continue;
+    cluster_dom[c] = static_cast<int>(domains_.size());
+    Domain dom;
+    dom.name = fleet_.clusters[c].name;
+    dom.scope = power::CapScope::kCluster;
+    dom.clusters = {c};
+    domains_.push_back(std::move(dom));
+    cap_w_.push_back(kInf);
+  }
+  if (fleet_capped) {
+    Domain dom;
+    dom.name = "fleet";
+    dom.scope = power::CapScope::kFleet;
+    for (int c = 0; c < nc; ++c) dom.clusters.push_back(c);
+    domains_.push_back(std::move(dom));
+    cap_w_.push_back(kInf);
+  }
+  for (size_t i = 0; i < plan_.caps.size(); ++i) {
+    const int k = step_domain[i];
+    const int d = k == kFleetStep ? num_domains() - 1 : k < 0 ? cluster_dom[-1 - k] : k;
+    cap_events_.push_back({plan_.caps[i].time_s, d, plan_.caps[i].cap_w});
+  }
+  const int nd = num_domains();
+  cluster_domains_.assign(nc, {});
+  in_domain_.assign(nd, std::vector<char>(nc, 0));
+  for (int d = ns; d < nd; ++d) {
+    // Whole sites where the domain holds all of a site's clusters, single clusters otherwise.
+    auto& dom = domains_[d];
+    for (int s = 0; s < ns; ++s) {
+      bool all = !fleet_.sites[s].clusters.empty();
+      for (int c : fleet_.sites[s].clusters) {
+        all = all && std::binary_search(dom.clusters.begin(), dom.clusters.end(), c);
+      }
+      if (all) dom.whole_sites.push_back(s);
+    }
+    for (int c : dom.clusters) {
+      const int s = cluster_site_[c];
+      if (s < 0 || !std::count(dom.whole_sites.begin(), dom.whole_sites.end(), s)) {
+        dom.part_clusters.push_back(c);
+      }
+    }
+  }
+  for (int d = 0; d < nd; ++d) {
+    for (int c : domains_[d].clusters) {
+      cluster_domains_[c].push_back(d);
+      in_domain_[d][c] = 1;
+    }
   }
   std::stable_sort(cap_events_.begin(), cap_events_.end(),
                    [](const CapEvent& a, const CapEvent& b) { return a.time_s < b.time_s; });
@@ -126,23 +204,24 @@ absl::Status Controller::Setup() {
   }
   dvfs_admission_ = plan_.Has(power::Lever::kDvfs) && plan_.Has(power::Lever::kAdmission);
   site_serving_w_.assign(ns, 0);
-  site_jobs_.assign(ns, 0);
+  cluster_serving_w_.assign(nc, 0);
+  dom_jobs_.assign(nd, 0);
   {
     int max_pstates = 1;
     for (const auto& cl : fleet_.clusters) {
       max_pstates = std::max(max_pstates, static_cast<int>(cl.pstates.size()));
     }
-    site_pstate_acc_.assign(ns, std::vector<int64_t>(max_pstates, 0));
+    dom_pstate_acc_.assign(nd, std::vector<int64_t>(max_pstates, 0));
   }
-  site_slowed_.assign(ns, 0);
-  site_shed_.assign(ns, 0);
-  site_dvfs_.assign(ns, 0);
-  site_throttles_.assign(ns, 0);
-  enforce_at_.assign(ns, kInf);
-  site_engaged_.assign(ns, std::vector<char>(plan_.thresholds.size(), 0));
-  site_changed_.assign(ns, 0);
-  pending_site_w_.assign(ns, 0);
-  site_refusals_.assign(ns, 0);
+  dom_slowed_.assign(nd, 0);
+  dom_shed_.assign(nd, 0);
+  dom_dvfs_.assign(nd, 0);
+  dom_throttles_.assign(nd, 0);
+  enforce_at_.assign(nd, kInf);
+  dom_engaged_.assign(nd, std::vector<char>(plan_.thresholds.size(), 0));
+  dom_changed_.assign(nd, 0);
+  pending_dom_w_.assign(nd, 0);
+  dom_refusals_.assign(nd, 0);
   pending_cluster_w_.assign(nc, 0);
 
   // Validate the workload against the fleet before anything runs.
@@ -249,14 +328,15 @@ absl::Status Controller::Setup() {
   serving_ = std::move(*sw);
   power_slowed_.assign(wl_.jobs.size(), 0);
   if (serving_) {
-    dep_share_.assign(serving_->num_deployments(), 1.0);
-    dep_site_full_w_.assign(serving_->num_deployments(), std::vector<double>(ns, 0.0));
+    unit_share_.assign(serving_->num_deployments(), std::vector<double>(nc, 1.0));
+    unit_full_w_.assign(serving_->num_deployments(), std::vector<double>(nc, 0.0));
   }
 
   serving_acc_.assign(nc, 0);
   dirty_.assign(nc, 0);
   last_sample_.assign(nc, -1);
   last_site_sample_.assign(fleet_.sites.size(), -1);
+  last_domain_sample_.assign(nd, -1);
   ApplyCapEvents(0);  // caps in force from the start
   caps_changed_ = false;
   // Every cluster's and site's state at t = 0 opens its step function.
@@ -503,7 +583,7 @@ void Controller::RunInstant(double now) {
     std::vector<double> shown_before(nc), interval_j(nc, 0.0);
     for (int c = 0; c < nc; ++c) shown_before[c] = power_->shown_power_w(c);
     const double dt = now - serving_->last_tick_s();
-    serving_->Tick(now, *occ_, *power_, site_cap_w_, &released, &interval_j);
+    serving_->Tick(now, *occ_, *power_, cap_w_, &released, &interval_j);  // sites first
     if (dt > 0) {
       std::vector<double> delta(nc), site_delta(fleet_.sites.size(), 0.0);
       for (int c = 0; c < nc; ++c) {
@@ -527,9 +607,10 @@ void Controller::RunInstant(double now) {
       for (auto [h, k] : p) serving_acc_[c] -= k;
       const int d = replica_requests_[r].deployment, site = cluster_site_[c];
       if (site >= 0) {
-        site_serving_w_[site] -= dep_share_[d] * ReplicaFullW(r, c);
+        site_serving_w_[site] -= unit_share_[d][c] * ReplicaFullW(r, c);
+        cluster_serving_w_[c] -= unit_share_[d][c] * ReplicaFullW(r, c);
         ++serving_version_;
-        dep_site_full_w_[d][site] -= ReplicaFullW(r, c);
+        unit_full_w_[d][c] -= ReplicaFullW(r, c);
       }
       ReleasePlacement(p, 0, 0.0, now);
       if (inv_) inv_->Release(ReplicaJobId(r), p, now);
@@ -722,35 +803,49 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
     run.placement.insert(run.placement.end(), p.begin(), p.end());
   }
   part_begin.push_back(run.placement.size());
-  // Power admission, part by part (each against its own site's cap, counting the parts
-  // already admitted at that site); any refusal refuses all.
+  // Power admission, part by part: each part's power counts in every cap domain of its
+  // cluster, with the parts already admitted there; any refusal refuses all.
   const int asked_pstate = pstate;
   bool admitted = true;
-  std::vector<double> admitted_w(fleet_.sites.size(), 0.0);
+  std::vector<std::pair<int, double>> admitted_w;  // (domain, watts of the parts so far)
   for (size_t i = 0; i < parts.size(); ++i) {
-    const int s = cluster_site_[parts[i].cluster];
+    const int pc = parts[i].cluster;
+    const int s = cluster_site_[pc];
     if (s < 0) continue;
     const placement::Placement sub(run.placement.begin() + part_begin[i],
                                    run.placement.begin() + part_begin[i + 1]);
     const double pue = fleet_.sites[s].pue;
     double added_w = power_->AddedPowerW(sub, pstate) * pue;
-    TakePending(parts[i].cluster, parts[i].accelerators);
+    TakePending(pc, parts[i].accelerators);
     if (dvfs_admission_ && !enforcing_ && parts.size() == 1) {
       // DVFS at admission: a start that does not fit at the pstate asked for starts at the
       // fastest slower pstate that fits (its remaining work is timed at that speed; Restore
       // raises it when headroom returns). Spanning runs start at the pstate asked for.
       const int last = num_pstates(cluster) - 1;
-      while (pstate < last && !FitsCap(s, added_w)) {
+      while (pstate < last && !FitsAll(pc, added_w)) {
         ++pstate;
         added_w = power_->AddedPowerW(sub, pstate) * pue;
       }
-      if (!FitsCap(s, added_w)) {
+      if (!FitsAll(pc, added_w)) {
         pstate = asked_pstate;
         added_w = power_->AddedPowerW(sub, pstate) * pue;
       }
     }
-    admitted = CheckAdmission(parts[i].cluster, admitted_w[s] + added_w) && admitted;
-    admitted_w[s] += added_w;
+    for (int d : cluster_domains_[pc]) {
+      auto it = std::find_if(admitted_w.begin(), admitted_w.end(),
+                             [d](const auto& x) { return x.first == d; });
+      if (it == admitted_w.end()) it = admitted_w.emplace(admitted_w.end(), d, 0.0);
+      it->second += added_w;
+    }
+  }
+  for (const auto& [d, w] : admitted_w) {
+    if (!plan_.Has(power::Lever::kAdmission) || enforcing_ || FitsCap(d, w)) continue;
+    // Refused (see CheckAdmission): the parts' clusters in d show no room for the instant.
+    for (const auto& part : parts) {
+      if (in_domain_[d][part.cluster]) blocked_[part.cluster] = 1;
+    }
+    ++dom_refusals_[d];
+    admitted = false;
   }
   if (!admitted) {
     // Refused by power admission (rare: see Admit): back to the queue, nothing done.
@@ -761,19 +856,27 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
     kills_.emplace_back(job, info);
     return;
   }
-  // A spanning run counts at its first part's site (power/cap_policy.h sees it there).
-  const int site = cluster_site_[cluster];
-  if (site >= 0) ++site_jobs_[site];
+  // The run counts in every domain any of its parts is in, with its accelerators there.
+  run.domains.clear();
+  for (const auto& part : parts) {
+    for (int d : cluster_domains_[part.cluster]) {
+      auto it = std::find_if(run.domains.begin(), run.domains.end(),
+                             [d](const auto& x) { return x.first == d; });
+      if (it == run.domains.end()) it = run.domains.emplace(run.domains.end(), d, 0);
+      it->second += part.accelerators;
+    }
+  }
+  for (const auto& [d, acc] : run.domains) ++dom_jobs_[d];
   occ_->Hold(run.placement);
   if (inv_) inv_->Hold(rec.id, run.placement, now);
   power_->HoldAll(run.placement, pstate, 1.0, now);
   run.pstate = pstate;
-  if (site >= 0) {
-    site_pstate_acc_[site][pstate] += requests_[job].accelerators;
-    if (pstate != asked_pstate) {  // slowed at admission: a power decision, restorable
-      power_slowed_[job] = 1;
-      ++site_slowed_[site];
-      ++site_dvfs_[site];
+  if (pstate != asked_pstate) power_slowed_[job] = 1;  // slowed at admission: restorable
+  for (const auto& [d, acc] : run.domains) {
+    dom_pstate_acc_[d][pstate] += acc;
+    if (pstate != asked_pstate) {
+      ++dom_slowed_[d];
+      ++dom_dvfs_[d];
     }
   }
   // Every attempt starts from the beginning (no checkpoints yet): the whole run on this cluster
@@ -849,7 +952,7 @@ void Controller::EndJob(size_t job, double now) {
   if (inv_) inv_->Release(rec.id, run.placement, now);
   run.remaining_s = 0;
   --running_;
-  LeaveSite(job);
+  LeaveDomains(job);
   LeaveSpans(job);
   ++done_;
 }
@@ -871,15 +974,14 @@ void Controller::ChangePstate(size_t job, int pstate, double now) {
   power_->Change(run.placement, run.pstate, 1.0, pstate, 1.0, now);
   const int old_pstate = run.pstate;
   run.pstate = pstate;
-  const int site = cluster_site_[rec.cluster];
-  if (site >= 0) {
-    site_pstate_acc_[site][old_pstate] -= requests_[job].accelerators;
-    site_pstate_acc_[site][pstate] += requests_[job].accelerators;
-    site_slowed_[site] -= power_slowed_[job];
-    power_slowed_[job] = enforcing_ ? pstate > 0 : 0;
-    site_slowed_[site] += power_slowed_[job];
-    if (enforcing_) ++site_dvfs_[site];
+  const char was_slowed = power_slowed_[job];
+  power_slowed_[job] = enforcing_ ? pstate > 0 : 0;
+  for (const auto& [d, acc] : run.domains) {
+    dom_pstate_acc_[d][old_pstate] -= acc;
+    dom_pstate_acc_[d][pstate] += acc;
+    dom_slowed_[d] += power_slowed_[job] - was_slowed;
   }
+  if (enforcing_ && enforcing_domain_ >= 0) ++dom_dvfs_[enforcing_domain_];
   const double speed = pstate_speed(rec.cluster, pstate);
   run.end_s = now + run.remaining_s / speed;
   ends_.emplace(run.end_s, run.start_seq, job);
@@ -898,11 +1000,12 @@ void Controller::Preempt(size_t job, double now) {
       0.0, run.remaining_s - (now - run.last_s) * pstate_speed(rec.cluster, run.pstate));
   sched::KillInfo info;
   info.reason = enforcing_ ? sched::KillReason::kPowerShed : sched::KillReason::kPreempted;
-  if (enforcing_ && cluster_site_[rec.cluster] >= 0) ++site_shed_[cluster_site_[rec.cluster]];
+  if (enforcing_ && enforcing_domain_ >= 0) ++dom_shed_[enforcing_domain_];
   info.done_s = run.attempt_s - left;
   info.lost_s = info.done_s;  // no checkpoints yet: the attempt's work is lost
   info.remaining_s = run.attempt_s;  // the whole run again (on this cluster's time)
   ChargeJobEnergy(job, now);
+  LeaveDomains(job);
   ReleasePlacement(run.placement, run.pstate, 1.0, now);
   if (inv_) inv_->Release(rec.id, run.placement, now);
   run.placement.clear();
@@ -911,7 +1014,6 @@ void Controller::Preempt(size_t job, double now) {
   rec.preemptions += 1;
   rec.lost_work_s += info.lost_s;
   --running_;
-  LeaveSite(job);
   LeaveSpans(job);
   kills_.emplace_back(job, info);
 }
@@ -929,14 +1031,15 @@ void Controller::PlaceReplica(size_t r, int cluster, double now) {
     // Its hosts' epsilon share (held at activity 0) plus its committed dynamic power.
     const double pue = fleet_.sites[site].pue;
     const double added_w = (power_->AddedPowerW(p, 0) - ReplicaFullW(r, cluster) +
-                            dep_share_[d] * ReplicaFullW(r, cluster)) * pue;
+                            unit_share_[d][cluster] * ReplicaFullW(r, cluster)) * pue;
     if (!Admit(cluster, tp, added_w)) {
       refused_replicas_.push_back(r);
       return;
     }
-    site_serving_w_[site] += dep_share_[d] * ReplicaFullW(r, cluster);
+    site_serving_w_[site] += unit_share_[d][cluster] * ReplicaFullW(r, cluster);
+    cluster_serving_w_[cluster] += unit_share_[d][cluster] * ReplicaFullW(r, cluster);
     ++serving_version_;
-    dep_site_full_w_[d][site] += ReplicaFullW(r, cluster);
+    unit_full_w_[d][cluster] += ReplicaFullW(r, cluster);
   }
   occ_->Hold(p);
   if (inv_) inv_->Hold(ReplicaJobId(r), p, now);
@@ -957,7 +1060,7 @@ void Controller::EmitSamples(double now) {
   std::sort(dirty_list_.begin(), dirty_list_.end());
   std::vector<int> sites;
   for (int c : dirty_list_) {
-    dirty_[c] = 0;
+    dirty_[c] = 2;  // cleared below, after the domains that hold it are found
     metrics::ClusterSample s{now, c, occ_->held_in(c), occ_->online(c), serving_acc_[c],
                              power_->cluster_power_w(c)};
     // One row per cluster and instant: a later state at the same instant replaces the earlier.
@@ -969,31 +1072,54 @@ void Controller::EmitSamples(double now) {
     }
     if (cluster_site_[c] >= 0) sites.push_back(cluster_site_[c]);
   }
-  dirty_list_.clear();
   std::sort(sites.begin(), sites.end());
   sites.erase(std::unique(sites.begin(), sites.end()), sites.end());
-  for (int s : sites) {
+  // The other cap domains with a changed cluster, after the sites.
+  const int ns = num_sites();
+  for (int d = ns; d < num_domains(); ++d) {
+    for (int c : domains_[d].clusters) {
+      if (dirty_[c] == 2) {
+        sites.push_back(d);
+        break;
+      }
+    }
+  }
+  for (int c : dirty_list_) dirty_[c] = 0;
+  dirty_list_.clear();
+  for (int d : sites) {
     metrics::SiteSample x;
     x.time_s = now;
-    x.site = s;
-    x.it_power_w = power_->SiteItPowerW(s);
-    x.facility_power_w = power_->SiteFacilityPowerW(s);
-    x.power_cap_w = std::isinf(site_cap_w_[s]) ? 0 : site_cap_w_[s];
-    x.committed_power_w = CommittedW(s);
-    x.jobs_running = site_jobs_[s];
-    x.jobs_slowed = site_slowed_[s];
-    x.accelerators_by_pstate = site_pstate_acc_[s];
-    for (size_t d = 0; d < dep_share_.size(); ++d) {
-      if (dep_site_full_w_[d][s] > 0) x.serving_share = std::min(x.serving_share, dep_share_[d]);
-    }
-    x.shed_jobs = site_shed_[s];
-    x.dvfs_changes = site_dvfs_[s];
-    x.throttle_changes = site_throttles_[s];
-    if (last_site_sample_[s] >= 0 && site_samples_[last_site_sample_[s]].time_s == now) {
-      site_samples_[last_site_sample_[s]] = x;
+    x.site = d < ns ? d : d - ns;
+    if (d < ns) {
+      x.it_power_w = power_->SiteItPowerW(d);
+      x.facility_power_w = power_->SiteFacilityPowerW(d);
     } else {
-      last_site_sample_[s] = static_cast<int64_t>(site_samples_.size());
-      site_samples_.push_back(x);
+      for (int c : domains_[d].clusters) {
+        const double w = power_->cluster_power_w(c);
+        x.it_power_w += w;
+        if (cluster_site_[c] >= 0) x.facility_power_w += w * fleet_.sites[cluster_site_[c]].pue;
+      }
+    }
+    x.power_cap_w = std::isinf(cap_w_[d]) ? 0 : cap_w_[d];
+    x.committed_power_w = CommittedW(d);
+    x.jobs_running = dom_jobs_[d];
+    x.jobs_slowed = dom_slowed_[d];
+    x.accelerators_by_pstate = dom_pstate_acc_[d];
+    for (size_t k = 0; k < unit_share_.size(); ++k) {
+      for (int c : domains_[d].clusters) {
+        if (unit_full_w_[k][c] > 0) x.serving_share = std::min(x.serving_share, unit_share_[k][c]);
+      }
+    }
+    x.shed_jobs = dom_shed_[d];
+    x.dvfs_changes = dom_dvfs_[d];
+    x.throttle_changes = dom_throttles_[d];
+    auto& rows = d < ns ? site_samples_ : domain_samples_;
+    auto& last = d < ns ? last_site_sample_[d] : last_domain_sample_[d];
+    if (last >= 0 && rows[last].time_s == now) {
+      rows[last] = x;
+    } else {
+      last = static_cast<int64_t>(rows.size());
+      rows.push_back(x);
     }
   }
 }
@@ -1040,6 +1166,11 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
   out->jobs = std::move(records_);
   out->samples = std::move(samples_);
   out->site_samples = std::move(site_samples_);
+  for (int d = num_sites(); d < num_domains(); ++d) {
+    out->power_domains.push_back(
+        {domains_[d].name, domains_[d].scope == power::CapScope::kFleet ? "fleet" : "cluster"});
+  }
+  out->domain_samples = std::move(domain_samples_);
   if (serving_) {
     out->replicas = std::move(serving_->records());
     out->serving_sites = std::move(serving_->site_samples());
@@ -1052,40 +1183,60 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
   if (inv_) inv_->Finish(*out, {end_s, sched_->queue_length(), next_submit_, replica_requests_.size()});
 }
 
-// ---- Power caps (power/cap_policy.h) ----
+// ---- Power caps (power/cap_policy.h), per cap domain ----
 
 int64_t Controller::free(int c) const {
-  const int64_t f = occ_->free(c);
-  const int s = cluster_site_[c];
-  if (!plan_.Has(power::Lever::kAdmission) || s < 0 || std::isinf(site_cap_w_[s]) ||
-      ViewAccW(c) <= 0) {
-    return f;
-  }
+  int64_t f = occ_->free(c);
+  if (!plan_.Has(power::Lever::kAdmission) || cluster_site_[c] < 0 || ViewAccW(c) <= 0) return f;
+  bool capped = false;
+  for (int d : cluster_domains_[c]) capped = capped || !std::isinf(cap_w_[d]);
+  if (!capped) return f;
   if (blocked_[c]) return 0;
   UpdatePending();
-  // Room under the cap after what is committed, this answer's starts on other clusters of the
-  // site (the scheduler itself subtracts its starts on c, as it does for occupancy) and one
-  // host's epsilon step (a gang's last host may be partly filled).
-  const double room_w = site_cap_w_[s] * (1 + kCapTolerance) - CommittedW(s) -
-                        (pending_site_w_[s] - pending_cluster_w_[c]) - ViewReserveW(c);
-  if (room_w <= 0) return 0;
-  const double fit = std::floor(room_w / ViewAccW(c));
-  return fit < static_cast<double>(f) ? static_cast<int64_t>(fit) : f;
+  // Per domain of c: room under its cap after what is committed, this answer's starts on its
+  // other clusters (the scheduler itself subtracts its starts on c, as it does for occupancy)
+  // and one host's epsilon step (a gang's last host may be partly filled).
+  for (int d : cluster_domains_[c]) {
+    if (std::isinf(cap_w_[d])) continue;
+    const double room_w = cap_w_[d] * (1 + kCapTolerance) - CommittedW(d) -
+                          (pending_dom_w_[d] - pending_cluster_w_[c]) - ViewReserveW(c);
+    if (room_w <= 0) return 0;
+    const double fit = std::floor(room_w / ViewAccW(c));
+    if (fit < static_cast<double>(f)) f = static_cast<int64_t>(fit);
+  }
+  return f;
 }
 
-double Controller::CommittedW(int s) const {
-  // Cached per site until any host's power or any replica's committed power changes: the
+bool Controller::shares_power_cap(int a, int b) const {
+  for (int d : cluster_domains_[a]) {
+    if (in_domain_[d][b]) return true;
+  }
+  return false;
+}
+
+double Controller::CommittedW(int d) const {
+  // Cached per domain until any host's power or any replica's committed power changes: the
   // scheduler's view asks for it once per queued job it considers.
   if (committed_version_.empty()) {
-    committed_version_.assign(num_sites(), {~uint64_t{0}, 0});
-    committed_w_.assign(num_sites(), 0.0);
+    committed_version_.assign(num_domains(), {~uint64_t{0}, 0});
+    committed_w_.assign(num_domains(), 0.0);
   }
   const std::pair<uint64_t, uint64_t> v{power_->version(), serving_version_};
-  if (committed_version_[s] != v) {
-    committed_w_[s] = (power_->SiteHostItPowerW(s) + site_serving_w_[s]) * fleet_.sites[s].pue;
-    committed_version_[s] = v;
+  if (committed_version_[d] != v) {
+    // Whole sites from the site tallies, other clusters one by one; each at its site's PUE.
+    double w = 0;
+    for (int s : domains_[d].whole_sites) {
+      w += (power_->SiteHostItPowerW(s) + site_serving_w_[s]) * fleet_.sites[s].pue;
+    }
+    for (int c : domains_[d].part_clusters) {
+      if (cluster_site_[c] < 0) continue;
+      w += (power_->cluster_host_power_w(c) + cluster_serving_w_[c]) *
+           fleet_.sites[cluster_site_[c]].pue;
+    }
+    committed_w_[d] = w;
+    committed_version_[d] = v;
   }
-  return committed_w_[s];
+  return committed_w_[d];
 }
 
 double Controller::ReplicaFullW(size_t r, int c) const {
@@ -1117,7 +1268,7 @@ void Controller::UpdatePending() const {
         pending_reserve_[p.cluster] = 1;
         w += ViewReserveW(p.cluster);
       }
-      pending_site_w_[cluster_site_[p.cluster]] += w;
+      for (int dom : cluster_domains_[p.cluster]) pending_dom_w_[dom] += w;
       pending_cluster_w_[p.cluster] += w;
     }
   }
@@ -1129,40 +1280,49 @@ bool Controller::Admit(int c, int64_t accelerators, double added_w) {
 }
 
 void Controller::TakePending(int c, int64_t accelerators) {
-  const int s = cluster_site_[c];
   // This start no longer pending; its cluster's reserve is covered by its actual power now.
   double est_w = static_cast<double>(accelerators) * ViewAccW(c);
   if (pending_reserve_[c]) {
     pending_reserve_[c] = 0;
     est_w += ViewReserveW(c);
   }
-  pending_site_w_[s] -= est_w;
+  for (int d : cluster_domains_[c]) pending_dom_w_[d] -= est_w;
   pending_cluster_w_[c] -= est_w;
 }
 
-bool Controller::FitsCap(int s, double added_w) const {
-  if (std::isinf(site_cap_w_[s])) return true;
-  const double after_w = CommittedW(s) + added_w + std::max(0.0, pending_site_w_[s]);
-  return after_w <= site_cap_w_[s] * (1 + kCapTolerance);
+bool Controller::FitsCap(int d, double added_w) const {
+  if (std::isinf(cap_w_[d])) return true;
+  const double after_w = CommittedW(d) + added_w + std::max(0.0, pending_dom_w_[d]);
+  return after_w <= cap_w_[d] * (1 + kCapTolerance);
+}
+
+bool Controller::FitsAll(int c, double added_w) const {
+  for (int d : cluster_domains_[c]) {
+    if (!FitsCap(d, added_w)) return false;
+  }
+  return true;
 }
 
 bool Controller::CheckAdmission(int c, double added_w) {
-  const int s = cluster_site_[c];
-  if (!plan_.Has(power::Lever::kAdmission) || enforcing_ || std::isinf(site_cap_w_[s])) return true;
+  if (!plan_.Has(power::Lever::kAdmission) || enforcing_) return true;
   // The view's bound (per accelerator: slope plus the epsilon step spread over a host, plus one
   // host's step per cluster) holds for first-fit gangs; a start beyond it (a scheduler that
   // did not use free(), or placements fragmented by this answer's preemptions) is refused and
   // its cluster shows no room for the rest of the instant, so the scheduler cannot loop.
-  if (FitsCap(s, added_w)) return true;
-  blocked_[c] = 1;
-  ++site_refusals_[s];
-  return false;
+  bool ok = true;
+  for (int d : cluster_domains_[c]) {
+    if (FitsCap(d, added_w)) continue;
+    ++dom_refusals_[d];
+    ok = false;
+  }
+  if (!ok) blocked_[c] = 1;
+  return ok;
 }
 
 void Controller::ClearPending() {
   if (pending_seen_ == 0) return;
   pending_seen_ = 0;
-  std::fill(pending_site_w_.begin(), pending_site_w_.end(), 0.0);
+  std::fill(pending_dom_w_.begin(), pending_dom_w_.end(), 0.0);
   std::fill(pending_cluster_w_.begin(), pending_cluster_w_.end(), 0.0);
   std::fill(pending_reserve_.begin(), pending_reserve_.end(), 0);
 }
@@ -1171,189 +1331,292 @@ void Controller::ApplyCapEvents(double now) {
   for (; next_cap_event_ < cap_events_.size() && cap_events_[next_cap_event_].time_s <= now;
        ++next_cap_event_) {
     const auto& ev = cap_events_[next_cap_event_];
-    site_cap_w_[ev.site] = ev.cap_w > 0 ? ev.cap_w : kInf;
-    site_changed_[ev.site] = 1;
+    cap_w_[ev.domain] = ev.cap_w > 0 ? ev.cap_w : kInf;
+    dom_changed_[ev.domain] = 1;
     caps_changed_ = true;
-    for (int c : fleet_.sites[ev.site].clusters) MarkDirty(c);
+    for (int c : domains_[ev.domain].clusters) MarkDirty(c);
   }
 }
 
 void Controller::SetShare(int d, double share) {
-  const double old = dep_share_[d];
-  if (share == old) return;
-  for (size_t s = 0; s < dep_site_full_w_[d].size(); ++s) {
-    if (dep_site_full_w_[d][s] == 0) continue;
-    site_serving_w_[s] += (share - old) * dep_site_full_w_[d][s];
-    ++serving_version_;
-    if (enforcing_) ++site_throttles_[s];
-    site_changed_[s] = 1;
-    for (int c : fleet_.sites[s].clusters) MarkDirty(c);
-  }
-  dep_share_[d] = share;
-  serving_->Throttle(d, share);
+  for (int c = 0; c < num_clusters(); ++c) SetUnitShare(d, c, share);
 }
 
-void Controller::LeaveSite(size_t job) {
-  const int site = cluster_site_[records_[job].cluster];
-  if (site < 0) return;
-  --site_jobs_[site];
-  site_pstate_acc_[site][runs_[job].pstate] -= requests_[job].accelerators;
-  site_slowed_[site] -= power_slowed_[job];
+void Controller::SetUnitShare(int d, int c, double share) {
+  const double old = unit_share_[d][c];
+  if (share == old) return;
+  const int s = cluster_site_[c];
+  if (unit_full_w_[d][c] != 0 && s >= 0) {
+    site_serving_w_[s] += (share - old) * unit_full_w_[d][c];
+    cluster_serving_w_[c] += (share - old) * unit_full_w_[d][c];
+    ++serving_version_;
+    if (enforcing_ && enforcing_domain_ >= 0) ++dom_throttles_[enforcing_domain_];
+    for (int dom : cluster_domains_[c]) dom_changed_[dom] = 1;
+    MarkDirty(c);
+  }
+  unit_share_[d][c] = share;
+  serving_->Throttle(d, c, share);
+}
+
+void Controller::LeaveDomains(size_t job) {
+  auto& run = runs_[job];
+  for (const auto& [d, acc] : run.domains) {
+    --dom_jobs_[d];
+    dom_pstate_acc_[d][run.pstate] -= acc;
+    dom_slowed_[d] -= power_slowed_[job];
+  }
+  run.domains.clear();
   power_slowed_[job] = 0;
 }
 
-bool Controller::Degraded(int s) const {
-  if (site_slowed_[s] > 0) return true;
-  for (size_t d = 0; d < dep_share_.size(); ++d) {
-    if (dep_site_full_w_[d][s] > 0 && dep_share_[d] != DepTargetShare(static_cast<int>(d))) {
-      return true;
+bool Controller::Degraded(int d) const {
+  if (dom_slowed_[d] > 0) return true;
+  for (size_t k = 0; k < unit_share_.size(); ++k) {
+    for (int c : domains_[d].clusters) {
+      if (unit_full_w_[k][c] > 0 &&
+          unit_share_[k][c] != UnitTargetShare(static_cast<int>(k), c)) {
+        return true;
+      }
     }
   }
   return false;
 }
 
-double Controller::BasisW(int s) const {
-  return plan_.measured_basis ? power_->SiteFacilityPowerW(s) : CommittedW(s);
+double Controller::BasisW(int d) const {
+  if (!plan_.measured_basis) return CommittedW(d);
+  if (d < num_sites()) return power_->SiteFacilityPowerW(d);
+  double w = 0;
+  for (int s : domains_[d].whole_sites) w += power_->SiteFacilityPowerW(s);
+  for (int c : domains_[d].part_clusters) {
+    if (cluster_site_[c] >= 0) w += power_->cluster_power_w(c) * fleet_.sites[cluster_site_[c]].pue;
+  }
+  return w;
 }
 
-double Controller::DepTargetShare(int d) const {
+double Controller::UnitTargetShare(int d, int c) const {
   if (plan_.thresholds.empty()) return 1.0;
   const int prio = serving_->deployment(d).priority;
   double share = 1.0;
-  for (int s = 0; s < num_sites(); ++s) {
-    if (dep_site_full_w_[d][s] <= 0) continue;
-    share = std::min(share, power::ThresholdShare(prio, plan_, site_engaged_[s]));
+  for (int dom : cluster_domains_[c]) {
+    share = std::min(share, power::ThresholdShare(prio, plan_, dom_engaged_[dom]));
   }
   return share;
 }
 
-bool Controller::ThresholdsChange(int s) const {
+bool Controller::ThresholdsChange(int d) const {
   if (plan_.thresholds.empty()) return false;
-  std::vector<char> e = site_engaged_[s];
-  power::UpdateThresholds(BasisW(s), site_cap_w_[s], plan_, &e);
-  return e != site_engaged_[s];
+  std::vector<char> e = dom_engaged_[d];
+  power::UpdateThresholds(BasisW(d), cap_w_[d], plan_, &e);
+  return e != dom_engaged_[d];
 }
 
-power::SiteState Controller::SiteStateOf(int s) const {
+double Controller::JobDomainW(size_t job, int d, int at_pstate) const {
+  const auto& run = runs_[job];
+  const int c0 = records_[job].cluster;
+  if (records_[job].span_clusters <= 1) {  // one cluster: all its hosts are in d
+    if (cluster_site_[c0] < 0) return 0;
+    return power_->TenantPowerW(run.placement, run.pstate, at_pstate) *
+           fleet_.sites[cluster_site_[c0]].pue;
+  }
+  // The run's hosts in d, by cluster (a placement lists each part's hosts together).
+  double w = 0;
+  placement::Placement sub;
+  int sub_cluster = -1;
+  auto flush = [&] {
+    if (!sub.empty()) {
+      w += power_->TenantPowerW(sub, run.pstate, at_pstate) *
+           fleet_.sites[cluster_site_[sub_cluster]].pue;
+    }
+    sub.clear();
+  };
+  for (const auto& hk : run.placement) {
+    const int c = occ_->cluster_of(hk.first);
+    if (c != sub_cluster) flush(), sub_cluster = c;
+    if (in_domain_[d][c] && cluster_site_[c] >= 0) sub.push_back(hk);
+  }
+  flush();
+  return w;
+}
+
+power::SiteState Controller::DomainStateOf(int d) const {
   power::SiteState st;
-  st.cap_w = site_cap_w_[s];
-  st.power_w = BasisW(s);
-  const double pue = fleet_.sites[s].pue;
+  st.cap_w = cap_w_[d];
+  st.power_w = BasisW(d);
   for (const auto& key : ends_) {
     const size_t j = std::get<2>(key);
-    const int c = records_[j].cluster;
-    if (cluster_site_[c] != s) continue;
     const auto& run = runs_[j];
+    bool in = false;
+    for (const auto& x : run.domains) in = in || x.first == d;
+    if (!in) continue;
     power::JobTenant t;
     t.id = records_[j].id;
     t.priority = requests_[j].priority;
     t.start_seq = run.start_seq;
     t.pstate = run.pstate;
     t.restorable = power_slowed_[j] != 0;
-    for (int p = 0; p < num_pstates(c); ++p) {
-      t.facility_w.push_back(power_->TenantPowerW(run.placement, run.pstate, p) * pue);
+    for (int p = 0; p < num_pstates(records_[j].cluster); ++p) {
+      t.facility_w.push_back(JobDomainW(j, d, p));
     }
     st.jobs.push_back(std::move(t));
   }
-  for (size_t d = 0; d < dep_share_.size(); ++d) {
-    if (dep_site_full_w_[d][s] <= 0) continue;
-    st.deployments.push_back({static_cast<int>(d), serving_->deployment(d).priority, dep_share_[d],
-                              dep_site_full_w_[d][s] * pue, DepTargetShare(static_cast<int>(d))});
+  // Deployments: one tenant per (deployment, cluster) unit, keyed dep * clusters + cluster.
+  const int nc = num_clusters();
+  for (size_t k = 0; k < unit_share_.size(); ++k) {
+    for (int c : domains_[d].clusters) {
+      if (unit_full_w_[k][c] <= 0 || cluster_site_[c] < 0) continue;
+      const int dep = static_cast<int>(k);
+      st.deployments.push_back({dep * nc + c, serving_->deployment(dep).priority,
+                                unit_share_[k][c],
+                                unit_full_w_[k][c] * fleet_.sites[cluster_site_[c]].pue,
+                                UnitTargetShare(dep, c)});
+    }
   }
   return st;
+}
+
+void Controller::FitRestoreElsewhere(int d, std::vector<sched::ThrottleDecision>* units) {
+  // Room under the caps of the other domains (on the plan's basis), taken as decisions are kept.
+  std::vector<double> room(num_domains(), kInf);
+  for (int x = 0; x < num_domains(); ++x) {
+    if (x != d && !std::isinf(cap_w_[x])) room[x] = cap_w_[x] * (1 + kCapTolerance) - BasisW(x);
+  }
+  // A job raised in d goes to the fastest pstate, from the one decided down to just above its
+  // own, that fits every other domain it is in; if none does, it stays.
+  auto& ps = decisions_.pstates;
+  ps.erase(std::remove_if(ps.begin(), ps.end(), [&](sched::PstateDecision& p) {
+             const size_t j = JobIndex(p.job);
+             const auto& run = runs_[j];
+             std::vector<std::pair<int, double>> add;
+             for (int at = p.pstate; at < run.pstate; ++at) {
+               add.clear();
+               bool fits = true;
+               for (const auto& [x, acc] : run.domains) {
+                 if (x == d || std::isinf(room[x])) continue;
+                 const double delta = JobDomainW(j, x, at) - JobDomainW(j, x, run.pstate);
+                 fits = fits && delta <= room[x];
+                 add.emplace_back(x, delta);
+               }
+               if (!fits) continue;
+               for (const auto& [x, delta] : add) room[x] -= delta;
+               p.pstate = at;
+               return false;
+             }
+             return true;
+           }), ps.end());
+  const int nc = num_clusters();
+  for (auto& t : *units) {
+    const int dep = t.deployment / nc, c = t.deployment % nc;
+    const double old = unit_share_[dep][c];
+    const double full = unit_full_w_[dep][c] * fleet_.sites[cluster_site_[c]].pue;
+    for (int x : cluster_domains_[c]) {
+      if (x == d || std::isinf(room[x]) || full <= 0) continue;
+      t.power_share = std::min(t.power_share, old + std::max(0.0, room[x]) / full);
+    }
+    if (t.power_share <= old) continue;
+    for (int x : cluster_domains_[c]) {
+      if (x != d && !std::isinf(room[x])) room[x] -= (t.power_share - old) * full;
+    }
+  }
+  units->erase(std::remove_if(units->begin(), units->end(), [&](const sched::ThrottleDecision& t) {
+                 return t.power_share <= unit_share_[t.deployment / nc][t.deployment % nc];
+               }), units->end());
 }
 
 bool Controller::EnforceCaps(double now) {
   if (!plan_.enforced()) return false;
   for (int c : dirty_list_) {
-    if (cluster_site_[c] >= 0) site_changed_[cluster_site_[c]] = 1;
+    for (int d : cluster_domains_[c]) dom_changed_[d] = 1;
   }
+  const int nc = num_clusters();
   bool acted = false;
-  for (int s = 0; s < num_sites(); ++s) {
-    const bool due = enforce_at_[s] <= now;
-    if (!site_changed_[s] && !due) continue;
-    site_changed_[s] = 0;
-    const double cap = site_cap_w_[s];
-    const bool over = BasisW(s) > cap * (1 + kCapTolerance);
-    if (!over && !ThresholdsChange(s) && !Degraded(s)) {
-      enforce_at_[s] = kInf;
+  // Applies decisions_ (jobs) and `units` ((deployment, cluster) shares) for domain d.
+  auto apply = [&](int d, const std::vector<sched::ThrottleDecision>& units) {
+    enforcing_ = true;
+    enforcing_domain_ = d;
+    for (const auto& t : units) SetUnitShare(t.deployment / nc, t.deployment % nc, t.power_share);
+    if (!decisions_.empty()) Apply(now);
+    enforcing_ = false;
+    enforcing_domain_ = -1;
+  };
+  for (int d = 0; d < num_domains(); ++d) {
+    const bool due = enforce_at_[d] <= now;
+    if (!dom_changed_[d] && !due) continue;
+    dom_changed_[d] = 0;
+    const double cap = cap_w_[d];
+    const bool over = BasisW(d) > cap * (1 + kCapTolerance);
+    if (!over && !ThresholdsChange(d) && !Degraded(d)) {
+      enforce_at_[d] = kInf;
       continue;
     }
     if (plan_.control_delay_s > 0 && !due) {
       // Telemetry lag: the power manager sees this state control_delay_s later.
-      if (std::isinf(enforce_at_[s])) enforce_at_[s] = now + plan_.control_delay_s;
+      if (std::isinf(enforce_at_[d])) enforce_at_[d] = now + plan_.control_delay_s;
       continue;
     }
-    enforce_at_[s] = kInf;
+    enforce_at_[d] = kInf;
     if (!plan_.thresholds.empty()) {
-      // Throttle thresholds: engage or release at the power seen now, then lower every
-      // deployment above the share they allow (raising is Restore's, within the cap).
-      power::UpdateThresholds(BasisW(s), cap, plan_, &site_engaged_[s]);
-      for (size_t d = 0; d < dep_share_.size(); ++d) {
-        if (dep_site_full_w_[d][s] <= 0) continue;
-        const double target = DepTargetShare(static_cast<int>(d));
-        if (dep_share_[d] > target) decisions_.throttles.push_back({static_cast<int>(d), target});
+      // Throttle thresholds: engage or release at the power seen now, then lower every unit
+      // above the share they allow (raising is Restore's, within the caps).
+      power::UpdateThresholds(BasisW(d), cap, plan_, &dom_engaged_[d]);
+      std::vector<sched::ThrottleDecision> units;
+      for (size_t k = 0; k < unit_share_.size(); ++k) {
+        for (int c : domains_[d].clusters) {
+          if (unit_full_w_[k][c] <= 0) continue;
+          const double target = UnitTargetShare(static_cast<int>(k), c);
+          if (unit_share_[k][c] > target) {
+            units.push_back({static_cast<int>(k) * nc + c, target});
+          }
+        }
       }
-      if (!decisions_.empty()) {
-        enforcing_ = true;
-        Apply(now);
-        enforcing_ = false;
+      if (!units.empty()) {
+        apply(d, units);
         acted = true;
       }
     }
     // Measured power of replicas changes only at the next tick: one round on that basis.
     const int rounds = plan_.measured_basis ? 1 : 16;
     for (int round = 0; round < rounds; ++round) {
-      const bool still_over = BasisW(s) > cap * (1 + kCapTolerance);
+      const bool still_over = BasisW(d) > cap * (1 + kCapTolerance);
       if (round > 0 && !still_over) break;
-      const power::SiteState st = SiteStateOf(s);
+      const power::SiteState st = DomainStateOf(d);
       if (still_over) {
         power::Reduce(st, plan_, &decisions_);
       } else {
         power::Restore(st, plan_, &decisions_);
-        // A deployment spans sites: raise its share only as far as every capped site allows.
-        for (auto& t : decisions_.throttles) {
-          const double old = dep_share_[t.deployment];
-          for (int s2 = 0; s2 < num_sites(); ++s2) {
-            const double full = dep_site_full_w_[t.deployment][s2] * fleet_.sites[s2].pue;
-            if (s2 == s || full <= 0 || std::isinf(site_cap_w_[s2])) continue;
-            const double room = std::max(0.0, site_cap_w_[s2] - CommittedW(s2));
-            t.power_share = std::min(t.power_share, old + room / full);
-          }
-        }
-        auto& th = decisions_.throttles;
-        th.erase(std::remove_if(th.begin(), th.end(), [&](const sched::ThrottleDecision& t) {
-                   return t.power_share <= dep_share_[t.deployment];
-                 }), th.end());
       }
-      if (decisions_.empty()) break;
-      enforcing_ = true;
-      Apply(now);
-      enforcing_ = false;
+      // Reduce and Restore name units by key: they are applied here, not by Apply.
+      std::vector<sched::ThrottleDecision> units = std::move(decisions_.throttles);
+      decisions_.throttles.clear();
+      // A restore in d must not break another domain the work is in.
+      if (!still_over) FitRestoreElsewhere(d, &units);
+      if (decisions_.empty() && units.empty()) break;
+      apply(d, units);
       acted = true;
       if (!still_over) break;  // one restore round
     }
-    site_changed_[s] = 0;
+    dom_changed_[d] = 0;
   }
   return acted;
 }
 
 void Controller::CheckCaps(double now) const {
   if (!plan_.enforced() || plan_.control_delay_s > 0 || plan_.measured_basis) return;
-  for (int s = 0; s < num_sites(); ++s) {
-    const double cap = site_cap_w_[s];
-    const double w = CommittedW(s);
+  for (int d = 0; d < num_domains(); ++d) {
+    const double cap = cap_w_[d];
+    const double w = CommittedW(d);
     if (!(w > cap * (1 + kCapTolerance))) continue;
     // Above the cap only at the floor: nothing left to shed or throttle.
-    bool floor = site_jobs_[s] == 0;
+    bool floor = dom_jobs_[d] == 0;
     if (plan_.Has(power::Lever::kThrottle)) {
-      for (size_t d = 0; d < dep_share_.size(); ++d) {
-        if (dep_site_full_w_[d][s] > 0 && dep_share_[d] > power::kMinThrottleShare) floor = false;
+      for (size_t k = 0; k < unit_share_.size(); ++k) {
+        for (int c : domains_[d].clusters) {
+          if (unit_full_w_[k][c] > 0 && unit_share_[k][c] > power::kMinThrottleShare) floor = false;
+        }
       }
     }
     if (!floor) {
-      Internal(absl::StrCat("power cap broken at t=", now, ": site ", fleet_.sites[s].name,
-                            " commits ", w, " W over its cap of ", cap, " W with ", site_jobs_[s],
+      Internal(absl::StrCat("power cap broken at t=", now, ": domain ", domains_[d].name,
+                            " commits ", w, " W over its cap of ", cap, " W with ", dom_jobs_[d],
                             " jobs running"));
     }
   }

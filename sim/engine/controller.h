@@ -8,13 +8,14 @@
 //   3. build-out: tranches coming online or retiring at t;
 //   4. events to the scheduler in canonical order (sched/scheduler.h), each answer applied
 //      before the next event: submissions, terminations, kills, capacity, power;
-//   5. power caps (power/cap_policy.h): sites over their cap are brought under it (at once, or
-//      after the plan's control delay) and degraded work is restored where headroom allows;
+//   5. power caps (power/cap_policy.h), per cap domain (sites, then capped clusters, then the
+//      fleet): domains over their cap are brought under it (at once, or after the plan's
+//      control delay) and degraded work is restored where headroom in all its domains allows;
 //      the jobs shed are delivered as kills, then kPowerChanged if a cap, the serving power or
 //      the enforcement changed anything;
-//   6. one utilization row per changed cluster and one power row per changed site; with
-//      enforcement and no delay, every site's committed facility power is checked against its
-//      cap (an internal error names the instant and the watts if it is above).
+//   6. one utilization row per changed cluster and one power row per changed site or other cap
+//      domain; with enforcement and no delay, every domain's committed facility power is
+//      checked against its cap (an internal error names the instant and the watts if above).
 //
 // Cost: a job start or end is O(log jobs running) for the end-time queue plus O(hosts it holds)
 // in Occupancy and PowerAccountant; nothing per host of the fleet, no SimGrid activity or actor.
@@ -85,8 +86,16 @@ class Controller : public sched::ClusterView {
   double pstate_speed(int c, int p) const override;
   int num_sites() const override { return static_cast<int>(fleet_.sites.size()); }
   int site_of(int c) const override { return cluster_site_[c]; }
-  double site_cap_w(int s) const override { return site_cap_w_[s]; }
+  double site_cap_w(int s) const override { return cap_w_[s]; }
   double site_power_w(int s) const override { return CommittedW(s); }
+  bool shares_power_cap(int a, int b) const override;
+
+  // Cap domains (power/cap_policy.h): [0, num_sites) are the sites, then the clusters given a
+  // cap in the scenario, then the fleet if given one.
+  int num_domains() const { return static_cast<int>(domains_.size()); }
+  const std::string& domain_name(int d) const { return domains_[d].name; }
+  double domain_cap_w(int d) const { return cap_w_[d]; }  // +infinity when uncapped
+  double domain_power_w(int d) const { return CommittedW(d); }  // committed facility watts
   double added_power_w(int c, int64_t accelerators, int pstate) const override;
   double span_estimate_s(const sched::JobRequest& job,
                          const std::vector<sched::StartPart>& parts) const override;
@@ -129,6 +138,7 @@ class Controller : public sched::ClusterView {
     double last_s = 0;       // start, or last pstate change
     double end_s = 0;
     int64_t start_seq = -1;
+    std::vector<std::pair<int, int64_t>> domains;  // while running: (cap domain, accelerators there)
   };
   using EndKey = std::tuple<double, int64_t, size_t>;  // end time, start seq, job
 
@@ -151,31 +161,39 @@ class Controller : public sched::ClusterView {
   // it at `now` is ignored.
   bool EndedNow(size_t job, double now) const;
   void MarkDirty(int cluster);
-  // Power caps.
-  double CommittedW(int site) const;  // committed facility watts (power/cap_policy.h)
+  // Power caps, per cap domain (power/cap_policy.h).
+  double CommittedW(int domain) const;  // committed facility watts
   void UpdatePending() const;         // tallies of this answer's starts, for free()
   void ClearPending();
   // Power admission of a start of `accelerators` on cluster c adding `added_w` facility watts:
   // takes it off the pending tallies; false if it would break the site's cap (refused).
   bool Admit(int cluster, int64_t accelerators, double added_w);
   // Admit in two steps: take the start off the pending tallies, then check `added_w` (refusal
-  // bookkeeping as in Admit). FitsCap: would `added_w` more keep site s within its cap?
+  // bookkeeping as in Admit). FitsCap: would `added_w` more keep domain d within its cap?
+  // FitsAll: the same for every domain of cluster c.
   void TakePending(int cluster, int64_t accelerators);
   bool CheckAdmission(int cluster, double added_w);
-  bool FitsCap(int site, double added_w) const;
+  bool FitsCap(int domain, double added_w) const;
+  bool FitsAll(int cluster, double added_w) const;
   void ApplyCapEvents(double now_s);
   bool EnforceCaps(double now_s);  // true if it changed anything
-  power::SiteState SiteStateOf(int site) const;
-  bool Degraded(int site) const;
+  power::SiteState DomainStateOf(int domain) const;
+  // Facility watts job j's hosts in `domain` draw at `at_pstate` (held at its pstate now).
+  double JobDomainW(size_t job, int domain, int at_pstate) const;
+  // Keeps only the restore decisions in decisions_ (made for `domain`) that fit under the caps
+  // of every other domain they touch; throttle raises are cut to fit.
+  void FitRestoreElsewhere(int domain, std::vector<sched::ThrottleDecision>* units);
+  bool Degraded(int domain) const;
   // The power enforcement acts on: committed, or measured facility power (plan_.measured_basis).
-  double BasisW(int site) const;
-  // A deployment's share as the engaged throttle thresholds of the sites it runs at allow.
-  double DepTargetShare(int d) const;
-  // Whether site s's thresholds would engage or release at its power now.
-  bool ThresholdsChange(int site) const;
+  double BasisW(int domain) const;
+  // A (deployment, cluster) unit's share as the engaged thresholds of its domains allow.
+  double UnitTargetShare(int d, int c) const;
+  // Whether domain d's thresholds would engage or release at its power now.
+  bool ThresholdsChange(int domain) const;
   void CheckCaps(double now_s) const;
-  void SetShare(int deployment, double share);
-  void LeaveSite(size_t job);  // a running job stopped: site tallies
+  void SetShare(int deployment, double share);     // every cluster of the deployment
+  void SetUnitShare(int deployment, int cluster, double share);
+  void LeaveDomains(size_t job);  // a running job stopped: domain tallies
   // Replica r's committed IT watts on `cluster` at share 1 (its accelerators' full dynamic power).
   double ReplicaFullW(size_t r, int cluster) const;
   void EmitSamples(double now_s);
@@ -191,7 +209,6 @@ class Controller : public sched::ClusterView {
   std::unique_ptr<ServingWiring> serving_;
   std::unique_ptr<InvariantChecker> inv_;  // null with check_invariants off
   std::vector<int> cluster_site_;
-  std::vector<double> site_cap_w_;   // +infinity when uncapped
   std::vector<std::vector<std::pair<int, int>>> tranche_hosts_;  // [cluster][tranche] -> [begin, end)
 
   std::vector<sched::JobRequest> requests_;
@@ -218,9 +235,20 @@ class Controller : public sched::ClusterView {
 
   // Power caps (power/cap_policy.h).
   power::PowerPlan plan_;
+  struct Domain {
+    std::string name;
+    power::CapScope scope = power::CapScope::kSite;
+    std::vector<int> clusters;       // ascending
+    std::vector<int> whole_sites;    // sites all of whose clusters it holds
+    std::vector<int> part_clusters;  // its other clusters
+  };
+  std::vector<Domain> domains_;
+  std::vector<std::vector<int>> cluster_domains_;  // per cluster: its domains, ascending
+  std::vector<std::vector<char>> in_domain_;       // [domain][cluster]
+  std::vector<double> cap_w_;                      // per domain: in force, +infinity uncapped
   struct CapEvent {
     double time_s;
-    int site;
+    int domain;
     double cap_w;
   };
   std::vector<CapEvent> cap_events_;  // by time
@@ -234,27 +262,30 @@ class Controller : public sched::ClusterView {
   double ViewAccW(int c) const { return dvfs_admission_ ? acc_w_low_[c] : acc_w_[c]; }
   double ViewReserveW(int c) const { return dvfs_admission_ ? reserve_w_low_[c] : reserve_w_[c]; }
   std::vector<char> blocked_;            // per cluster: a start was refused at this instant
-  std::vector<int64_t> site_refusals_;   // per site: starts refused by admission
+  std::vector<int64_t> dom_refusals_;    // per domain: starts refused by admission
   std::vector<size_t> refused_replicas_; // to report back at this instant
-  std::vector<double> dep_share_;        // per deployment: power share in force
-  std::vector<std::vector<double>> dep_site_full_w_;  // [deployment][site]: IT watts at share 1
+  // Per (deployment, cluster) unit: power share in force, IT watts of its replicas at share 1.
+  std::vector<std::vector<double>> unit_share_, unit_full_w_;
   std::vector<double> site_serving_w_;   // per site: committed replica dynamic IT watts
+  std::vector<double> cluster_serving_w_;  // the same per cluster
   uint64_t serving_version_ = 0;         // bumped whenever site_serving_w_ changes
-  // CommittedW cache per site: (PowerAccountant::version, serving_version_) it was computed at.
+  // CommittedW cache per domain: (PowerAccountant::version, serving_version_) it was computed at.
   mutable std::vector<std::pair<uint64_t, uint64_t>> committed_version_;
   mutable std::vector<double> committed_w_;
-  std::vector<int64_t> site_jobs_, site_slowed_;  // per site: running jobs, of them power-slowed
-  std::vector<std::vector<int64_t>> site_pstate_acc_;  // [site][pstate]: running jobs' accelerators
-  std::vector<int64_t> site_shed_, site_dvfs_, site_throttles_;  // per site: enforcement actions
+  // Per domain: running jobs (with a part in it), of them power-slowed.
+  std::vector<int64_t> dom_jobs_, dom_slowed_;
+  std::vector<std::vector<int64_t>> dom_pstate_acc_;  // [domain][pstate]: running jobs' accelerators
+  std::vector<int64_t> dom_shed_, dom_dvfs_, dom_throttles_;  // per domain: enforcement actions
   std::vector<char> power_slowed_;       // per job: its pstate was lowered by enforcement
-  std::vector<double> enforce_at_;       // per site: delayed enforcement due, +inf = none
-  std::vector<std::vector<char>> site_engaged_;  // per site: its throttle thresholds engaged
-  std::vector<char> site_changed_;       // per site: power or cap changed at this instant
+  std::vector<double> enforce_at_;       // per domain: delayed enforcement due, +inf = none
+  std::vector<std::vector<char>> dom_engaged_;  // per domain: its throttle thresholds engaged
+  std::vector<char> dom_changed_;        // per domain: power or cap changed at this instant
   bool caps_changed_ = false;
   bool enforcing_ = false;               // Apply is applying enforcement decisions
+  int enforcing_domain_ = -1;            // the domain they are for
   // This answer's starts not yet applied (the view's free() accounts for them).
   mutable size_t pending_seen_ = 0;
-  mutable std::vector<double> pending_site_w_, pending_cluster_w_;
+  mutable std::vector<double> pending_dom_w_, pending_cluster_w_;
   mutable std::vector<char> pending_reserve_;  // per cluster: its reserve is in the tallies
 
   size_t next_submit_ = 0, next_cap_ = 0;
@@ -267,6 +298,8 @@ class Controller : public sched::ClusterView {
   std::vector<int64_t> last_sample_;
   std::vector<metrics::SiteSample> site_samples_;
   std::vector<int64_t> last_site_sample_;
+  std::vector<metrics::SiteSample> domain_samples_;  // cluster and fleet domains
+  std::vector<int64_t> last_domain_sample_;          // per domain
   // First rows emitted since the last serving tick (rewritten with the replicas' mean power).
   size_t tick_sample_begin_ = 0, tick_site_begin_ = 0;
 

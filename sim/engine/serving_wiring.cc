@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
     w->dep_records_.push_back(metrics::DeploymentRecord{dep.model, !dep.autoscale   ? "none"
                                                                    : dep.predictive ? "predictive"
                                                                                     : "reactive"});
-    w->throttle_.push_back(1.0);
+    w->throttle_.emplace_back(fleet.clusters.size(), 1.0);
     for (int i = 0; i < dep.replicas; ++i) w->Request(static_cast<int>(d), 0, "initial");
   }
   w->next_tick_s_ = plan->tick_s;
@@ -110,7 +110,8 @@ void ServingWiring::OnPlaced(size_t r, int cluster, const placement::Placement& 
     std::fprintf(stderr, "internal error: %s\n", std::string(id.status().message()).c_str());
     std::abort();
   }
-  if (throttle_[rt.deployment] != 1.0) serving_->SetPowerShare(*id, throttle_[rt.deployment]);
+  const double share = throttle_[rt.deployment][cluster];
+  if (share != 1.0) serving_->SetPowerShare(*id, share);
   rec.serve_id = *id;
   rec.start_s = now_s;
   rec.cluster = cluster;
@@ -119,10 +120,10 @@ void ServingWiring::OnPlaced(size_t r, int cluster, const placement::Placement& 
   serve_id_index_[*id] = r;
 }
 
-void ServingWiring::Throttle(int d, double share) {
-  throttle_[d] = share;
+void ServingWiring::Throttle(int d, int c, double share) {
+  throttle_[d][c] = share;
   for (size_t r : live_) {
-    if (rt_[r].deployment == d && !rt_[r].ended) {
+    if (rt_[r].deployment == d && records_[r].cluster == c && !rt_[r].ended) {
       serving_->SetPowerShare(records_[r].serve_id, share);
     }
   }

@@ -58,11 +58,13 @@ class ServingWiring {
             const std::vector<double>& site_cap_w, std::vector<size_t>* released,
             std::vector<double>* interval_energy_j);
   double last_tick_s() const { return last_tick_s_; }
-  // Throttle: deployment `d`'s replicas get the board power limit that leaves `share` of their
-  // full-load dynamic power (serve::ServingSim::SetPowerShare; 1 = no limit). Compute-bound
-  // phases slow with the clock that limit allows; memory-bound decode hardly slows.
-  void Throttle(int d, double share);
-  double throttle(int d) const { return throttle_[d]; }
+  // Throttle: deployment `d`'s replicas on cluster `c` get the board power limit that leaves
+  // `share` of their full-load dynamic power (serve::ServingSim::SetPowerShare; 1 = no limit).
+  // Compute-bound phases slow with the clock that limit allows; memory-bound decode hardly
+  // slows. Shares are per (deployment, cluster): a cap at one site leaves the deployment's
+  // replicas elsewhere at their own share.
+  void Throttle(int d, int c, double share);
+  double throttle(int d, int c) const { return throttle_[d][c]; }
   const placement::Placement& placement_of(size_t r) const { return rt_[r].placement; }
   int cluster_of(size_t r) const { return records_[r].cluster; }
 
@@ -108,7 +110,7 @@ class ServingWiring {
   std::vector<int> cluster_site_;
   std::vector<std::vector<int>> dep_clusters_;
   std::vector<Autoscale> autoscale_;
-  std::vector<double> throttle_;
+  std::vector<std::vector<double>> throttle_;  // [deployment][cluster]
   std::vector<metrics::ReplicaRecord> records_;
   std::vector<Runtime> rt_;
   std::vector<Want> wants_;

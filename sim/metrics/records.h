@@ -75,6 +75,13 @@ struct SiteSample {
   int64_t throttle_changes = 0; // cumulative: deployment share changes for power
 };
 
+// A power cap domain other than a site (power/cap_policy.h): a cluster given its own cap, or the
+// fleet. Its rows are RunResult::domain_samples (SiteSample::site = index in power_domains).
+struct PowerDomainInfo {
+  std::string name;   // the cluster's name, or "fleet"
+  std::string scope;  // "cluster" | "fleet"
+};
+
 // One inference replica: a request for `tp` accelerators placed by the scheduler like a job.
 struct ReplicaRecord {
   int index = 0;          // 0-based, in request order
@@ -118,6 +125,8 @@ struct RunResult {
   std::vector<JobRecord> jobs;          // in workload order
   std::vector<ClusterSample> samples;   // time-ordered
   std::vector<SiteSample> site_samples; // time-ordered
+  std::vector<PowerDomainInfo> power_domains;  // cluster and fleet cap domains (none: empty)
+  std::vector<SiteSample> domain_samples;      // their rows, time-ordered
   std::vector<double> cluster_energy_j; // integral of host power + serving dynamic energy
   std::vector<double> cluster_serving_energy_j;  // the serving dynamic part, per cluster
   std::vector<ReplicaRecord> replicas;  // in request order

@@ -24,6 +24,75 @@ double BoundedSlowdown(double wait_s, double run_s, double bound_s) {
 
 namespace {
 const platform::Cluster& ClusterOf(const RunResult& r, int c) { return r.fleet.clusters[c]; }
+
+// Per site or cap domain, from its power series (a step function: each row holds until the
+// next row of the same site or domain, or the end): time and energy above the cap in force
+// (measured facility power), the same for committed power, stranded energy (cap minus measured
+// draw), the cap in force over time, and the enforcement counters.
+struct CapStats {
+  double over_j = 0, over_s = 0, max_over_w = 0, committed_over_s = 0, stranded_j = 0;
+  double capped_s = 0, cap_w_s = 0, min_cap_w = 0;
+  int64_t episodes = 0, shed = 0, dvfs = 0, throttles = 0;
+  bool was_over = false;
+};
+
+std::vector<CapStats> CapStatsOf(const std::vector<SiteSample>& rows, size_t n, double end_s) {
+  std::vector<CapStats> stats(n);
+  std::vector<const SiteSample*> prev(n, nullptr);
+  auto close = [&](const SiteSample& x, double until_s) {
+    auto& st = stats[x.site];
+    const double dt = until_s - x.time_s;
+    st.shed = x.shed_jobs, st.dvfs = x.dvfs_changes, st.throttles = x.throttle_changes;
+    if (x.power_cap_w <= 0) {
+      st.was_over = false;
+      return;
+    }
+    if (dt > 0) {
+      st.capped_s += dt;
+      st.cap_w_s += x.power_cap_w * dt;
+    }
+    if (st.min_cap_w == 0 || x.power_cap_w < st.min_cap_w) st.min_cap_w = x.power_cap_w;
+    const double over_w = x.facility_power_w - x.power_cap_w;
+    if (over_w > 0) {
+      if (dt > 0) {
+        st.over_j += over_w * dt;
+        st.over_s += dt;
+        if (!st.was_over) ++st.episodes;
+        st.was_over = true;
+      }
+      st.max_over_w = std::max(st.max_over_w, over_w);
+    } else if (dt > 0) {
+      st.was_over = false;
+      st.stranded_j += -over_w * dt;
+    }
+    if (x.committed_power_w > x.power_cap_w && dt > 0) st.committed_over_s += dt;
+  };
+  for (const auto& x : rows) {
+    if (prev[x.site]) close(*prev[x.site], x.time_s);
+    prev[x.site] = &x;
+  }
+  for (const auto* x : prev) {
+    if (x) close(*x, end_s);
+  }
+  return stats;
+}
+
+void WriteCapStats(const CapStats& st, JsonWriter& j) {
+  // The cap in force (platform or power.caps steps): lowest, and mean over the capped time.
+  j.Key("min_power_cap_w").Value(st.min_cap_w);
+  j.Key("mean_power_cap_w").Value(st.capped_s > 0 ? st.cap_w_s / st.capped_s : 0.0);
+  j.Key("capped_s").Value(st.capped_s);
+  j.Key("over_cap_energy_j").Value(st.over_j);
+  j.Key("over_cap_s").Value(st.over_s);
+  j.Key("max_over_cap_w").Value(st.max_over_w);
+  j.Key("over_cap_episodes").Value(st.episodes);
+  j.Key("committed_over_cap_s").Value(st.committed_over_s);
+  j.Key("stranded_energy_j").Value(st.stranded_j);
+  j.Key("shed_jobs").Value(st.shed);
+  j.Key("dvfs_changes").Value(st.dvfs);
+  j.Key("throttle_changes").Value(st.throttles);
+}
+
 }  // namespace
 
 std::string JobsCsv(const RunResult& r, const Accounting& a) {
@@ -84,6 +153,37 @@ std::string PowerCsv(const RunResult& r) {
     const auto& site = r.fleet.sites[s.site];
     w.Add(s.time_s).Add(site.name).Add(site.provider).Add(s.it_power_w).Add(site.pue)
         .Add(s.facility_power_w).Add(s.committed_power_w);
+    if (s.power_cap_w > 0) {
+      w.Add(s.power_cap_w).Add(s.power_cap_w - s.committed_power_w);
+    } else {
+      w.Add("").Add("");
+    }
+    w.Add(s.jobs_running).Add(s.jobs_slowed);
+    for (size_t p = 0; p < pstates; ++p) {
+      w.Add(p < s.accelerators_by_pstate.size() ? s.accelerators_by_pstate[p] : int64_t{0});
+    }
+    w.Add(s.serving_share).Add(s.shed_jobs).Add(s.dvfs_changes).Add(s.throttle_changes);
+    w.EndRow();
+  }
+  return w.Release();
+}
+
+std::string PowerDomainsCsv(const RunResult& r) {
+  std::vector<std::string> cols = {"time_s", "domain", "scope", "it_power_w", "facility_power_w",
+                                   "committed_power_w", "power_cap_w", "headroom_w",
+                                   "jobs_running", "jobs_slowed"};
+  size_t pstates = 1;
+  for (const auto& c : r.fleet.clusters) pstates = std::max(pstates, c.pstates.size());
+  for (size_t p = 0; p < pstates; ++p) cols.push_back(absl::StrCat("job_accelerators_pstate", p));
+  for (const char* c : {"serving_power_share", "shed_jobs_total", "dvfs_changes_total",
+                        "throttle_changes_total"}) {
+    cols.push_back(c);
+  }
+  CsvWriter w(cols);
+  for (const auto& s : r.domain_samples) {
+    const auto& d = r.power_domains[s.site];
+    w.Add(s.time_s).Add(d.name).Add(d.scope).Add(s.it_power_w).Add(s.facility_power_w)
+        .Add(s.committed_power_w);
     if (s.power_cap_w > 0) {
       w.Add(s.power_cap_w).Add(s.power_cap_w - s.committed_power_w);
     } else {
@@ -256,47 +356,9 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info, const Accountin
   for (size_t c = 0; c < nc; ++c) {
     site_energy[r.fleet.clusters[c].site] += c < r.cluster_energy_j.size() ? r.cluster_energy_j[c] : 0;
   }
-  // Per site, from the power series: time and energy above the cap in force (measured facility
-  // power), the same for committed power, and stranded energy (cap minus measured draw).
-  struct SiteStats {
-    double over_j = 0, over_s = 0, max_over_w = 0, committed_over_s = 0, stranded_j = 0;
-    int64_t episodes = 0, shed = 0, dvfs = 0, throttles = 0;
-    bool was_over = false;
-  };
-  std::vector<SiteStats> site_stats(r.fleet.sites.size());
-  {
-    std::vector<const SiteSample*> prev(r.fleet.sites.size(), nullptr);
-    auto close = [&](const SiteSample& x, double until_s) {
-      auto& st = site_stats[x.site];
-      const double dt = until_s - x.time_s;
-      st.shed = x.shed_jobs, st.dvfs = x.dvfs_changes, st.throttles = x.throttle_changes;
-      if (x.power_cap_w <= 0) {
-        st.was_over = false;
-        return;
-      }
-      const double over_w = x.facility_power_w - x.power_cap_w;
-      if (over_w > 0) {
-        if (dt > 0) {
-          st.over_j += over_w * dt;
-          st.over_s += dt;
-          if (!st.was_over) ++st.episodes;
-          st.was_over = true;
-        }
-        st.max_over_w = std::max(st.max_over_w, over_w);
-      } else if (dt > 0) {
-        st.was_over = false;
-        st.stranded_j += -over_w * dt;
-      }
-      if (x.committed_power_w > x.power_cap_w && dt > 0) st.committed_over_s += dt;
-    };
-    for (const auto& x : r.site_samples) {
-      if (prev[x.site]) close(*prev[x.site], x.time_s);
-      prev[x.site] = &x;
-    }
-    for (const auto* x : prev) {
-      if (x) close(*x, r.end_time_s);
-    }
-  }
+  // Per site (and cap domain), from the power series.
+  const std::vector<CapStats> site_stats =
+      CapStatsOf(r.site_samples, r.fleet.sites.size(), r.end_time_s);
   j.Key("sites").BeginArray();
   for (const auto& s : r.fleet.sites) {
     j.BeginObject();
@@ -304,21 +366,25 @@ std::string SummaryJson(const RunResult& r, const RunInfo& info, const Accountin
     j.Key("provider").Value(s.provider);
     j.Key("it_energy_j").Value(site_energy[s.name]);
     j.Key("facility_energy_j").Value(site_energy[s.name] * s.pue);
-    j.Key("power_cap_w").Value(s.power_cap_w);
-    // The series is a step function: each row holds until the site's next row (or the end).
-    const auto& st = site_stats[&s - r.fleet.sites.data()];
-    j.Key("over_cap_energy_j").Value(st.over_j);
-    j.Key("over_cap_s").Value(st.over_s);
-    j.Key("max_over_cap_w").Value(st.max_over_w);
-    j.Key("over_cap_episodes").Value(st.episodes);
-    j.Key("committed_over_cap_s").Value(st.committed_over_s);
-    j.Key("stranded_energy_j").Value(st.stranded_j);
-    j.Key("shed_jobs").Value(st.shed);
-    j.Key("dvfs_changes").Value(st.dvfs);
-    j.Key("throttle_changes").Value(st.throttles);
+    j.Key("platform_power_cap_w").Value(s.power_cap_w);
+    WriteCapStats(site_stats[&s - r.fleet.sites.data()], j);
     j.EndObject();
   }
   j.EndArray();
+  if (!r.power_domains.empty()) {
+    // Cluster and fleet cap domains (power/cap_policy.h), with the sites' figures.
+    const std::vector<CapStats> dom_stats =
+        CapStatsOf(r.domain_samples, r.power_domains.size(), r.end_time_s);
+    j.Key("power_domains").BeginArray();
+    for (size_t d = 0; d < r.power_domains.size(); ++d) {
+      j.BeginObject();
+      j.Key("domain").Value(r.power_domains[d].name);
+      j.Key("scope").Value(r.power_domains[d].scope);
+      WriteCapStats(dom_stats[d], j);
+      j.EndObject();
+    }
+    j.EndArray();
+  }
   if (r.serving) {
     r.serving->WriteSummary(j);
     std::vector<double> replica_waits;

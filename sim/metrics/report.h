@@ -22,6 +22,8 @@ std::string JobsCsv(const RunResult& r, const Accounting& a);
 std::string UtilizationCsv(const RunResult& r);
 // Per site, at every instant its power changed: IT power, PUE, facility power, cap in force.
 std::string PowerCsv(const RunResult& r);
+// power_domains.csv: the same per cluster or fleet cap domain (written only when there are).
+std::string PowerDomainsCsv(const RunResult& r);
 // One row per inference replica request (placement, drain, tokens, idle and dynamic energy).
 std::string ReplicasCsv(const RunResult& r, const Accounting& a);
 // Per serving tick, cluster and model: replicas, accelerators, tokens/s, load, dynamic power.

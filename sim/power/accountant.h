@@ -50,6 +50,8 @@ class PowerAccountant {
   // IT power of a cluster (its hosts plus shown replica power).
   double cluster_power_w(int cluster) const { return cluster_w_[cluster] + shown_w_[cluster]; }
   double SiteItPowerW(int site) const;
+  // IT power of a cluster's hosts alone (without shown replica power), as SiteHostItPowerW.
+  double cluster_host_power_w(int cluster) const { return cluster_w_[cluster]; }
   // IT power of a site's hosts alone (without shown replica power): jobs exact, replicas at
   // their epsilon share. The base of committed power (power/cap_policy.h).
   double SiteHostItPowerW(int site) const;

@@ -1,8 +1,9 @@
 // Power caps and the policies that enforce them. Plain C++ (no SimGrid, no engine): the
-// controller (sim/engine/controller.h) builds a SiteState for a site and applies the decisions;
-// tests/power/cap_policy_test.cc drives these functions directly.
+// controller (sim/engine/controller.h) builds a SiteState for a cap domain (a site, a cluster or
+// the fleet: CapScope below; "site" in what follows stands for any domain) and applies the
+// decisions; tests/power/cap_policy_test.cc drives these functions directly.
 //
-// A cap is a site's facility power limit (IT x PUE) in watts. It is constant (the platform's
+// A cap is a domain's facility power limit (IT x PUE) in watts. It is constant (the platform's
 // `power_cap_w` site property) or a time series given in the scenario; a change takes effect at
 // once. The quantity held under the cap is the site's *committed* facility power: every online
 // host's power with its jobs at their pstates (exact, power/accountant.h) plus, for each inference
@@ -62,9 +63,19 @@ absl::StatusOr<Lever> LeverFromName(const std::string& name);
 // The lowest power share a throttled inference deployment is taken to.
 inline constexpr double kMinThrottleShare = 0.5;
 
-// One step of a site's cap time series (the scenario's power.caps).
+// Cap domains. A domain is a set of clusters whose committed facility power (each cluster's IT
+// power x its site's PUE) is held under one cap: every site is a domain (its clusters); a cluster
+// may be a domain of its own and the whole fleet may be one. A cluster belongs to its site's
+// domain, its own if given a cap, and the fleet's if given a cap; every lever respects every
+// domain it belongs to (admission fits all, DVFS/throttle/shed bring each one under its cap, and a
+// restore in one domain never breaks another). A spanning run counts in the domains of each of
+// its parts with the power of that part.
+enum class CapScope { kSite, kCluster, kFleet };
+
+// One step of a domain's cap time series (the scenario's power.caps).
 struct CapStep {
-  std::string site;
+  CapScope scope = CapScope::kSite;
+  std::string site;  // the site's or cluster's name (empty for the fleet)
   double time_s = 0;  // takes effect at this simulated time
   double cap_w = 0;   // facility watts; +infinity = uncapped
   std::string where;  // "file:line:col: power.caps[i]" for errors found against the platform
@@ -101,9 +112,9 @@ struct JobTenant {
   std::vector<double> facility_w;
 };
 
-// An inference deployment's replicas at a site.
+// An inference deployment's replicas at a site (the controller: its replicas on one cluster).
 struct DeploymentTenant {
-  int deployment = 0;
+  int deployment = 0;        // the caller's key, returned in ThrottleDecision::deployment
   int priority = 0;
   double share = 1.0;        // power share now
   double full_dynamic_w = 0; // committed facility watts of its replicas' dynamic power at share 1

@@ -160,7 +160,24 @@ absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start
       power::CapStep step;
       const SourcePos pos = c.Pos();
       step.where = absl::StrCat(pos.ToString(), ": ", field);
-      FLEETSIM_ASSIGN_OR_RETURN(step.site, c.String("site"));
+      // The domain: exactly one of site: NAME, cluster: NAME, fleet: true.
+      const int scopes = c.Has("site") + c.Has("cluster") + c.Has("fleet");
+      if (scopes != 1) {
+        const char* at = scopes == 0                            ? "site"
+                         : c.Has("site") && c.Has("cluster") ? "cluster"
+                                                             : "fleet";
+        return c.ErrorAt(at, "give exactly one of site, cluster and fleet: true");
+      }
+      if (c.Has("site")) {
+        FLEETSIM_ASSIGN_OR_RETURN(step.site, c.String("site"));
+      } else if (c.Has("cluster")) {
+        step.scope = power::CapScope::kCluster;
+        FLEETSIM_ASSIGN_OR_RETURN(step.site, c.String("cluster"));
+      } else {
+        step.scope = power::CapScope::kFleet;
+        FLEETSIM_ASSIGN_OR_RETURN(bool fleet, c.Bool("fleet", false));
+        if (!fleet) return c.ErrorAt("fleet", "must be true (or give site or cluster)");
+      }
       if (c.Has("at_s") == c.Has("date")) {
         return c.ErrorAt(c.Has("at_s") ? "date" : "at_s", "give exactly one of at_s and date");
       }

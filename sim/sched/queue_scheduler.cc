@@ -372,12 +372,11 @@ void QueueScheduler::EasyPass(double now_s, const ClusterView& view, Decisions* 
     for (const StartPart& p : taken) {
       changed = changed || free_now_[p.cluster] == max_free;
       free_now_[p.cluster] -= p.accelerators;
-      // Under a site power cap the start also takes power the site's other clusters could
-      // have used: their counts are asked again (the view counts this answer's starts
+      // Under a power cap the start also takes power the other clusters of its cap domains
+      // could have used: their counts are asked again (the view counts this answer's starts
       // elsewhere).
-      const int site = view.site_of(p.cluster);
-      for (int c = 0; site >= 0 && c < view.num_clusters(); ++c) {
-        if (c == p.cluster || view.site_of(c) != site) continue;
+      for (int c = 0; c < view.num_clusters(); ++c) {
+        if (c == p.cluster || !view.shares_power_cap(p.cluster, c)) continue;
         const int64_t f = std::min(free_now_[c], FreeNow(c, now_s, view));
         changed = changed || f != free_now_[c];
         free_now_[c] = f;

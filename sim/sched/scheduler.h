@@ -14,8 +14,9 @@
 //   5. one kPowerChanged if a cap changed at t, a serving tick changed power, or the power
 //      policy changed pstates, throttles or shed jobs (its kills come first, as in 3).
 // Power caps (power/cap_policy.h). With admission in force, free(c) counts only accelerators
-// whose committed power fits under their site's cap at pstate 0, including the power of the
-// starts already appended to this answer on *other* clusters of the site; like occupancy,
+// whose committed power fits under the cap of every cap domain of c (its site; its own and the
+// fleet's when capped) at pstate 0, including the power of the starts already appended to this
+// answer on *other* clusters of those domains (shares_power_cap); like occupancy,
 // it does not count this answer's starts on c itself (a scheduler subtracts those, as
 // QueueScheduler does). site_power_w is the committed facility power with the decisions
 // applied so far; the engine may also change pstates of running jobs for power (kPowerChanged).
@@ -127,6 +128,11 @@ class ClusterView {
   virtual double site_cap_w(int site) const { return std::numeric_limits<double>::infinity(); }
   // Facility power drawn now by the site, with every decision applied so far.
   virtual double site_power_w(int site) const { return 0; }
+  // True if clusters a and b share a power cap domain (their site, or a fleet-wide cap:
+  // power/cap_policy.h), so that a start on one may change free() of the other.
+  virtual bool shares_power_cap(int a, int b) const {
+    return site_of(a) >= 0 && site_of(a) == site_of(b);
+  }
   // Facility watts that starting `accelerators` on `cluster` at `pstate` would add now (exact
   // for the hosts the engine would choose); +infinity if they do not fit now.
   virtual double added_power_w(int cluster, int64_t accelerators, int pstate) const { return 0; }

@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "sim/training/speed.h"
+#include "tests/engine/test_fleet.h"
 #include "tests/serve/streams.h"
 
 namespace fleetsim::engine {
@@ -24,22 +25,8 @@ using sched::EventKind;
 // 1, 0.5 and 0.25 (FLOP/s 100, 50, 25), power idle:epsilon:full per host.
 platform::Fleet TinyFleet() {
   platform::Fleet f;
-  platform::Cluster c;
-  c.name = "site.gpu";
-  c.site = "site";
-  c.system = "hgx_h100";
-  c.vendor = "NVIDIA";
-  c.accelerators_per_host = 8;
-  c.pstates = {{100, 1000, 1000, 9000}, {50, 900, 900, 5000}, {25, 800, 800, 3000}};
-  c.peak_flops_bf16 = 989e12;
-  c.peak_flops_fp8 = 1979e12;
-  c.mem_bytes = 80e9;
-  c.mem_bw_bytes_per_s = 3.35e12;
-  platform::Tranche t;
-  t.zone_id = "site.gpu.t0";
-  t.num_hosts = 4;
-  c.tranches.push_back(t);
-  f.clusters.push_back(c);
+  f.clusters.push_back(testing::HgxCluster(
+      "site.gpu", "site", 8, 4, {{100, 1000, 1000, 9000}, {50, 900, 900, 5000}, {25, 800, 800, 3000}}));
   f.sites.push_back(platform::Site{"site", "p", "here", 100000, 1.25, {0}});
   return f;
 }

@@ -225,6 +225,87 @@ TEST(Exchange, ConcurrentSpanningRunsShareTheWanLink) {
   EXPECT_GT(t_x, r_x + 100 * t1);
 }
 
+// A spanning run under a site cap (power/cap_policy.h: each part counts in its own site's cap
+// domain). Job 4 of the test above starts over b.x (24 accelerators) and a.x (4); at 10 s site b's
+// cap drops to 20 kW, above its idle floor (3 hosts x 2500 W x PUE 1.2 = 9 kW) but below the
+// floor plus the run's part there. The run is shed at once (before, it counted only at its first
+// part's site and b stayed over its cap); b's committed power never exceeds its cap. A cap on an
+// unknown cluster is an input error naming file, line, column and field.
+TEST(Exchange, SpanningRunCountsAtEverySiteItSpansUnderCaps) {
+  const std::string dir = cli_test::Tmp("span_caps");
+  std::filesystem::create_directories(dir);
+  const std::string job =
+      "model: {params: 8e9, precision: bf16}, "
+      "work: {steps: 100, global_batch: 512, seq_len: 4096}";
+  auto write = [&](const std::string& path, const std::string& cap_step,
+                   const std::string& last = "{site: b, at_s: 1000000, uncapped: true}") {
+    std::ofstream(path) << "platform: " << Platform() << "\n"
+                        << "scheduler: {policy: easy}\n"
+                        << "workload:\n  jobs:\n"
+                        << "    - {id: 4, submit_s: 0, accelerators: 28, sites: [a, b], "
+                        << "span: sites, " << job << "}\n"
+                        << "power:\n  levers: [admission, shed]\n  caps:\n"
+                        << "    - " << cap_step << "\n"
+                        << "    - " << last << "\n";
+  };
+  write(dir + "/span.yaml", "{site: b, at_s: 10, cap_mw: 0.02}");
+  auto r = cli_test::Fleetsim("run " + dir + "/span.yaml --quiet --out " + dir + "/out");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto jobs = cli_test::ReadCsv(dir + "/out/jobs.csv");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["preemptions"], "1");
+  EXPECT_EQ(jobs[0]["status"], "completed");
+  int capped_rows = 0;
+  bool ran_at_b = false;
+  for (auto& row : cli_test::ReadCsv(dir + "/out/power.csv")) {
+    if (row["site"] != "b") continue;
+    if (std::stod(row["time_s"]) < 10 && row["jobs_running"] == "1") ran_at_b = true;
+    if (row["power_cap_w"].empty()) continue;
+    ++capped_rows;
+    EXPECT_LE(std::stod(row["committed_power_w"]), 20000 * (1 + 1e-9)) << row["time_s"];
+  }
+  EXPECT_TRUE(ran_at_b) << "the run's part at b counts at b";
+  EXPECT_GT(capped_rows, 0);
+  const std::string summary = cli_test::Slurp(dir + "/out/summary.json");
+  const size_t b = summary.find("\"site\": \"b\"", summary.find("\"sites\": ["));
+  ASSERT_NE(b, std::string::npos);
+  EXPECT_EQ(cli_test::JsonNumber(summary.substr(b), "shed_jobs"), 1);
+  EXPECT_EQ(cli_test::JsonNumber(summary.substr(b), "min_power_cap_w"), 20000);
+
+  // The same with a fleet-wide cap of 50 kW from 10 s (the fleet's idle floor: 11 hosts x
+  // 2500 W x 1.2 = 33 kW): the run is shed for the fleet's cap, counted in its own domain.
+  write(dir + "/fleet.yaml", "{fleet: true, at_s: 10, cap_mw: 0.05}",
+        "{fleet: true, at_s: 1000000, uncapped: true}");
+  r = cli_test::Fleetsim("run " + dir + "/fleet.yaml --quiet --out " + dir + "/fleet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  jobs = cli_test::ReadCsv(dir + "/fleet/jobs.csv");
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(jobs[0]["preemptions"], "1");
+  EXPECT_EQ(jobs[0]["status"], "completed");
+  int fleet_rows = 0;
+  for (auto& row : cli_test::ReadCsv(dir + "/fleet/power_domains.csv")) {
+    EXPECT_EQ(row["domain"], "fleet");
+    EXPECT_EQ(row["scope"], "fleet");
+    if (row["power_cap_w"].empty()) continue;
+    ++fleet_rows;
+    EXPECT_LE(std::stod(row["committed_power_w"]), 50000 * (1 + 1e-9)) << row["time_s"];
+  }
+  EXPECT_GT(fleet_rows, 0);
+  const std::string fs = cli_test::Slurp(dir + "/fleet/summary.json");
+  const size_t fd = fs.find("\"domain\": \"fleet\"", fs.find("\"power_domains\": ["));
+  ASSERT_NE(fd, std::string::npos) << fs;
+  EXPECT_EQ(cli_test::JsonNumber(fs.substr(fd), "shed_jobs"), 1);
+  EXPECT_EQ(cli_test::JsonNumber(fs.substr(fd), "min_power_cap_w"), 50000);
+
+  write(dir + "/bad.yaml", "{cluster: nope, at_s: 10, cap_mw: 0.02}");
+  auto e = cli_test::Fleetsim("run " + dir + "/bad.yaml --quiet --out " + dir + "/bad");
+  EXPECT_EQ(e.status, 2);
+  EXPECT_NE(e.err.find("bad.yaml:9:7: power.caps[0].cluster: no cluster 'nope'"),
+            std::string::npos)
+      << e.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/bad"));
+}
+
 // The example's figures (workloads/examples/span-fairwater.yaml): 405B over the Fairwater WAN of
 // the 1% fleet (rule W: 100 Tbit/s x 0.01, 6.6 ms; GB200 uplinks of rule U, 2 us; host links
 // 1 us), 810 GB of gradients, 1e11 / 16M = 6,250 steps.

@@ -240,16 +240,68 @@ TEST(SummaryJson, StatisticsWorkedOutByHand) {
   EXPECT_NE(j.find("\"provider\": \"P1\"", s1), std::string::npos);
   EXPECT_DOUBLE_EQ(Num(j, "it_energy_j", s1), 246000.5);
   EXPECT_DOUBLE_EQ(Num(j, "facility_energy_j", s1), 369000.75);
-  EXPECT_EQ(Num(j, "power_cap_w", s1), 1000);
+  EXPECT_EQ(Num(j, "platform_power_cap_w", s1), 1000);
   const size_t s2 = j.find("\"site\": \"s2\"", j.find("\"sites\""));
   ASSERT_NE(s2, std::string::npos);
   EXPECT_DOUBLE_EQ(Num(j, "it_energy_j", s2), 7500);
   EXPECT_DOUBLE_EQ(Num(j, "facility_energy_j", s2), 9000);
-  EXPECT_EQ(Num(j, "power_cap_w", s2), 0);
+  EXPECT_EQ(Num(j, "platform_power_cap_w", s2), 0);
 
   EXPECT_EQ(Num(j, "scheduler_events"), 12);
   EXPECT_EQ(Num(j, "instants"), 7);
   EXPECT_EQ(j.find("\"replicas\""), std::string::npos);  // no serving section without streams
+}
+
+TEST(SummaryJson, CapInForceAndCapDomains) {
+  // Site s1's cap in force: 1000 W for 50 s, 400 W for 50 s, then uncapped for 50 s: lowest
+  // 400 W, time-weighted mean over the capped 100 s (1000 x 50 + 400 x 50) / 100 = 700 W. The
+  // platform figure stays under platform_power_cap_w. A fleet cap domain gets its own rows and
+  // summary entry with the same statistics (500 W for the whole 150 s, 600 W drawn).
+  RunResult r = TinyRun();
+  r.end_time_s = 150;
+  r.site_samples.clear();
+  for (auto [t, cap] : {std::pair{0.0, 1000.0}, {50.0, 400.0}, {100.0, 0.0}}) {
+    SiteSample x;
+    x.time_s = t;
+    x.site = 0;
+    x.power_cap_w = cap;
+    x.it_power_w = 100;
+    x.facility_power_w = x.committed_power_w = 150;
+    r.site_samples.push_back(x);
+  }
+  r.power_domains.push_back({"fleet", "fleet"});
+  SiteSample f;
+  f.site = 0;
+  f.power_cap_w = 500;
+  f.it_power_w = 400;
+  f.facility_power_w = f.committed_power_w = 600;
+  f.shed_jobs = 2;
+  r.domain_samples.push_back(f);
+  const std::string j = SummaryJson(r, RunInfo{"q", "fcfs", 0, 1, {}, {}}, Acc(r));
+  const size_t s1 = j.find("\"site\": \"s1\"", j.find("\"sites\""));
+  ASSERT_NE(s1, std::string::npos);
+  EXPECT_EQ(Num(j, "platform_power_cap_w", s1), 1000);
+  EXPECT_DOUBLE_EQ(Num(j, "min_power_cap_w", s1), 400);
+  EXPECT_DOUBLE_EQ(Num(j, "mean_power_cap_w", s1), 700);
+  EXPECT_DOUBLE_EQ(Num(j, "capped_s", s1), 100);
+  const size_t fd = j.find("\"domain\": \"fleet\"", j.find("\"power_domains\""));
+  ASSERT_NE(fd, std::string::npos) << j;
+  EXPECT_DOUBLE_EQ(Num(j, "mean_power_cap_w", fd), 500);
+  EXPECT_DOUBLE_EQ(Num(j, "over_cap_s", fd), 150);
+  EXPECT_DOUBLE_EQ(Num(j, "over_cap_energy_j", fd), 100 * 150);
+  EXPECT_EQ(Num(j, "shed_jobs", fd), 2);
+  const std::string csv = PowerDomainsCsv(r);
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "time_s,domain,scope,it_power_w,facility_power_w,committed_power_w,power_cap_w,"
+            "headroom_w,jobs_running,jobs_slowed,job_accelerators_pstate0,serving_power_share,"
+            "shed_jobs_total,dvfs_changes_total,"
+            "throttle_changes_total");
+  EXPECT_NE(csv.find("\n0,fleet,fleet,400,600,600,500,-100,"), std::string::npos) << csv;
+  // Without cap domains there is no power_domains entry (outputs as before).
+  r.power_domains.clear();
+  r.domain_samples.clear();
+  EXPECT_EQ(SummaryJson(r, RunInfo{"q", "fcfs", 0, 1, {}, {}}, Acc(r)).find("power_domains"),
+            std::string::npos);
 }
 
 TEST(SummaryJson, UndefinedStatisticsAreNull) {
