@@ -120,9 +120,15 @@ CsvWriter::CsvWriter(const std::vector<std::string>& header) : columns_(header.s
 }
 
 CsvWriter& CsvWriter::Add(absl::string_view s) {
+  bool quote = false;  // a plain loop with early exit: fields are short (find_first_of was 4%
+                       // of a replay, a vectorized loop's set-up costs more than the field)
+  for (char c : s) {
+    if (c == ',' || c == '"' || c == '\n' || c == '\r') {
+      quote = true;
+      break;
+    }
+  }
   if (fields_in_row_ > 0) out_.push_back(',');
-  bool quote = false;  // a plain loop: fields are short, and find_first_of was 4% of a replay
-  for (char c : s) quote |= c == ',' || c == '"' || c == '\n' || c == '\r';
   if (quote) {
     out_.push_back('"');
     for (char c : s) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sim/core/status.h"
@@ -792,28 +793,38 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
   }
   const int cluster = parts[0].cluster;
   run.placement.clear();
-  std::vector<size_t> part_begin;  // where each part's hosts begin in the placement
+  // Where each part's hosts begin in the placement. No heap work for the usual one part: the
+  // placement found is moved in, and the part's placement below is the run's own.
+  absl::InlinedVector<size_t, 4> part_begin;
   for (const auto& part : parts) {
-    const auto p = occ_->Find(part.cluster, part.accelerators);
+    auto p = occ_->Find(part.cluster, part.accelerators);
     if (p.empty()) {
       Internal(absl::StrCat("scheduler started ", rec.id, " on cluster ",
                             fleet_.clusters[part.cluster].name, " without room"));
     }
     part_begin.push_back(run.placement.size());
-    run.placement.insert(run.placement.end(), p.begin(), p.end());
+    if (parts.size() == 1) {
+      run.placement = std::move(p);
+    } else {
+      run.placement.insert(run.placement.end(), p.begin(), p.end());
+    }
   }
   part_begin.push_back(run.placement.size());
   // Power admission, part by part: each part's power counts in every cap domain of its
   // cluster, with the parts already admitted there; any refusal refuses all.
   const int asked_pstate = pstate;
   bool admitted = true;
-  std::vector<std::pair<int, double>> admitted_w;  // (domain, watts of the parts so far)
+  absl::InlinedVector<std::pair<int, double>, 4> admitted_w;  // (domain, watts of the parts so far)
+  placement::Placement part_storage;
   for (size_t i = 0; i < parts.size(); ++i) {
     const int pc = parts[i].cluster;
     const int s = cluster_site_[pc];
     if (s < 0) continue;
-    const placement::Placement sub(run.placement.begin() + part_begin[i],
-                                   run.placement.begin() + part_begin[i + 1]);
+    if (parts.size() > 1) {
+      part_storage.assign(run.placement.begin() + part_begin[i],
+                          run.placement.begin() + part_begin[i + 1]);
+    }
+    const placement::Placement& sub = parts.size() == 1 ? run.placement : part_storage;
     const double pue = fleet_.sites[s].pue;
     double added_w = power_->AddedPowerW(sub, pstate) * pue;
     TakePending(pc, parts[i].accelerators);
@@ -1058,7 +1069,8 @@ void Controller::MarkDirty(int c) {
 
 void Controller::EmitSamples(double now) {
   std::sort(dirty_list_.begin(), dirty_list_.end());
-  std::vector<int> sites;
+  std::vector<int>& sites = sample_domains_;  // scratch, reused across instants
+  sites.clear();
   for (int c : dirty_list_) {
     dirty_[c] = 2;  // cleared below, after the domains that hold it are found
     metrics::ClusterSample s{now, c, occ_->held_in(c), occ_->online(c), serving_acc_[c],
@@ -1116,10 +1128,10 @@ void Controller::EmitSamples(double now) {
     auto& rows = d < ns ? site_samples_ : domain_samples_;
     auto& last = d < ns ? last_site_sample_[d] : last_domain_sample_[d];
     if (last >= 0 && rows[last].time_s == now) {
-      rows[last] = x;
+      rows[last] = std::move(x);
     } else {
       last = static_cast<int64_t>(rows.size());
-      rows.push_back(x);
+      rows.push_back(std::move(x));
     }
   }
 }

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "sim/capacity/timeline.h"
 #include "sim/engine/config.h"
@@ -138,7 +139,8 @@ class Controller : public sched::ClusterView {
     double last_s = 0;       // start, or last pstate change
     double end_s = 0;
     int64_t start_seq = -1;
-    std::vector<std::pair<int, int64_t>> domains;  // while running: (cap domain, accelerators there)
+    // While running: (cap domain, accelerators there); inline for the usual few domains.
+    absl::InlinedVector<std::pair<int, int64_t>, 3> domains;
   };
   using EndKey = std::tuple<double, int64_t, size_t>;  // end time, start seq, job
 
@@ -294,6 +296,7 @@ class Controller : public sched::ClusterView {
 
   std::vector<char> dirty_;
   std::vector<int> dirty_list_;
+  std::vector<int> sample_domains_;  // EmitSamples scratch: the domains with a changed cluster
   std::vector<metrics::ClusterSample> samples_;
   std::vector<int64_t> last_sample_;
   std::vector<metrics::SiteSample> site_samples_;

@@ -65,13 +65,12 @@ void QueueScheduler::Forget(JobId id) {
                  static_cast<long long>(id));
     std::abort();
   }
-  const auto& its = end_it_[id];
-  for (size_t i = 0; i < it->second.parts.size(); ++i) {
-    const StartPart& p = it->second.parts[i];
+  const Running& r = it->second;
+  for (size_t i = 0; i < r.parts.size(); ++i) {
+    const StartPart& p = r.parts[i];
     busy_[p.cluster] -= p.accelerators;
-    ends_[p.cluster].erase(its[i]);
+    ends_[p.cluster].erase(r.ends[i]);
   }
-  end_it_.erase(id);
   running_.erase(it);
 }
 
@@ -101,18 +100,16 @@ void QueueScheduler::Start(const JobRequest& job, int cluster, double now_s,
 void QueueScheduler::Start(const JobRequest& job, const Choice& choice, double now_s,
                            Decisions* out) {
   const double est_end = now_s + choice.est_s;
-  Running r;
-  r.parts = choice.parts;
+  Running& r = running_[job.id];
+  r.parts.assign(choice.parts.begin(), choice.parts.end());
   if (r.parts.empty()) r.parts.push_back({choice.cluster, job.accelerators});
   r.est_end_s = est_end;
-  auto& its = end_it_[job.id];
-  its.clear();
+  r.ends.clear();
   for (const StartPart& p : r.parts) {
-    its.push_back(ends_[p.cluster].emplace(est_end, p.accelerators));
+    r.ends.push_back(ends_[p.cluster].emplace(est_end, p.accelerators));
     busy_[p.cluster] += p.accelerators;
     pending_[p.cluster] += p.accelerators;
   }
-  running_[job.id] = std::move(r);
   out->starts.push_back(StartDecision{job.id, choice.cluster, 0, choice.parts});
 }
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "sim/sched/scheduler.h"
 
 namespace fleetsim::sched {
@@ -31,7 +32,9 @@ class QueueScheduler : public Scheduler {
 
  protected:
   struct Running {
-    std::vector<StartPart> parts;  // one per cluster it holds
+    absl::InlinedVector<StartPart, 1> parts;  // one per cluster it holds
+    // Its entries in ends_, one per part (parts[i] in ends_[parts[i].cluster]).
+    absl::InlinedVector<std::multimap<double, int64_t>::iterator, 1> ends;
     double est_end_s = 0;
   };
   // Where a job starts: one cluster (parts empty), or parts of a span group.
@@ -80,7 +83,6 @@ class QueueScheduler : public Scheduler {
   std::vector<int64_t> busy_;     // per cluster: accelerators of all running jobs
   std::vector<int64_t> pending_;  // per cluster: started during this OnEvent (not yet in view)
   std::unordered_map<JobId, Running> running_;
-  std::unordered_map<JobId, std::vector<std::multimap<double, int64_t>::iterator>> end_it_;
   std::vector<int64_t> free_now_;  // scratch of EasyPass: FreeNow per cluster during backfill
   std::vector<char> in_res_;       // scratch of EasyPass: clusters of the head's reservation
 };
