@@ -119,7 +119,8 @@ absl::Status RemoveFileIfExists(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view content) {
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
+                             DirSync dir_sync) {
   const std::string tmp = UniqueTempName(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError(path, "cannot write", errno);
@@ -144,6 +145,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view content)
   fd = -1;
   if (rc != 0) return fail("close failed", errno);
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename failed", errno);
+  if (dir_sync == DirSync::kLater) return absl::OkStatus();
   return SyncDir(std::filesystem::path(path).parent_path().string());
 }
 

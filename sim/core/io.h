@@ -27,7 +27,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 // the directory fsynced so the rename itself is durable. Readers see either the old file or the
 // whole new one, never a partial file; on any failure the temporary file is removed and the old
 // file (if any) is untouched. Errors are Unavailable and name the path.
-absl::Status WriteFileAtomic(const std::string& path, absl::string_view content);
+// With DirSync::kLater the final directory fsync is left to the caller, who writes several files
+// into one directory and then calls SyncDir once (each file's data is still fsynced before its
+// rename, so a rename never exposes a partial file).
+enum class DirSync { kNow, kLater };
+absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
+                             DirSync dir_sync = DirSync::kNow);
 
 // "<dir>/.<file name>.tmp.<host>.<pid>.<counter>.<8 random hex>" for `path`: two processes on
 // two nodes writing into one shared directory never pick the same name.
