@@ -55,7 +55,8 @@ absl::Status ClaimDir(const std::string& dir, const std::string& claim_manifest)
       }
     }
   }
-  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(manifest, claim_manifest));
+  // Made durable with the removals below by the one SyncDir at the end.
+  FLEETSIM_RETURN_IF_ERROR(WriteFileAtomic(manifest, claim_manifest, DirSync::kLater));
   for (const auto& name : KnownOutputNames()) {
     FLEETSIM_RETURN_IF_ERROR(RemoveFileIfExists(dir + "/" + name));
   }
