@@ -58,18 +58,12 @@ int main(int argc, char** argv) {
   std::string log;
   start = std::chrono::steady_clock::now();
   for (size_t i = 0; i + 4 <= n; i += 4) {
-    absl::StrAppend(&log, "chat", ",");
-    fleetsim::AppendDouble(&log, v[i + 1]);
-    absl::StrAppend(&log, ",", static_cast<int32_t>(v[i]) % 6000, ",",
-                    static_cast<int32_t>(v[i]) % 700, ",", static_cast<int32_t>(i % 300), ",");
-    fleetsim::AppendDouble(&log, v[i + 2]);
-    log += ',';
-    fleetsim::AppendDouble(&log, v[i + 3]);
-    log += ',';
-    fleetsim::AppendDouble(&log, v[i + 2] * 0.05);
-    log += ',';
-    fleetsim::AppendDouble(&log, v[i + 3] + v[i + 1] * 1e-3);
-    log += '\n';
+    fleetsim::LineBuilder(&log)
+        .Text("chat").Char(',').Number(v[i + 1]).Char(',')
+        .Int(static_cast<int32_t>(v[i]) % 6000).Char(',')
+        .Int(static_cast<int32_t>(v[i]) % 700).Char(',').Int(static_cast<int32_t>(i % 300))
+        .Char(',').Number(v[i + 2]).Char(',').Number(v[i + 3]).Char(',')
+        .Number(v[i + 2] * 0.05).Char(',').Number(v[i + 3] + v[i + 1] * 1e-3).Char('\n');
   }
   s = std::chrono::steady_clock::now() - start;
   sum = 0;

@@ -2,7 +2,9 @@
 #ifndef FLEETSIM_SIM_CORE_FORMAT_H_
 #define FLEETSIM_SIM_CORE_FORMAT_H_
 
+#include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include "absl/strings/string_view.h"
 #include <utility>
@@ -21,6 +23,52 @@ size_t FormatDoubleTo(double v, char* buf);
 
 // Appends FormatDouble(v) to *out without a temporary string (large logs, e.g. requests.csv).
 void AppendDouble(std::string* out, double v);
+
+// Builds one line of a large log (requests.csv) in a stack buffer and appends it to `*out` in
+// one append when it ends (or when the buffer fills): per-field appends were a third of a
+// request row's cost. Numbers as FormatDouble, integers in decimal, text as given (no quoting:
+// callers write fields that need none).
+class LineBuilder {
+ public:
+  explicit LineBuilder(std::string* out) : out_(out) {}
+  LineBuilder(const LineBuilder&) = delete;
+  LineBuilder& operator=(const LineBuilder&) = delete;
+  ~LineBuilder() { Flush(); }
+  LineBuilder& Text(absl::string_view s) {
+    if (n_ + s.size() > kCapacity) {
+      Flush();
+      if (s.size() > kCapacity) return out_->append(s.data(), s.size()), *this;
+    }
+    std::memcpy(buf_ + n_, s.data(), s.size());
+    n_ += s.size();
+    return *this;
+  }
+  LineBuilder& Char(char c) {
+    if (n_ + 1 > kCapacity) Flush();
+    buf_[n_++] = c;
+    return *this;
+  }
+  LineBuilder& Number(double v) {
+    if (n_ + kFormatDoubleBufferSize > kCapacity) Flush();
+    n_ += FormatDoubleTo(v, buf_ + n_);
+    return *this;
+  }
+  LineBuilder& Int(int64_t v) {
+    if (n_ + 20 > kCapacity) Flush();
+    n_ = static_cast<size_t>(std::to_chars(buf_ + n_, buf_ + kCapacity, v).ptr - buf_);
+    return *this;
+  }
+  void Flush() {
+    out_->append(buf_, n_);
+    n_ = 0;
+  }
+
+ private:
+  static constexpr size_t kCapacity = 512;
+  std::string* out_;
+  size_t n_ = 0;
+  char buf_[kCapacity];
+};
 
 // Builds a CSV file in memory. Fields are quoted only when they contain , " or newline.
 class CsvWriter {
