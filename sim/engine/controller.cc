@@ -816,10 +816,16 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
   bool admitted = true;
   absl::InlinedVector<std::pair<int, double>, 4> admitted_w;  // (domain, watts of the parts so far)
   placement::Placement part_storage;
+  // The added power is needed only for admission or DVFS at admission (O(hosts) per part).
+  const bool admitting = plan_.Has(power::Lever::kAdmission) && !enforcing_;
   for (size_t i = 0; i < parts.size(); ++i) {
     const int pc = parts[i].cluster;
     const int s = cluster_site_[pc];
     if (s < 0) continue;
+    if (!admitting && !(dvfs_admission_ && !enforcing_ && parts.size() == 1)) {
+      TakePending(pc, parts[i].accelerators);
+      continue;
+    }
     if (parts.size() > 1) {
       part_storage.assign(run.placement.begin() + part_begin[i],
                           run.placement.begin() + part_begin[i + 1]);
@@ -850,7 +856,7 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
     }
   }
   for (const auto& [d, w] : admitted_w) {
-    if (!plan_.Has(power::Lever::kAdmission) || enforcing_ || FitsCap(d, w)) continue;
+    if (!admitting || FitsCap(d, w)) continue;
     // Refused (see CheckAdmission): the parts' clusters in d show no room for the instant.
     for (const auto& part : parts) {
       if (in_domain_[d][part.cluster]) blocked_[part.cluster] = 1;
