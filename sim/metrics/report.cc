@@ -136,65 +136,71 @@ std::string JobsCsv(const RunResult& r, const Accounting& a) {
   return w.Release();
 }
 
-std::string PowerCsv(const RunResult& r) {
-  std::vector<std::string> cols = {"time_s", "site", "provider", "it_power_w", "pue",
-                                   "facility_power_w", "committed_power_w", "power_cap_w",
-                                   "headroom_w", "jobs_running", "jobs_slowed"};
-  // The pstate mix: one column per pstate index of the fleet's deepest pstate table.
+namespace {
+
+// power.csv and power_domains.csv share their columns from the cap on: cap and headroom (empty
+// when uncapped), running and slowed jobs, the pstate mix (one column per pstate index of the
+// fleet's deepest pstate table), the serving power share and the enforcement counts.
+size_t PstateColumns(const RunResult& r) {
   size_t pstates = 1;
   for (const auto& c : r.fleet.clusters) pstates = std::max(pstates, c.pstates.size());
-  for (size_t p = 0; p < pstates; ++p) cols.push_back(absl::StrCat("job_accelerators_pstate", p));
+  return pstates;
+}
+
+void AddCapColumnNames(size_t pstates, std::vector<std::string>* cols) {
+  for (const char* c : {"power_cap_w", "headroom_w", "jobs_running", "jobs_slowed"}) {
+    cols->push_back(c);
+  }
+  for (size_t p = 0; p < pstates; ++p) cols->push_back(absl::StrCat("job_accelerators_pstate", p));
   for (const char* c : {"serving_power_share", "shed_jobs_total", "dvfs_changes_total",
                         "throttle_changes_total"}) {
-    cols.push_back(c);
+    cols->push_back(c);
   }
+}
+
+// The shared columns of one row; ends the row.
+void AddCapColumns(const SiteSample& s, size_t pstates, CsvWriter* w) {
+  if (s.power_cap_w > 0) {
+    w->Add(s.power_cap_w).Add(s.power_cap_w - s.committed_power_w);
+  } else {
+    w->Add("").Add("");
+  }
+  w->Add(s.jobs_running).Add(s.jobs_slowed);
+  for (size_t p = 0; p < pstates; ++p) {
+    w->Add(p < s.accelerators_by_pstate.size() ? s.accelerators_by_pstate[p] : int64_t{0});
+  }
+  w->Add(s.serving_share).Add(s.shed_jobs).Add(s.dvfs_changes).Add(s.throttle_changes);
+  w->EndRow();
+}
+
+}  // namespace
+
+std::string PowerCsv(const RunResult& r) {
+  std::vector<std::string> cols = {"time_s",           "site",          "provider", "it_power_w",
+                                   "pue",              "facility_power_w", "committed_power_w"};
+  const size_t pstates = PstateColumns(r);
+  AddCapColumnNames(pstates, &cols);
   CsvWriter w(cols);
   for (const auto& s : r.site_samples) {
     const auto& site = r.fleet.sites[s.site];
     w.Add(s.time_s).Add(site.name).Add(site.provider).Add(s.it_power_w).Add(site.pue)
         .Add(s.facility_power_w).Add(s.committed_power_w);
-    if (s.power_cap_w > 0) {
-      w.Add(s.power_cap_w).Add(s.power_cap_w - s.committed_power_w);
-    } else {
-      w.Add("").Add("");
-    }
-    w.Add(s.jobs_running).Add(s.jobs_slowed);
-    for (size_t p = 0; p < pstates; ++p) {
-      w.Add(p < s.accelerators_by_pstate.size() ? s.accelerators_by_pstate[p] : int64_t{0});
-    }
-    w.Add(s.serving_share).Add(s.shed_jobs).Add(s.dvfs_changes).Add(s.throttle_changes);
-    w.EndRow();
+    AddCapColumns(s, pstates, &w);
   }
   return w.Release();
 }
 
 std::string PowerDomainsCsv(const RunResult& r) {
-  std::vector<std::string> cols = {"time_s", "domain", "scope", "it_power_w", "facility_power_w",
-                                   "committed_power_w", "power_cap_w", "headroom_w",
-                                   "jobs_running", "jobs_slowed"};
-  size_t pstates = 1;
-  for (const auto& c : r.fleet.clusters) pstates = std::max(pstates, c.pstates.size());
-  for (size_t p = 0; p < pstates; ++p) cols.push_back(absl::StrCat("job_accelerators_pstate", p));
-  for (const char* c : {"serving_power_share", "shed_jobs_total", "dvfs_changes_total",
-                        "throttle_changes_total"}) {
-    cols.push_back(c);
-  }
+  std::vector<std::string> cols = {"time_s",           "domain",           "scope", "it_power_w",
+                                   "facility_power_w", "committed_power_w"};
+  const size_t pstates = PstateColumns(r);
+  AddCapColumnNames(pstates, &cols);
   CsvWriter w(cols);
   for (const auto& s : r.domain_samples) {
     const auto& d = r.power_domains[s.site];
     w.Add(s.time_s).Add(d.name).Add(d.scope).Add(s.it_power_w).Add(s.facility_power_w)
         .Add(s.committed_power_w);
-    if (s.power_cap_w > 0) {
-      w.Add(s.power_cap_w).Add(s.power_cap_w - s.committed_power_w);
-    } else {
-      w.Add("").Add("");
-    }
-    w.Add(s.jobs_running).Add(s.jobs_slowed);
-    for (size_t p = 0; p < pstates; ++p) {
-      w.Add(p < s.accelerators_by_pstate.size() ? s.accelerators_by_pstate[p] : int64_t{0});
-    }
-    w.Add(s.serving_share).Add(s.shed_jobs).Add(s.dvfs_changes).Add(s.throttle_changes);
-    w.EndRow();
+    AddCapColumns(s, pstates, &w);
   }
   return w.Release();
 }

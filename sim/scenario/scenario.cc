@@ -100,6 +100,24 @@ absl::StatusOr<std::vector<std::string>> NameList(YamlMap& m, const std::string&
   return out;
 }
 
+// Seconds from the scenario's start of an entry's `at_s` or `date` (exactly one; neither = 0
+// when `optional`).
+absl::StatusOr<double> StepTime(YamlMap& c, const std::string& start_date, bool optional) {
+  if (c.Has("at_s") && c.Has("date")) return c.ErrorAt("date", "give exactly one of at_s and date");
+  if (!c.Has("at_s") && !c.Has("date")) {
+    if (optional) return 0.0;
+    return c.ErrorAt("at_s", "give exactly one of at_s and date");
+  }
+  if (c.Has("at_s")) return c.Double("at_s", 0, 1e12);
+  FLEETSIM_ASSIGN_OR_RETURN(std::string date, c.String("date"));
+  if (start_date.empty()) return c.ErrorAt("date", "needs the scenario's start_date");
+  auto d = ParseIsoDate(date);
+  if (!d.ok()) return c.ErrorAt("date", std::string(d.status().message()));
+  const int64_t days = *d - *ParseIsoDate(start_date);
+  if (days < 0) return c.ErrorAt("date", absl::StrCat("is before start_date ", start_date));
+  return static_cast<double>(days) * 86400;
+}
+
 // The `power:` section (sim/power/cap_policy.h): levers, control delay, cap time series.
 absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start_date) {
   power::PowerPlan plan;
@@ -178,20 +196,7 @@ absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start
         FLEETSIM_ASSIGN_OR_RETURN(bool fleet, c.Bool("fleet", false));
         if (!fleet) return c.ErrorAt("fleet", "must be true (or give site or cluster)");
       }
-      if (c.Has("at_s") == c.Has("date")) {
-        return c.ErrorAt(c.Has("at_s") ? "date" : "at_s", "give exactly one of at_s and date");
-      }
-      if (c.Has("at_s")) {
-        FLEETSIM_ASSIGN_OR_RETURN(step.time_s, c.Double("at_s", 0, 1e12));
-      } else {
-        FLEETSIM_ASSIGN_OR_RETURN(std::string date, c.String("date"));
-        if (start_date.empty()) return c.ErrorAt("date", "needs the scenario's start_date");
-        auto d = ParseIsoDate(date);
-        if (!d.ok()) return c.ErrorAt("date", std::string(d.status().message()));
-        const int64_t days = *d - *ParseIsoDate(start_date);
-        if (days < 0) return c.ErrorAt("date", absl::StrCat("is before start_date ", start_date));
-        step.time_s = static_cast<double>(days) * 86400;
-      }
+      FLEETSIM_ASSIGN_OR_RETURN(step.time_s, StepTime(c, start_date, /*optional=*/false));
       if (c.Has("cap_mw") == c.Has("uncapped")) {
         return c.ErrorAt(c.Has("cap_mw") ? "uncapped" : "cap_mw", "give exactly one of cap_mw and uncapped: true");
       }
@@ -209,24 +214,6 @@ absl::StatusOr<power::PowerPlan> ParsePower(YamlMap& m, const std::string& start
   }
   FLEETSIM_RETURN_IF_ERROR(m.Finish());
   return plan;
-}
-
-// Seconds from the scenario's start of an entry's `at_s` or `date` (exactly one; neither = 0
-// when `optional`).
-absl::StatusOr<double> StepTime(YamlMap& c, const std::string& start_date, bool optional) {
-  if (c.Has("at_s") && c.Has("date")) return c.ErrorAt("date", "give exactly one of at_s and date");
-  if (!c.Has("at_s") && !c.Has("date")) {
-    if (optional) return 0.0;
-    return c.ErrorAt("at_s", "give exactly one of at_s and date");
-  }
-  if (c.Has("at_s")) return c.Double("at_s", 0, 1e12);
-  FLEETSIM_ASSIGN_OR_RETURN(std::string date, c.String("date"));
-  if (start_date.empty()) return c.ErrorAt("date", "needs the scenario's start_date");
-  auto d = ParseIsoDate(date);
-  if (!d.ok()) return c.ErrorAt("date", std::string(d.status().message()));
-  const int64_t days = *d - *ParseIsoDate(start_date);
-  if (days < 0) return c.ErrorAt("date", absl::StrCat("is before start_date ", start_date));
-  return static_cast<double>(days) * 86400;
 }
 
 // The `cost:` section (sim/metrics/accounting.h): prices, capital rates, accounting period.

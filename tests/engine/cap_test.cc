@@ -58,6 +58,19 @@ workload::Workload OneJob(int64_t accelerators, double run_s, int priority = 0) 
   return wl;
 }
 
+// n one-accelerator jobs of 1000 s, any cluster.
+workload::Workload SmallJobs(int n) {
+  workload::Workload wl;
+  for (int i = 0; i < n; ++i) {
+    workload::JobSpec j;
+    j.id = i;
+    j.run_s = j.estimate_s = 1000;
+    j.accelerators = 1;
+    wl.jobs.push_back(j);
+  }
+  return wl;
+}
+
 workload::Workload RandomJobs(uint64_t seed, int n, double mean_gap_s = 100) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
@@ -186,14 +199,7 @@ TEST(Caps, ACappedSiteQueuesLongerThanTheSameSiteUncapped) {
 TEST(Caps, AdmissionFillsTheCapExactlyAcrossClustersOfOneSite) {
   // 64 one-accelerator jobs, both clusters: each accelerator commits 500 W x 1.2 = 600 W above
   // the 9.6 kW idle floor. A 30 kW cap leaves 20.4 kW: exactly 34 jobs fit at once.
-  workload::Workload wl;
-  for (int i = 0; i < 64; ++i) {
-    workload::JobSpec j;
-    j.id = i;
-    j.run_s = j.estimate_s = 1000;
-    j.accelerators = 1;
-    wl.jobs.push_back(j);
-  }
+  const workload::Workload wl = SmallJobs(64);
   EngineConfig cfg;
   cfg.platform_path = "capped";
   cfg.scheduler = "easy";
@@ -353,19 +359,6 @@ TEST(CapDomains, NeverAboveAnyDomainCapWithClusterAndFleetCaps) {
   EXPECT_GT(domain_dvfs, 0) << "DVFS must have acted for a cluster or fleet cap somewhere";
 }
 
-// 64 one-accelerator jobs of 1000 s, any cluster.
-workload::Workload SmallJobs(int n) {
-  workload::Workload wl;
-  for (int i = 0; i < n; ++i) {
-    workload::JobSpec j;
-    j.id = i;
-    j.run_s = j.estimate_s = 1000;
-    j.accelerators = 1;
-    wl.jobs.push_back(j);
-  }
-  return wl;
-}
-
 // Jobs running at t = 0 per cluster, after the first instant.
 std::vector<int> RunningAtStart(const platform::Fleet& fleet, const power::PowerPlan& plan,
                                 const workload::Workload& wl, std::vector<double>* domain_w) {
@@ -450,15 +443,7 @@ TEST(CapDomains, ThrottlingAtOneSiteLeavesTheOtherSitesReplicasAtFullShare) {
   f.clusters = {testing::HgxCluster("s.a", "s", 8, 1, ps), testing::HgxCluster("t.a", "t", 8, 1, ps)};
   f.sites.push_back(platform::Site{"s", "p", "here", 0, 1.25, {0}});
   f.sites.push_back(platform::Site{"t", "p", "there", 0, 1.25, {1}});
-  serve::ServingPlan sp;
-  sp.streams.push_back(serve::testing_streams::ChatStream("chat", "llama", 4.0));
-  serve::Deployment d;
-  d.model = "llama";
-  d.tp = 8;
-  d.replicas = 2;
-  sp.deployments.push_back(d);
-  sp.options.fidelity = serve::Fidelity::kRequest;
-  sp.tick_s = 60;
+  serve::ServingPlan sp = testing::TwoLlamaReplicas();
   power::PowerPlan plan = PlanWith({power::Lever::kAdmission, power::Lever::kThrottle}, {});
   const double cap_w = 1.25 * (1000 + 0.7 * 8000);
   plan.caps = {Step(power::CapScope::kSite, "s", 600, cap_w)};

@@ -208,15 +208,7 @@ TEST(Controller, ThrottleSlowsReplicasAndTheirPower) {
   // One deployment of 2 Llama-70B replicas (tp 8, one host each) serving a Poisson stream; the
   // toy policy places replicas, then at the first power event throttles them to 50% power.
   auto run = [](double share, double* tokens, double* dyn_j) {
-    serve::ServingPlan plan;
-    plan.streams.push_back(serve::testing_streams::ChatStream("chat", "llama", 4.0));
-    serve::Deployment d;
-    d.model = "llama";
-    d.tp = 8;
-    d.replicas = 2;
-    plan.deployments.push_back(d);
-    plan.options.fidelity = serve::Fidelity::kRequest;
-    plan.tick_s = 60;
+    serve::ServingPlan plan = testing::TwoLlamaReplicas();
     EngineConfig cfg;
     cfg.serving = &plan;
     cfg.horizon_s = 3600;

@@ -1,6 +1,7 @@
 // Hand-built fleets for the engine tests (controller_test.cc, cap_test.cc): clusters of HGX
 // H100-like hosts (bf16 989 TFLOP/s, fp8 1979 TFLOP/s, 80 GB at 3.35 TB/s per accelerator) with
-// a given shape and power table, in one tranche online from the start.
+// a given shape and power table, in one tranche online from the start; and the serving plan
+// both use.
 #ifndef FLEETSIM_TESTS_ENGINE_TEST_FLEET_H_
 #define FLEETSIM_TESTS_ENGINE_TEST_FLEET_H_
 
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include "sim/platform/fleet.h"
+#include "sim/serve/deployment.h"
+#include "tests/serve/streams.h"
 
 namespace fleetsim::engine::testing {
 
@@ -31,6 +34,21 @@ inline platform::Cluster HgxCluster(const std::string& name, const std::string& 
   t.num_hosts = hosts;
   c.tranches.push_back(t);
   return c;
+}
+
+// One deployment of 2 Llama-70B replicas (tp 8, one host each) serving the chat stream at
+// 4 requests/s, request fidelity, 60 s ticks.
+inline serve::ServingPlan TwoLlamaReplicas() {
+  serve::ServingPlan plan;
+  plan.streams.push_back(serve::testing_streams::ChatStream("chat", "llama", 4.0));
+  serve::Deployment d;
+  d.model = "llama";
+  d.tp = 8;
+  d.replicas = 2;
+  plan.deployments.push_back(d);
+  plan.options.fidelity = serve::Fidelity::kRequest;
+  plan.tick_s = 60;
+  return plan;
 }
 
 }  // namespace fleetsim::engine::testing
