@@ -146,6 +146,8 @@ Outputs OutputFiles(const metrics::RunResult& r, const metrics::RunInfo& info) {
       std::async(std::launch::async, [&r] {
         return std::make_pair(metrics::UtilizationCsv(r), metrics::PowerCsv(r));
       }));
+  // One worker builds both tables; the utilization maker (always written just before
+  // power.csv) moves power.csv's text here for the next maker, so neither is copied.
   auto power = std::make_shared<std::string>();
   auto& f = o.files;
   f.push_back({"jobs.csv", [jobs] { return jobs->get(); }});
