@@ -713,6 +713,14 @@ TEST_F(ScenarioTest, PowerSectionErrors) {
               "@:6:32: power.caps[0].date: needs the scenario's start_date");
   ExpectError(m + "power: {caps: [{site: a, at_s: 0, cap_mw: 1, kw: 3}]}\n",
               "@:6:46: power.caps[0].kw: unknown key");
+  ExpectError(m + "power: {caps: [{site: a, at_s: 0, date: 2026-01-01, cap_mw: 1}]}\n",
+              "@:6:41: power.caps[0].date: give exactly one of at_s and date");
+  ExpectError(m + "power: {caps: [{at_s: 0, cap_mw: 1}]}\n",
+              "@:6:16: power.caps[0].site: give exactly one of site, cluster and fleet: true");
+  ExpectError(m + "power: {caps: [{site: a, cluster: b, at_s: 0, cap_mw: 1}]}\n",
+              "@:6:35: power.caps[0].cluster: give exactly one of site, cluster and fleet: true");
+  ExpectError(m + "power: {caps: [{fleet: false, at_s: 0, cap_mw: 1}]}\n",
+              "@:6:24: power.caps[0].fleet: must be true (or give site or cluster)");
   ExpectError(m + "power: {bogus: 1}\n", "@:6:9: power.bogus: unknown key");
   ExpectError(m + "power: {thresholds: [{cap_fraction: 0.8, max_priority: 0, share: 0.7}]}\n",
               "@:6:21: power.thresholds: need the throttle lever in power.levers");
