@@ -816,13 +816,15 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
   bool admitted = true;
   absl::InlinedVector<std::pair<int, double>, 4> admitted_w;  // (domain, watts of the parts so far)
   placement::Placement part_storage;
-  // The added power is needed only for admission or DVFS at admission (O(hosts) per part).
+  // The added power is needed only for admission or DVFS at admission under a finite cap
+  // (O(hosts) per part): with every domain of the part's cluster uncapped both accept it as is.
   const bool admitting = plan_.Has(power::Lever::kAdmission) && !enforcing_;
   for (size_t i = 0; i < parts.size(); ++i) {
     const int pc = parts[i].cluster;
     const int s = cluster_site_[pc];
     if (s < 0) continue;
-    if (!admitting && !(dvfs_admission_ && !enforcing_ && parts.size() == 1)) {
+    if (!ClusterCapped(pc) ||
+        (!admitting && !(dvfs_admission_ && !enforcing_ && parts.size() == 1))) {
       TakePending(pc, parts[i].accelerators);
       continue;
     }
@@ -1206,9 +1208,7 @@ void Controller::Finish(double end_s, metrics::RunResult* out) {
 int64_t Controller::free(int c) const {
   int64_t f = occ_->free(c);
   if (!plan_.Has(power::Lever::kAdmission) || cluster_site_[c] < 0 || ViewAccW(c) <= 0) return f;
-  bool capped = false;
-  for (int d : cluster_domains_[c]) capped = capped || !std::isinf(cap_w_[d]);
-  if (!capped) return f;
+  if (!ClusterCapped(c)) return f;
   if (blocked_[c]) return 0;
   UpdatePending();
   // Per domain of c: room under its cap after what is committed, this answer's starts on its
@@ -1223,6 +1223,13 @@ int64_t Controller::free(int c) const {
     if (fit < static_cast<double>(f)) f = static_cast<int64_t>(fit);
   }
   return f;
+}
+
+bool Controller::ClusterCapped(int c) const {
+  for (int d : cluster_domains_[c]) {
+    if (!std::isinf(cap_w_[d])) return true;
+  }
+  return false;
 }
 
 bool Controller::shares_power_cap(int a, int b) const {

@@ -175,6 +175,8 @@ class Controller : public sched::ClusterView {
   // FitsAll: the same for every domain of cluster c.
   void TakePending(int cluster, int64_t accelerators);
   bool CheckAdmission(int cluster, double added_w);
+  // True when some cap domain of cluster c has a finite cap now.
+  bool ClusterCapped(int c) const;
   bool FitsCap(int domain, double added_w) const;
   bool FitsAll(int cluster, double added_w) const;
   void ApplyCapEvents(double now_s);
