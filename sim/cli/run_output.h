@@ -6,7 +6,8 @@
 //     (anything else is refused: we never delete files we did not write). A manifest with
 //     status "incomplete" is written first, then the known outputs of an earlier run are
 //     removed (only those names; other files such as plots are left alone).
-//  2. Every output is written atomically (sim/core/io.h), then the directory is fsynced once.
+//  2. Every output is written to a temporary file, then all are fsynced, renamed into place and
+//     the directory fsynced once (AtomicFileSet, sim/core/io.h).
 //  3. manifest.json with its final status replaces the incomplete one, last: "complete", or
 //     "interrupted" when a SIGINT/SIGTERM stopped the simulation early and the outputs hold
 //     what was simulated up to then (summary.json: outcome "interrupted", end_time_s).

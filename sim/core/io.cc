@@ -119,6 +119,24 @@ absl::Status RemoveFileIfExists(const std::string& path) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Writes all of `content` to `fd`, retrying short writes and EINTR; errno on failure.
+int WriteAll(int fd, absl::string_view content) {
+  size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    off += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
                              DirSync dir_sync) {
   const std::string tmp = UniqueTempName(path);
@@ -129,15 +147,7 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
     ::unlink(tmp.c_str());
     return IoError(path, what, e);
   };
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write failed", errno);
-    }
-    off += static_cast<size_t>(n);
-  }
+  if (const int e = WriteAll(fd, content); e != 0) return fail("write failed", e);
   // On NFS/Lustre a quota or space error may only show at fsync or close: both are checked so a
   // truncated file is never renamed into place.
   if (::fsync(fd) != 0) return fail("fsync failed", errno);
@@ -147,6 +157,72 @@ absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename failed", errno);
   if (dir_sync == DirSync::kLater) return absl::OkStatus();
   return SyncDir(std::filesystem::path(path).parent_path().string());
+}
+
+AtomicFileSet::~AtomicFileSet() { Abandon(); }
+
+void AtomicFileSet::Abandon() {
+  for (auto& p : pending_) {
+    if (p.fd >= 0) ::close(p.fd);
+    ::unlink(p.tmp.c_str());
+  }
+  pending_.clear();
+}
+
+absl::Status AtomicFileSet::Write(const std::string& name, absl::string_view content) {
+  Pending p;
+  p.path = dir_ + "/" + name;
+  p.tmp = UniqueTempName(p.path);
+  p.fd = ::open(p.tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (p.fd < 0) {
+    const int e = errno;
+    Abandon();
+    return IoError(p.path, "cannot write", e);
+  }
+  pending_.push_back(p);
+  if (const int e = WriteAll(p.fd, content); e != 0) {
+    Abandon();
+    return IoError(p.path, "write failed", e);
+  }
+#ifdef __linux__
+  // Start write-back now (block allocation joins the running journal transaction), so that the
+  // fsyncs of Commit find the data on its way and commit every file together. Advisory: its
+  // result does not matter, the fsync below is what is checked.
+  (void)::sync_file_range(p.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+  return absl::OkStatus();
+}
+
+absl::Status AtomicFileSet::Commit() {
+  // On NFS/Lustre a quota or space error may only show at fsync or close: both are checked so a
+  // truncated file is never renamed into place.
+  for (auto& p : pending_) {
+    if (::fsync(p.fd) != 0) {
+      const int e = errno;
+      const std::string path = p.path;
+      Abandon();
+      return IoError(path, "fsync failed", e);
+    }
+    const int rc = ::close(p.fd);
+    p.fd = -1;
+    if (rc != 0) {
+      const int e = errno;
+      const std::string path = p.path;
+      Abandon();
+      return IoError(path, "close failed", e);
+    }
+  }
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (::rename(pending_[i].tmp.c_str(), pending_[i].path.c_str()) != 0) {
+      const int e = errno;
+      const std::string path = pending_[i].path;
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(i));
+      Abandon();
+      return IoError(path, "rename failed", e);
+    }
+  }
+  pending_.clear();
+  return SyncDir(dir_);
 }
 
 std::string Sha256Hex(absl::string_view data) {

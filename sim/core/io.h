@@ -7,6 +7,9 @@
 #define FLEETSIM_SIM_CORE_IO_H_
 
 #include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
@@ -33,6 +36,35 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 enum class DirSync { kNow, kLater };
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
                              DirSync dir_sync = DirSync::kNow);
+
+// Several files of one directory made durable and visible together. Write() writes each to a
+// temporary file (UniqueTempName) and starts its write-back without waiting; Commit() then
+// fsyncs every temporary file (the file system commits them in one journal transaction rather
+// than one per file), renames each into place in the order written, and fsyncs the directory
+// once. Readers see each file old or whole, never partial; on any failure every temporary file
+// not yet renamed is removed, as it is when the set is destroyed without Commit. Errors are
+// Unavailable and name the path. Not thread-safe.
+class AtomicFileSet {
+ public:
+  explicit AtomicFileSet(std::string dir) : dir_(std::move(dir)) {}
+  AtomicFileSet(const AtomicFileSet&) = delete;
+  AtomicFileSet& operator=(const AtomicFileSet&) = delete;
+  ~AtomicFileSet();
+
+  // `name` is a file name inside the directory.
+  absl::Status Write(const std::string& name, absl::string_view content);
+  absl::Status Commit();
+
+ private:
+  struct Pending {
+    std::string path, tmp;
+    int fd = -1;
+  };
+  void Abandon();  // closes and removes every pending temporary file
+
+  std::string dir_;
+  std::vector<Pending> pending_;
+};
 
 // "<dir>/.<file name>.tmp.<host>.<pid>.<counter>.<8 random hex>" for `path`: two processes on
 // two nodes writing into one shared directory never pick the same name.

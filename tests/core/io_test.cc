@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -40,6 +43,60 @@ TEST(WriteFileAtomic, FailureIsAnIoErrorNotBadInput) {
   auto st = WriteFileAtomic("/nonexistent-dir-xyz/a.txt", "x");
   EXPECT_TRUE(absl::IsUnavailable(st)) << st;
   EXPECT_TRUE(absl::IsUnavailable(MakeDirs("/proc/version/sub")));
+}
+
+// The names in `dir`, sorted.
+std::vector<std::string> Names(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    out.push_back(e.path().filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(AtomicFileSet, FilesAppearTogetherOnCommit) {
+  std::string dir = testing::TempDir() + "/io_set_test";
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(MakeDirs(dir).ok());
+  ASSERT_TRUE(WriteFileAtomic(dir + "/b.csv", "old b").ok());
+  AtomicFileSet set(dir);
+  ASSERT_TRUE(set.Write("a.csv", "new a").ok());
+  ASSERT_TRUE(set.Write("b.csv", std::string(3 << 20, 'b')).ok());
+  // Before Commit: only temporary files besides the old b.csv, which is untouched.
+  EXPECT_EQ(*ReadFile(dir + "/b.csv"), "old b");
+  auto before = Names(dir);
+  ASSERT_EQ(before.size(), 3u);
+  EXPECT_EQ(before[0].rfind(".a.csv.tmp.", 0), 0u) << before[0];
+  EXPECT_EQ(before[1].rfind(".b.csv.tmp.", 0), 0u) << before[1];
+  EXPECT_EQ(before[2], "b.csv");
+  ASSERT_TRUE(set.Commit().ok());
+  EXPECT_EQ(Names(dir), (std::vector<std::string>{"a.csv", "b.csv"}));
+  EXPECT_EQ(*ReadFile(dir + "/a.csv"), "new a");
+  EXPECT_EQ(ReadFile(dir + "/b.csv")->size(), size_t{3} << 20);
+}
+
+TEST(AtomicFileSet, WithoutCommitLeavesNothing) {
+  std::string dir = testing::TempDir() + "/io_set_abandon";
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(MakeDirs(dir).ok());
+  {
+    AtomicFileSet set(dir);
+    ASSERT_TRUE(set.Write("a.csv", "x").ok());
+  }
+  EXPECT_TRUE(Names(dir).empty());
+}
+
+TEST(AtomicFileSet, FailureNamesThePathAndRemovesEarlierFiles) {
+  std::string dir = testing::TempDir() + "/io_set_fail";
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(MakeDirs(dir).ok());
+  AtomicFileSet set(dir);
+  ASSERT_TRUE(set.Write("a.csv", "x").ok());
+  auto st = set.Write("no/such/b.csv", "y");
+  EXPECT_TRUE(absl::IsUnavailable(st)) << st;
+  EXPECT_NE(st.message().find(dir + "/no/such/b.csv"), std::string::npos) << st;
+  EXPECT_TRUE(Names(dir).empty());
 }
 
 TEST(UniqueTempName, HiddenInSameDirectoryAndUnique) {
