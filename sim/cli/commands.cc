@@ -327,6 +327,7 @@ int ReplaySwfCommand(const Options& o) {
   workload::SwfOptions opt;
   opt.estimates = o.estimates == "exact" ? workload::SwfEstimates::kExact : workload::SwfEstimates::kUser;
   opt.max_procs_override = o.processors;
+  opt.hash_file = true;  // for the manifest
   auto trace = workload::LoadSwf(o.positional[0], opt);
   if (!trace.ok()) return Fail(trace.status());
   int64_t procs = o.processors > 0    ? o.processors
@@ -391,11 +392,7 @@ int ReplaySwfCommand(const Options& o) {
   m.parameters = {{"policy", o.policy}, {"estimates", o.estimates},
                   {"processors", absl::StrCat(procs)},
                   {"accelerators_per_host", absl::StrCat(k)}, {"cleaning", "predictsim"}};
-  st = HashInputs({o.positional[0]}, &m);
-  if (!st.ok()) {
-    std::remove(tmp.c_str());
-    return Fail(st);
-  }
+  m.inputs.emplace_back(o.positional[0], trace->file_sha256);
   std::string config = absl::StrCat("replay-swf\ntrace_sha256=", m.inputs[0].second, "\n");
   for (const auto& [key, v] : m.parameters) absl::StrAppend(&config, key, "=", v, "\n");
   m.config_sha256 = Sha256Hex(config);

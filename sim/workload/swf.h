@@ -37,12 +37,16 @@ struct SwfTrace {
   Workload workload;
   int64_t max_procs = 0;  // from the "; MaxProcs:" header (0 if absent)
   int64_t max_nodes = 0;  // from "; MaxNodes:" (0 if absent)
+  // LoadSwf with SwfOptions::hash_file: lowercase hex SHA-256 of the file's bytes as stored
+  // (compressed for .gz), for manifests; empty otherwise.
+  std::string file_sha256;
 };
 
 struct SwfOptions {
   SwfCleaning cleaning = SwfCleaning::kPredictsim;
   SwfEstimates estimates = SwfEstimates::kUser;
   int64_t max_procs_override = 0;  // > 0: cap processors here instead of the header's MaxProcs
+  bool hash_file = false;  // LoadSwf: set SwfTrace::file_sha256 (hashed beside the parse)
 };
 
 // Parses SWF text (`file` names it in errors). Malformed lines are errors
@@ -52,7 +56,7 @@ struct SwfOptions {
 // in a double, and the id and processor counts are converted to int64_t).
 absl::StatusOr<SwfTrace> ParseSwf(const std::string& text, const std::string& file,
                                   const SwfOptions& options);
-// Reads a .swf file (or .swf.gz is not supported: decompress first).
+// Reads a .swf file, or a .swf.gz file gunzipped, and parses it.
 absl::StatusOr<SwfTrace> LoadSwf(const std::string& path, const SwfOptions& options);
 
 }  // namespace fleetsim::workload

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "sim/core/io.h"
 #include <zlib.h>
 
 #include <cstdio>
@@ -254,6 +255,20 @@ TEST(Swf, GzipAndMaxNodes) {
   EXPECT_EQ(t->max_nodes, 8);
   ASSERT_EQ(t->workload.jobs.size(), 2u);
   EXPECT_EQ(t->workload.jobs[1].accelerators, 8);  // capped at MaxNodes
+  EXPECT_EQ(t->file_sha256, "");                   // not asked for
+  // The manifest's hash is of the bytes as stored, for a .gz and a plain file alike.
+  SwfOptions hashed;
+  hashed.hash_file = true;
+  auto h = LoadSwf(path, hashed);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->file_sha256, *Sha256File(path));
+  EXPECT_NE(h->file_sha256, Sha256Hex(text));
+  const std::string plain = ::testing::TempDir() + "/tiny.swf";
+  ASSERT_TRUE(WriteFileAtomic(plain, text).ok());
+  auto p = LoadSwf(plain, hashed);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->file_sha256, Sha256Hex(text));
+  EXPECT_EQ(p->workload.jobs.size(), 2u);
   // A corrupt .gz is an input error naming the file.
   const std::string bad = ::testing::TempDir() + "/bad.swf.gz";
   FILE* b = std::fopen(bad.c_str(), "wb");
