@@ -932,7 +932,15 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
 }
 
 void Controller::MarkDirty(const placement::Placement& p) {
-  for (const auto& [h, k] : p) MarkDirty(occ_->cluster_of(h));
+  // A cluster's hosts are contiguous: one lookup per cluster the placement touches.
+  int begin = 0, end = 0;  // hosts of the cluster marked last
+  for (const auto& [h, k] : p) {
+    if (h >= begin && h < end) continue;
+    const int c = occ_->cluster_of(h);
+    MarkDirty(c);
+    begin = occ_->first_host(c);
+    end = occ_->first_host(c + 1);
+  }
 }
 
 void Controller::ReleasePlacement(const placement::Placement& p, int pstate, double activity,
@@ -940,6 +948,7 @@ void Controller::ReleasePlacement(const placement::Placement& p, int pstate, dou
   occ_->Release(p);
   power_->ReleaseAll(p, pstate, activity, now);
   for (auto [h, k] : p) {
+    if (occ_->retiring_online() == 0) break;  // nothing retiring (the usual case): no pass
     if (occ_->retiring(h) && occ_->held(h) == 0) {
       occ_->SetOnline(h, false);
       power_->SetOnline(h, false, now);

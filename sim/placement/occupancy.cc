@@ -101,11 +101,12 @@ void Occupancy::SetOnline(int h, bool online) {
   if (x.online == online) return;
   if (online) {
     x.online = true;
-    x.retiring = false;
+    x.retiring = false;  // was offline: not counted in retiring_online_
     online_acc_[x.cluster] += x.cores;
     free_acc_[x.cluster] += x.cores - x.held;
   } else {
     if (Available(x)) free_acc_[x.cluster] -= x.cores - x.held;
+    if (x.retiring) --retiring_online_;
     x.online = false;
     online_acc_[x.cluster] -= x.cores;
   }
@@ -117,6 +118,7 @@ void Occupancy::SetRetiring(int h) {
   if (x.retiring || !x.online) return;
   free_acc_[x.cluster] -= x.cores - x.held;
   x.retiring = true;
+  ++retiring_online_;
   UpdateBit(h);
 }
 

@@ -34,6 +34,8 @@ class Occupancy {
   int held(int host) const { return hosts_[host].held; }
   bool host_online(int host) const { return hosts_[host].online; }
   bool retiring(int host) const { return hosts_[host].retiring; }
+  // Hosts retiring and still online (they go offline once nothing is held).
+  int64_t retiring_online() const { return retiring_online_; }
 
   // Accelerators of online hosts (retiring hosts count until they go offline).
   int64_t online(int cluster) const { return online_acc_[cluster]; }
@@ -71,6 +73,7 @@ class Occupancy {
   std::vector<int> first_host_;       // per cluster, plus one past the end
   std::vector<uint64_t> room_;        // bit per host: available and held < cores
   std::vector<int64_t> online_acc_, held_acc_, free_acc_;
+  int64_t retiring_online_ = 0;
 };
 
 }  // namespace fleetsim::placement
