@@ -932,15 +932,7 @@ void Controller::StartJob(size_t job, const std::vector<sched::StartPart>& parts
 }
 
 void Controller::MarkDirty(const placement::Placement& p) {
-  // A cluster's hosts are contiguous: one lookup per cluster the placement touches.
-  int begin = 0, end = 0;  // hosts of the cluster marked last
-  for (const auto& [h, k] : p) {
-    if (h >= begin && h < end) continue;
-    const int c = occ_->cluster_of(h);
-    MarkDirty(c);
-    begin = occ_->first_host(c);
-    end = occ_->first_host(c + 1);
-  }
+  for (const auto& [h, k] : p) MarkDirty(occ_->cluster_of(h));
 }
 
 void Controller::ReleasePlacement(const placement::Placement& p, int pstate, double activity,

@@ -60,29 +60,44 @@ void PowerAccountant::Release(int host, int k, int pstate, double activity, doub
 
 void PowerAccountant::AddAll(const placement::Placement& pl, int sign, int pstate,
                             double activity, double now_s) {
-  // A placement usually lies in one cluster: its pstate constants are looked up once per cluster
-  // run, and the loop body touches only the host record (the hot path of a job start or end).
+  // The hot path of a job start or end (O(hosts)): per run of hosts of one cluster, the pstate
+  // and cluster constants are looked up once and the cluster total is kept in a register; the
+  // loop body is Settle + PowerOf inlined, adding to the total host by host in order (the same
+  // sums, so the same bits, as Hold/Release).
   ++version_;
-  int cluster = -1;
-  double eps_w = 0, dyn_w = 0;
-  double* cluster_w = nullptr;
-  for (auto [host, k] : pl) {
-    Host& h = hosts_[host];
-    if (h.cluster != cluster) {
-      cluster = h.cluster;
-      cluster_w = &cluster_w_[cluster];
-      const auto& p = fleet_.clusters[cluster].pstates[pstate];
-      eps_w = sign * p.epsilon_w;
-      dyn_w = sign * activity * AcceleratorSlopeW(p, h.cores);
+  const size_t n = pl.size();
+  size_t i = 0;
+  while (i < n) {
+    const int cluster = hosts_[pl[i].first].cluster;
+    const auto& cl = fleet_.clusters[cluster];
+    const auto& p = cl.pstates[pstate];
+    const double eps_w = sign * p.epsilon_w;
+    const double dyn_w = sign * activity * AcceleratorSlopeW(p, cl.accelerators_per_host);
+    const double idle_w = cl.pstates[0].idle_w, off_w = cl.off_w;
+    const int dk = sign;
+    double total_w = cluster_w_[cluster];
+    for (; i < n; ++i) {
+      const auto [host, k] = pl[i];
+      Host& h = hosts_[host];
+      if (h.cluster != cluster) break;
+      if (now_s > h.last_s) {
+        h.energy_j += h.power_w * (now_s - h.last_s);
+        h.last_s = now_s;
+      }
+      h.held += dk * k;
+      h.eps_sum_w += k * eps_w;
+      h.dyn_w += k * dyn_w;
+      double w;
+      if (h.held == 0) {
+        h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
+        w = h.online ? idle_w : off_w;
+      } else {
+        w = !h.online ? off_w : h.held < 0 ? idle_w : h.eps_sum_w / h.held + h.dyn_w;
+      }
+      total_w += w - h.power_w;
+      h.power_w = w;
     }
-    Settle(h, now_s);
-    h.held += sign * k;
-    h.eps_sum_w += k * eps_w;
-    h.dyn_w += k * dyn_w;
-    if (h.held == 0) h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
-    const double w = PowerOf(h);
-    *cluster_w += w - h.power_w;  // per host, in order: the same sums as Hold/Release
-    h.power_w = w;
+    cluster_w_[cluster] = total_w;
   }
 }
 
