@@ -117,6 +117,7 @@ CsvWriter::CsvWriter(const std::vector<std::string>& header) : columns_(header.s
   for (const auto& h : header) Add(absl::string_view(h));
   EndRow();
   rows_ = 0;
+  header_bytes_ = out_.size();
 }
 
 CsvWriter& CsvWriter::Add(absl::string_view s) {
@@ -171,7 +172,10 @@ void CsvWriter::EndRow() {
   }
   out_.push_back('\n');
   fields_in_row_ = 0;
-  ++rows_;
+  if (++rows_ == 1 && expected_rows_ > 1) {
+    const size_t row_bytes = out_.size() - header_bytes_;
+    out_.reserve(out_.size() + (expected_rows_ - 1) * (row_bytes + row_bytes / 4 + 8));
+  }
 }
 
 std::string JsonEscape(absl::string_view s) {

@@ -83,6 +83,10 @@ class CsvWriter {
   CsvWriter& Add(size_t v) { return Add(static_cast<int64_t>(v)); }
   // Ends the row; aborts (internal error) if the field count differs from the header.
   void EndRow();
+  // About how many data rows will follow: once the first is written, room for all of them is
+  // reserved from its length (with a margin), so a large table is built without regrowing
+  // (each regrowth copies the text and touches fresh pages). Output is unchanged.
+  void ExpectRows(size_t rows) { expected_rows_ = rows; }
   const std::string& str() const { return out_; }
   // Moves the text out (the writer is left empty); avoids copying a large file.
   std::string Release() { return std::move(out_); }
@@ -93,6 +97,8 @@ class CsvWriter {
   size_t columns_;
   size_t fields_in_row_ = 0;
   size_t rows_ = 0;
+  size_t header_bytes_ = 0;
+  size_t expected_rows_ = 0;
 };
 
 // Writes JSON with keys in insertion order, two-space indentation.

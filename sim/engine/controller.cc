@@ -337,6 +337,10 @@ absl::Status Controller::Setup() {
   dirty_.assign(nc, 0);
   last_sample_.assign(nc, -1);
   last_site_sample_.assign(fleet_.sites.size(), -1);
+  // A trace replay samples at most at every start and end instant: room for that many rows up
+  // front (growing by doubling copied the samples and touched twice their pages).
+  samples_.reserve(2 * wl_.jobs.size() + 16);
+  site_samples_.reserve(2 * wl_.jobs.size() + 16);
   last_domain_sample_.assign(nd, -1);
   ApplyCapEvents(0);  // caps in force from the start
   caps_changed_ = false;

@@ -101,6 +101,7 @@ std::string JobsCsv(const RunResult& r, const Accounting& a) {
                "energy_j", "facility_energy_j", "accelerator_s", "electricity_cost_usd",
                "capex_cost_usd", "cost_usd", "preemptions", "lost_work_s", "span_clusters",
                "step_exchange_s", "exchange_slowdown"});
+  w.ExpectRows(r.jobs.size());
   for (size_t i = 0; i < r.jobs.size(); ++i) {
     const auto& j = r.jobs[i];
     const Tally& t = a.jobs[i];
@@ -181,6 +182,7 @@ std::string PowerCsv(const RunResult& r) {
   const size_t pstates = PstateColumns(r);
   AddCapColumnNames(pstates, &cols);
   CsvWriter w(cols);
+  w.ExpectRows(r.site_samples.size());
   for (const auto& s : r.site_samples) {
     const auto& site = r.fleet.sites[s.site];
     w.Add(s.time_s).Add(site.name).Add(site.provider).Add(s.it_power_w).Add(site.pue)
@@ -196,6 +198,7 @@ std::string PowerDomainsCsv(const RunResult& r) {
   const size_t pstates = PstateColumns(r);
   AddCapColumnNames(pstates, &cols);
   CsvWriter w(cols);
+  w.ExpectRows(r.domain_samples.size());
   for (const auto& s : r.domain_samples) {
     const auto& d = r.power_domains[s.site];
     w.Add(s.time_s).Add(d.name).Add(d.scope).Add(s.it_power_w).Add(s.facility_power_w)
@@ -208,6 +211,7 @@ std::string PowerDomainsCsv(const RunResult& r) {
 std::string UtilizationCsv(const RunResult& r) {
   CsvWriter w({"time_s", "site", "cluster", "vendor", "busy_accelerators", "online_accelerators",
                "serving_accelerators", "utilization", "power_w"});
+  w.ExpectRows(r.samples.size());
   for (const auto& s : r.samples) {
     const auto& c = ClusterOf(r, s.cluster);
     double u = s.online_accelerators > 0

@@ -187,6 +187,21 @@ TEST(CsvWriter, QuotesWhenNeeded) {
   EXPECT_EQ(w.rows(), 1u);
 }
 
+TEST(CsvWriter, ExpectRowsReservesOnceAndChangesNothing) {
+  CsvWriter plain({"t_s", "name"}), hinted({"t_s", "name"});
+  hinted.ExpectRows(1000);
+  size_t capacity_after_first = 0;
+  for (int i = 0; i < 1000; ++i) {
+    plain.Add(i * 0.5).Add("host").EndRow();
+    hinted.Add(i * 0.5).Add("host").EndRow();
+    if (i == 0) capacity_after_first = hinted.str().capacity();
+    // No regrowth after the first row: rows of about its length fit in the reservation.
+    EXPECT_EQ(hinted.str().capacity(), capacity_after_first) << i;
+  }
+  EXPECT_EQ(hinted.str(), plain.str());
+  EXPECT_EQ(hinted.rows(), 1000u);
+}
+
 TEST(JsonWriter, NestedOrdered) {
   JsonWriter j;
   j.BeginObject().Key("b").Value(int64_t{1}).Key("a").BeginArray().Value("x").Value(2.5).EndArray();
