@@ -1132,7 +1132,7 @@ void Controller::EmitSamples(double now) {
     x.committed_power_w = CommittedW(d);
     x.jobs_running = dom_jobs_[d];
     x.jobs_slowed = dom_slowed_[d];
-    x.accelerators_by_pstate = dom_pstate_acc_[d];
+    x.accelerators_by_pstate.assign(dom_pstate_acc_[d].begin(), dom_pstate_acc_[d].end());
     for (size_t k = 0; k < unit_share_.size(); ++k) {
       for (int c : domains_[d].clusters) {
         if (unit_full_w_[k][c] > 0) x.serving_share = std::min(x.serving_share, unit_share_[k][c]);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "sim/platform/fleet.h"
 #include "sim/serve/serving_sim.h"
 
@@ -68,7 +69,8 @@ struct SiteSample {
   double committed_power_w = 0;
   int64_t jobs_running = 0;
   int64_t jobs_slowed = 0;      // running below pstate 0 because of the cap
-  std::vector<int64_t> accelerators_by_pstate;  // [pstate]: running jobs' accelerators
+  // [pstate]: running jobs' accelerators (inline up to 4 pstates: no allocation per row)
+  absl::InlinedVector<int64_t, 4> accelerators_by_pstate;
   double serving_share = 1;     // lowest power share among the site's deployments (1 = none)
   int64_t shed_jobs = 0;        // cumulative: jobs preempted for power
   int64_t dvfs_changes = 0;     // cumulative: pstate changes for power

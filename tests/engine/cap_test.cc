@@ -247,7 +247,9 @@ TEST(Caps, DvfsAtAdmissionStartsWorkAtTheFastestPstateThatFits) {
   EXPECT_LE(dvfs.max_excess_w, 1e-6);
   const auto& first = dvfs.result.site_samples.front();
   ASSERT_EQ(first.time_s, 0);
-  EXPECT_EQ(first.accelerators_by_pstate, (std::vector<int64_t>{0, 32, 0}));
+  EXPECT_EQ(std::vector<int64_t>(first.accelerators_by_pstate.begin(),
+                                 first.accelerators_by_pstate.end()),
+            (std::vector<int64_t>{0, 32, 0}));
   EXPECT_EQ(first.jobs_slowed, 1);
   EXPECT_NEAR(first.committed_power_w, 19200, 1e-6);
   const auto wait = RunCapped(wl, PlanWith({power::Lever::kAdmission}, {{0, 20000}, {300, 0}}));
