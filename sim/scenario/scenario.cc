@@ -335,7 +335,8 @@ absl::StatusOr<workload::JobSpec> ParseJob(const YAML::Node& n, const std::strin
         return m.ErrorAt(k, "not allowed with model/work (run time follows from the system)");
       }
     }
-    FLEETSIM_ASSIGN_OR_RETURN(j.training, ParseTraining(m));
+    FLEETSIM_ASSIGN_OR_RETURN(auto training, ParseTraining(m));
+    j.training = std::make_shared<const workload::TrainingSpec>(std::move(training));
     j.run_s = j.estimate_s = 1;  // unused
   } else {
     if (m.Has("estimate_factor")) return m.ErrorAt("estimate_factor", "needs model and work");

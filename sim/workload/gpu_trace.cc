@@ -214,7 +214,7 @@ absl::StatusOr<GpuTrace> ParseGpuTrace(const std::string& text, const std::strin
                            SourceGpuPeak16Flops(r.gpu_type) * opt.source_mfu;
       t.work.tokens = flops / (6 * opt.model_params);
       t.estimate_factor = opt.estimate_factor;
-      j.training = t;
+      j.training = std::make_shared<const TrainingSpec>(t);
       j.run_s = j.estimate_s = 1;  // unused: the system sets the run time
     } else {
       j.run_s = r.duration_s * opt.duration_scale;

@@ -3,6 +3,7 @@
 #define FLEETSIM_SIM_WORKLOAD_JOB_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -50,7 +51,9 @@ struct JobSpec {
   std::vector<std::string> vendors;  // vendors it may run on (software stack); empty = any
   std::vector<std::string> sites;    // sites it may run on (data residency); empty = any
   std::vector<std::pair<std::string, double>> run_s_by_system;  // measured per-system run times
-  std::optional<TrainingSpec> training;                          // work-defined job
+  // A work-defined job's spec, shared and immutable (null for trace jobs, which then carry 16
+  // bytes for it instead of the spec's 128: a replay holds tens of thousands of jobs).
+  std::shared_ptr<const TrainingSpec> training;
   int priority = 0;
   Span span = Span::kNone;         // work-defined jobs only
   SourcePos span_pos;              // where `span` was written (errors); empty file = not written

@@ -289,7 +289,7 @@ workload::JobSpec WorkJob(int64_t id, double submit, double params, double token
   t.model.params = params;
   t.model.precision = training::Precision::kFp8;
   t.work.tokens = tokens;
-  j.training = t;
+  j.training = std::make_shared<const workload::TrainingSpec>(t);
   return j;
 }
 

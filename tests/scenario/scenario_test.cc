@@ -106,7 +106,7 @@ TEST_F(ScenarioTest, WorkDefinedJobsAndRestrictions) {
   ASSERT_TRUE(s.ok()) << s.status();
   const auto& j = s->workload.jobs;
   ASSERT_EQ(j.size(), 3u);
-  ASSERT_TRUE(j[0].training.has_value());
+  ASSERT_TRUE(j[0].training != nullptr);
   EXPECT_EQ(j[0].training->model.precision, training::Precision::kFp8);
   EXPECT_DOUBLE_EQ(*j[0].training->work.tokens, 1e11);
   EXPECT_DOUBLE_EQ(j[0].training->estimate_factor, 1.2);
@@ -114,7 +114,7 @@ TEST_F(ScenarioTest, WorkDefinedJobsAndRestrictions) {
                    6 * 2e9 * 100 * 512 * 4096.0);
   EXPECT_EQ(j[1].vendors, std::vector<std::string>{"AMD"});
   EXPECT_EQ(j[1].sites, std::vector<std::string>{"x"});
-  EXPECT_FALSE(j[2].training.has_value());
+  EXPECT_FALSE(j[2].training != nullptr);
   ASSERT_EQ(j[2].run_s_by_system.size(), 2u);
   EXPECT_EQ(j[2].run_s_by_system[1].first, "gb200_nvl72");
   EXPECT_DOUBLE_EQ(j[2].run_s_by_system[1].second, 40);

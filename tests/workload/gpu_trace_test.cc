@@ -120,7 +120,7 @@ TEST(GpuTrace, AsWorkConvertsGpuSecondsToFlops) {
   ASSERT_TRUE(t.ok()) << t.status();
   const auto& j = t->workload.jobs;
   ASSERT_EQ(j.size(), 2u);
-  ASSERT_TRUE(j[0].training.has_value());
+  ASSERT_TRUE(j[0].training != nullptr);
   EXPECT_DOUBLE_EQ(*j[0].training->work.tokens, 3600 * 125e12 * 0.35 / 6e9);
   EXPECT_EQ(j[0].submit_s, 10);  // PAI arrivals are creation times as given
   // pod-b has no gpu_spec: source_gpu T4 (65 TFLOP/s), 1800 s x 2 GPUs.
