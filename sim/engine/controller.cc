@@ -21,11 +21,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Relative slack of cap comparisons: float sums of watts may differ in the last bits.
 constexpr double kCapTolerance = 1e-9;
 
-// True if `system` is among `allowed`, or `allowed` is empty (any system).
-bool SystemAllowed(const std::vector<std::string>& allowed, const std::string& system) {
-  return allowed.empty() || std::find(allowed.begin(), allowed.end(), system) != allowed.end();
-}
-
 // Replica requests use negative scheduler ids: -(index + 1).
 constexpr sched::JobId ReplicaJobId(size_t index) { return -static_cast<sched::JobId>(index) - 1; }
 constexpr size_t ReplicaIndex(sched::JobId id) { return static_cast<size_t>(-id - 1); }
@@ -258,8 +253,8 @@ absl::Status Controller::Setup() {
     const bool may_span = j.span != workload::Span::kNone && j.training && exchange_ != nullptr;
     for (int c = 0; c < nc; ++c) {
       const auto& cl = fleet_.clusters[c];
-      if (!SystemAllowed(j.systems, cl.system) || !SystemAllowed(j.vendors, cl.vendor) ||
-          !SystemAllowed(j.sites, cl.site) ||
+      if (!workload::Allows(j.systems, cl.system) || !workload::Allows(j.vendors, cl.vendor) ||
+          !workload::Allows(j.sites, cl.site) ||
           (!may_span && cl.num_accelerators() < j.accelerators)) {
         continue;
       }

@@ -10,15 +10,12 @@
 #include "sim/power/model.h"
 #include "sim/sched/cluster_choice.h"
 #include "sim/serve/forecast.h"
+#include "sim/workload/job.h"
 
 namespace fleetsim::engine {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-bool SystemAllowed(const std::vector<std::string>& allowed, const std::string& system) {
-  return allowed.empty() || std::find(allowed.begin(), allowed.end(), system) != allowed.end();
-}
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
@@ -52,7 +49,7 @@ absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
     std::vector<int> eligible;
     for (int c = 0; c < nc; ++c) {
       const auto& cl = fleet.clusters[c];
-      if (!SystemAllowed(dep.systems, cl.system) || cl.num_accelerators() < dep.tp) continue;
+      if (!workload::Allows(dep.systems, cl.system) || cl.num_accelerators() < dep.tp) continue;
       if (!serve::ReplicaPerf(w->cluster_perf_[c], dep.tp, *model).fits()) continue;
       eligible.push_back(c);
     }

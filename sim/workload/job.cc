@@ -7,6 +7,10 @@
 
 namespace fleetsim::workload {
 
+bool Allows(const std::vector<std::string>& allowed, const std::string& name) {
+  return allowed.empty() || std::find(allowed.begin(), allowed.end(), name) != allowed.end();
+}
+
 absl::Status CheckJobNames(const Workload& workload, const std::vector<std::string>& systems,
                            const std::vector<std::string>& vendors,
                            const std::vector<std::string>& sites,

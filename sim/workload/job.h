@@ -65,6 +65,10 @@ struct Workload {
   std::vector<JobSpec> jobs;  // sorted by (submit_s, file order); ids unique
 };
 
+// True if `name` is among `allowed`, or `allowed` is empty (any): the rule of JobSpec's systems,
+// vendors and sites, and of a serving deployment's systems.
+bool Allows(const std::vector<std::string>& allowed, const std::string& name);
+
 // Checks that every system, vendor and site a job names (NameRef) exists in the platform: an
 // error "FILE:LINE:COL: FIELD: no cluster of PLATFORM has system 'X' (it has: a, b)" for the
 // first that does not. Runs before the run, so a typo is reported where it was written.
