@@ -1227,14 +1227,11 @@ void ServingSim::Impl::AggregateStep(double t0, double t1) {
         lam_r = lam_eff / c;
         // TPOT fixed point: n sequences decode, step slowed by prefill interference.
         const ReplicaPerf& perf = replicas[live[0]].perf;  // pools are assumed homogeneous
-        // (Stops once an iteration returns n itself: every later one would too.)
         double n = 1;
         for (int it = 0; it < 50; ++it) {
           const double step = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo)) / (1 - rho_p);
           const double n_new = std::max(1.0, lam_r * std::max(0.0, mo - 1) * step);
-          const double next = 0.5 * n + 0.5 * std::min(n_new, static_cast<double>(perf.max_batch()));
-          if (next == n) break;
-          n = next;
+          n = 0.5 * n + 0.5 * std::min(n_new, static_cast<double>(perf.max_batch()));
         }
         step0 = perf.DecodeStepSeconds(n, n * (mp + 0.5 * mo));
         tpot = step0 / (1 - rho_p);
