@@ -16,6 +16,7 @@ namespace fleetsim::engine {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr size_t kNoRecord = ~size_t{0};  // serve_id_index_ entry of an id not placed here
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServingWiring>> ServingWiring::Create(
@@ -114,6 +115,9 @@ void ServingWiring::OnPlaced(size_t r, int cluster, const placement::Placement& 
   rec.cluster = cluster;
   live_.push_back(r);
   --autoscale_[rt.deployment].pending;
+  if (static_cast<size_t>(*id) >= serve_id_index_.size()) {
+    serve_id_index_.resize(static_cast<size_t>(*id) + 1, kNoRecord);
+  }
   serve_id_index_[*id] = r;
 }
 
@@ -178,6 +182,10 @@ void ServingWiring::Tick(double now_s, const placement::Occupancy& occ,
   std::map<std::pair<int, int>, metrics::ServingSiteSample> site_rows;
   for (const auto& u : serving_->TakeUsage()) {
     const size_t r = serve_id_index_.at(u.id);
+    if (r == kNoRecord) {
+      std::fprintf(stderr, "internal error: usage of unknown replica %d\n", u.id);
+      std::abort();
+    }
     auto& rt = rt_[r];
     auto& rec = records_[r];
     const int c = rec.cluster;

@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "sim/metrics/records.h"
 #include "sim/placement/occupancy.h"
@@ -115,7 +114,9 @@ class ServingWiring {
   std::vector<Runtime> rt_;
   std::vector<Want> wants_;
   std::vector<size_t> live_;  // placed replicas not yet gone
-  absl::flat_hash_map<int, size_t> serve_id_index_;
+  // records_ index by ServingSim replica id (ids count up from 0: a vector, one load per lookup
+  // in Tick instead of a hash probe's two).
+  std::vector<size_t> serve_id_index_;
   std::vector<metrics::ServingSiteSample> site_samples_;
   std::vector<metrics::DeploymentRecord> dep_records_;
   std::vector<double> dynamic_energy_j_;  // per cluster

@@ -1,12 +1,18 @@
 #include "sim/platform/loader.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <simgrid/s4u.hpp>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "sim/core/date.h"
@@ -61,9 +67,20 @@ namespace {
 // on a wattage_per_state with the wrong number of pstates or of values per pstate, and names no
 // file for non-numeric watts. Elements are read only as far as needed; anything this scan does
 // not understand is left to SimGrid's parser, which reports it.
+//
+// It also finds the fleetsim.* properties of <cluster> elements (written as self-closing <prop/>
+// tags without entities), which the loader moves from the hosts to the cluster's zone (see
+// LoadPlatformFile).
 class PlatformPrecheck {
  public:
   PlatformPrecheck(const std::string& text, const std::string& path) : text_(text), path_(path) {}
+
+  // A fleetsim.* property of a <cluster>: its zone, key and value, and the byte span of its tag.
+  struct ZoneProp {
+    std::string zone, key, value;
+    size_t begin = 0, end = 0;
+  };
+  const std::vector<ZoneProp>& cluster_props() const { return cluster_props_; }
 
   absl::Status Run() {
     size_t i = 0;
@@ -102,6 +119,7 @@ class PlatformPrecheck {
 
   // Reads the tag starting at `*i` (text_[*i] == '<') and advances past it.
   absl::Status Tag(size_t* i) {
+    const size_t start = *i;
     const int line = LineAt(*i);
     size_t p = *i + 1;
     const bool closing = p < text_.size() && text_[p] == '/';
@@ -143,7 +161,16 @@ class PlatformPrecheck {
       return Check(done);
     }
     if (e.tag == "prop") {
-      if (!stack_.empty()) stack_.back().props[attrs["id"]] = attrs["value"];
+      if (!stack_.empty()) {
+        const std::string& key = attrs["id"];
+        const std::string& value = attrs["value"];
+        stack_.back().props[key] = value;
+        if (self_closing && stack_.back().tag == "cluster" && key.rfind("fleetsim.", 0) == 0 &&
+            attrs.size() == 2 && key.find('&') == std::string::npos &&
+            value.find('&') == std::string::npos) {
+          cluster_props_.push_back({stack_.back().id, key, value, start, *i});
+        }
+      }
       if (!self_closing) stack_.push_back(std::move(e));
       return absl::OkStatus();
     }
@@ -184,28 +211,73 @@ class PlatformPrecheck {
   const std::string& text_;
   const std::string& path_;
   std::vector<Element> stack_;
+  std::vector<ZoneProp> cluster_props_;
   size_t counted_ = 0;
   int line_ = 1;
 };
 
 }  // namespace
 
+// SimGrid copies every property of a <cluster> onto each of its hosts (about 130 bytes per
+// property and host: 240 MB for the 14 properties of the 135k hosts of the full 2030 fleet). The
+// fleetsim.* properties describe the tranche, not the host, so SimGrid is given the file with
+// those <prop/> tags blanked out (same lines and columns, for its error messages) and they are
+// set once on the cluster's zone, where ReadFleet reads them. SimGrid's own properties
+// (wattage_per_state, wattage_off) stay on the hosts.
 absl::Status LoadPlatformFile(sg::Engine& engine, const std::string& path) {
   auto text = ReadFile(path);
   if (!text.ok()) return absl::InvalidArgumentError(std::string(text.status().message()));
-  FLEETSIM_RETURN_IF_ERROR(PlatformPrecheck(*text, path).Run());
+  PlatformPrecheck pre(*text, path);
+  FLEETSIM_RETURN_IF_ERROR(pre.Run());
+  const auto& moved = pre.cluster_props();
+  std::string load_path = path;
+  int fd = -1;
+  if (!moved.empty()) {
+    std::string blanked = std::move(*text);
+    for (const auto& m : moved) {
+      for (size_t k = m.begin; k < m.end; ++k) {
+        if (blanked[k] != '\n') blanked[k] = ' ';
+      }
+    }
+    // An anonymous in-memory file; SimGrid opens it by its /proc path.
+    fd = memfd_create("fleetsim-platform", MFD_CLOEXEC);
+    if (fd < 0) {
+      return absl::InternalError(absl::StrCat(path, ": memfd_create: ", std::strerror(errno)));
+    }
+    for (size_t off = 0; off < blanked.size();) {
+      const ssize_t n = ::write(fd, blanked.data() + off, blanked.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        ::close(fd);
+        return absl::InternalError(absl::StrCat(path, ": write: ", std::strerror(errno)));
+      }
+      off += static_cast<size_t>(n);
+    }
+    load_path = absl::StrCat("/proc/self/fd/", fd);
+    // Files the platform names (traces) are looked up next to it, as for the file itself.
+    const size_t slash = path.rfind('/');
+    engine.set_config(absl::StrCat("path:", slash == std::string::npos ? "." : path.substr(0, slash)));
+  }
+  absl::Status st = absl::OkStatus();
   try {
-    engine.load_platform(path);
+    engine.load_platform(load_path);
   } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(e.what());
+    st = absl::InvalidArgumentError(absl::StrReplaceAll(e.what(), {{load_path, path}}));
+  }
+  if (fd >= 0) ::close(fd);
+  FLEETSIM_RETURN_IF_ERROR(st);
+  for (const auto& m : moved) {
+    if (sg::NetZone* z = engine.netzone_by_name_or_null(m.zone)) z->set_property(m.key, m.value);
   }
   return absl::OkStatus();
 }
 
 namespace {
 
+// A host's property, else its zone's (where LoadPlatformFile puts a <cluster>'s fleetsim.*).
 std::string Prop(const sg::Host* h, const char* key) {
   const char* v = h->get_property(key);
+  if (v == nullptr) v = h->get_englobing_zone()->get_property(key);
   return v ? std::string(v) : std::string();
 }
 

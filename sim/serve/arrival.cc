@@ -9,19 +9,42 @@ namespace fleetsim::serve {
 namespace {
 constexpr double kHour = 3600.0;
 double NextHour(double t) { return (std::floor(t / kHour) + 1.0) * kHour; }
+
+// fmod(t, 86400) for 0 <= t < 2^53 without the library call (about 100 instructions): with q the
+// day count, t - q * 86400 is exact (Sterbenz, q >= 1; q * 86400 is an integer below 2^53), and
+// when t / 86400 rounded up to an integer the day before is taken; equal to fmod bit for bit.
+double DayTime(double t_s) {
+  if (!(t_s >= 0 && t_s < 9e15)) return std::fmod(t_s, 86400.0);
+  const double q = std::floor(t_s / 86400.0);
+  const double r = t_s - q * 86400.0;
+  return r >= 0 ? r : t_s - (q - 1) * 86400.0;
+}
+
 }  // namespace
 
 double DiurnalShape(const ArrivalSpec& a, double t_s) {
-  const double day_t = std::fmod(t_s, 86400.0);
+  const double day_t = DayTime(t_s);
   const double h = day_t / kHour;
   const int h0 = std::min(23, static_cast<int>(h));
   const double f = h - h0;
   const double daily = a.daily_shape[h0] * (1 - f) + a.daily_shape[(h0 + 1) % 24] * f;
-  const int day = static_cast<int>(std::fmod(std::floor(t_s / 86400.0), 7.0));
+  // fmod(floor(t / 86400), 7) of a whole number in int64 range: its remainder.
+  const double days = std::floor(t_s / 86400.0);
+  const int day = days >= 0 && days < 9e15
+                      ? static_cast<int>(static_cast<int64_t>(days) % 7)
+                      : static_cast<int>(std::fmod(days, 7.0));
   return daily * a.weekly_shape[day];
 }
 
+double GrowthPerSecond(const StreamSpec& s) {
+  return s.annual_growth != 1 ? pmath::Log(s.annual_growth) / kSecondsPerYear : 0;
+}
+
 double MeanRate(const StreamSpec& s, double t0, double t1) {
+  return MeanRate(s, t0, t1, GrowthPerSecond(s));
+}
+
+double MeanRate(const StreamSpec& s, double t0, double t1, double growth_per_s) {
   const ArrivalSpec& a = s.arrival;
   const double len = t1 - t0;
   if (len <= 0) return 0;
@@ -31,7 +54,7 @@ double MeanRate(const StreamSpec& s, double t0, double t1) {
   // exact to 2e-22.
   double g = 1;
   if (s.annual_growth != 1) {
-    const double a = pmath::Log(s.annual_growth) / kSecondsPerYear;
+    const double a = growth_per_s;
     const double x = 0.5 * a * len, x2 = x * x;
     const double sinhc = std::fabs(x) < 1e-3 ? 1 + x2 / 6 * (1 + x2 / 20)
                                              : (pmath::Exp(x) - pmath::Exp(-x)) / (2 * x);

@@ -19,6 +19,11 @@ double DiurnalShape(const ArrivalSpec& a, double t_s);
 // Mean arrival rate (requests/s) over [t0, t1) including growth; for trace arrivals the exact
 // count of replayed records in the window divided by its length. Used by aggregate mode.
 double MeanRate(const StreamSpec& s, double t0_s, double t1_s);
+// The same with the growth exponent given: growth_per_s = GrowthPerSecond(s) (aggregate mode
+// computes it once per stream instead of once per step).
+double MeanRate(const StreamSpec& s, double t0_s, double t1_s, double growth_per_s);
+// ln(annual_growth) / kSecondsPerYear (0 without growth).
+double GrowthPerSecond(const StreamSpec& s);
 
 struct Arrival {
   double time_s = kNever;  // kNever: the stream is exhausted
