@@ -16,11 +16,15 @@ PowerAccountant::PowerAccountant(const platform::Fleet& fleet, const std::vector
   }
 }
 
+double PowerAccountant::PowerOf(const Host& h, double idle_w, double off_w) {
+  if (!h.online) return off_w;
+  if (h.held <= 0) return idle_w;
+  return h.eps_sum_w / h.held + h.dyn_w;
+}
+
 double PowerAccountant::PowerOf(const Host& h) const {
   const auto& cl = fleet_.clusters[h.cluster];
-  if (!h.online) return cl.off_w;
-  if (h.held <= 0) return cl.pstates[0].idle_w;
-  return h.eps_sum_w / h.held + h.dyn_w;
+  return PowerOf(h, cl.pstates[0].idle_w, cl.off_w);
 }
 
 void PowerAccountant::Settle(Host& h, double now_s) {
@@ -61,9 +65,8 @@ void PowerAccountant::Release(int host, int k, int pstate, double activity, doub
 void PowerAccountant::AddAll(const placement::Placement& pl, int sign, int pstate,
                             double activity, double now_s) {
   // The hot path of a job start or end (O(hosts)): per run of hosts of one cluster, the pstate
-  // and cluster constants are looked up once and the cluster total is kept in a register; the
-  // loop body is Settle + PowerOf inlined, adding to the total host by host in order (the same
-  // sums, so the same bits, as Hold/Release).
+  // and cluster constants are looked up once and the cluster total is kept in a register, added
+  // to host by host in order (the same sums, so the same bits, as Hold/Release).
   ++version_;
   const size_t n = pl.size();
   size_t i = 0;
@@ -74,26 +77,17 @@ void PowerAccountant::AddAll(const placement::Placement& pl, int sign, int pstat
     const double eps_w = sign * p.epsilon_w;
     const double dyn_w = sign * activity * AcceleratorSlopeW(p, cl.accelerators_per_host);
     const double idle_w = cl.pstates[0].idle_w, off_w = cl.off_w;
-    const int dk = sign;
     double total_w = cluster_w_[cluster];
     for (; i < n; ++i) {
       const auto [host, k] = pl[i];
       Host& h = hosts_[host];
       if (h.cluster != cluster) break;
-      if (now_s > h.last_s) {
-        h.energy_j += h.power_w * (now_s - h.last_s);
-        h.last_s = now_s;
-      }
-      h.held += dk * k;
+      Settle(h, now_s);
+      h.held += sign * k;
       h.eps_sum_w += k * eps_w;
       h.dyn_w += k * dyn_w;
-      double w;
-      if (h.held == 0) {
-        h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
-        w = h.online ? idle_w : off_w;
-      } else {
-        w = !h.online ? off_w : h.held < 0 ? idle_w : h.eps_sum_w / h.held + h.dyn_w;
-      }
+      if (h.held == 0) h.eps_sum_w = h.dyn_w = 0;  // no drift once empty
+      const double w = PowerOf(h, idle_w, off_w);
       total_w += w - h.power_w;
       h.power_w = w;
     }

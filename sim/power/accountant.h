@@ -75,6 +75,8 @@ class PowerAccountant {
     double last_s = 0;
   };
   double PowerOf(const Host& h) const;
+  // The formula above, with the cluster's idle (pstate 0) and off watts given.
+  static double PowerOf(const Host& h, double idle_w, double off_w);
   // Hold (sign +1) or Release (-1) of every host of a placement.
   void AddAll(const placement::Placement& pl, int sign, int pstate, double activity, double now_s);
   void Settle(Host& h, double now_s);  // integrate energy up to now_s
