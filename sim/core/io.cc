@@ -139,24 +139,10 @@ int WriteAll(int fd, absl::string_view content) {
 
 absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
                              DirSync dir_sync) {
-  const std::string tmp = UniqueTempName(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError(path, "cannot write", errno);
-  auto fail = [&](absl::string_view what, int e) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return IoError(path, what, e);
-  };
-  if (const int e = WriteAll(fd, content); e != 0) return fail("write failed", e);
-  // On NFS/Lustre a quota or space error may only show at fsync or close: both are checked so a
-  // truncated file is never renamed into place.
-  if (::fsync(fd) != 0) return fail("fsync failed", errno);
-  int rc = ::close(fd);
-  fd = -1;
-  if (rc != 0) return fail("close failed", errno);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename failed", errno);
-  if (dir_sync == DirSync::kLater) return absl::OkStatus();
-  return SyncDir(std::filesystem::path(path).parent_path().string());
+  // A set of one file: the same protocol as a run's outputs.
+  AtomicFileSet one(std::filesystem::path(path).parent_path().string());
+  if (absl::Status st = one.Add(path, content); !st.ok()) return st;
+  return one.Commit(dir_sync);
 }
 
 AtomicFileSet::~AtomicFileSet() { Abandon(); }
@@ -170,8 +156,12 @@ void AtomicFileSet::Abandon() {
 }
 
 absl::Status AtomicFileSet::Write(const std::string& name, absl::string_view content) {
+  return Add(dir_ + "/" + name, content);
+}
+
+absl::Status AtomicFileSet::Add(std::string path, absl::string_view content) {
   Pending p;
-  p.path = dir_ + "/" + name;
+  p.path = std::move(path);
   p.tmp = UniqueTempName(p.path);
   p.fd = ::open(p.tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (p.fd < 0) {
@@ -193,35 +183,30 @@ absl::Status AtomicFileSet::Write(const std::string& name, absl::string_view con
   return absl::OkStatus();
 }
 
-absl::Status AtomicFileSet::Commit() {
+absl::Status AtomicFileSet::Commit(DirSync dir_sync) {
+  // `what` failed on pending_[i]: the first `renamed` files are in place and stay, the others'
+  // temporary files are removed.
+  auto fail = [this](size_t i, size_t renamed, absl::string_view what, int e) {
+    const std::string path = pending_[i].path;
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(renamed));
+    Abandon();
+    return IoError(path, what, e);
+  };
   // On NFS/Lustre a quota or space error may only show at fsync or close: both are checked so a
   // truncated file is never renamed into place.
-  for (auto& p : pending_) {
-    if (::fsync(p.fd) != 0) {
-      const int e = errno;
-      const std::string path = p.path;
-      Abandon();
-      return IoError(path, "fsync failed", e);
-    }
-    const int rc = ::close(p.fd);
-    p.fd = -1;
-    if (rc != 0) {
-      const int e = errno;
-      const std::string path = p.path;
-      Abandon();
-      return IoError(path, "close failed", e);
-    }
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (::fsync(pending_[i].fd) != 0) return fail(i, 0, "fsync failed", errno);
+    const int rc = ::close(pending_[i].fd);
+    pending_[i].fd = -1;
+    if (rc != 0) return fail(i, 0, "close failed", errno);
   }
   for (size_t i = 0; i < pending_.size(); ++i) {
     if (::rename(pending_[i].tmp.c_str(), pending_[i].path.c_str()) != 0) {
-      const int e = errno;
-      const std::string path = pending_[i].path;
-      pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(i));
-      Abandon();
-      return IoError(path, "rename failed", e);
+      return fail(i, i, "rename failed", errno);
     }
   }
   pending_.clear();
+  if (dir_sync == DirSync::kLater) return absl::OkStatus();
   return SyncDir(dir_);
 }
 

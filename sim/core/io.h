@@ -25,11 +25,12 @@ inline constexpr size_t kMaxInputBytes = size_t{2} << 30;
 // a device (/dev/zero, a terminal) rather than a regular file or a pipe.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
-// Writes `content` to `path` atomically: a temporary file in the same directory with a name
-// unique across hosts (see UniqueTempName), every write/fsync/close result checked, rename, then
-// the directory fsynced so the rename itself is durable. Readers see either the old file or the
-// whole new one, never a partial file; on any failure the temporary file is removed and the old
-// file (if any) is untouched. Errors are Unavailable and name the path.
+// Writes `content` to `path` atomically (an AtomicFileSet of one file): a temporary file in the
+// same directory with a name unique across hosts (see UniqueTempName), every write/fsync/close
+// result checked, rename, then the directory fsynced so the rename itself is durable. Readers see
+// either the old file or the whole new one, never a partial file; on any failure the temporary
+// file is removed and the old file (if any) is untouched. Errors are Unavailable and name the
+// path.
 // With DirSync::kLater the final directory fsync is left to the caller, who writes several files
 // into one directory and then calls SyncDir once (each file's data is still fsynced before its
 // rename, so a rename never exposes a partial file).
@@ -53,13 +54,17 @@ class AtomicFileSet {
 
   // `name` is a file name inside the directory.
   absl::Status Write(const std::string& name, absl::string_view content);
-  absl::Status Commit();
+  // With DirSync::kLater the directory fsync is left to the caller (as for WriteFileAtomic).
+  absl::Status Commit(DirSync dir_sync = DirSync::kNow);
 
  private:
+  friend absl::Status WriteFileAtomic(const std::string& path, absl::string_view content,
+                                      DirSync dir_sync);
   struct Pending {
     std::string path, tmp;
     int fd = -1;
   };
+  absl::Status Add(std::string path, absl::string_view content);  // `path` lies in the directory
   void Abandon();  // closes and removes every pending temporary file
 
   std::string dir_;

@@ -55,10 +55,16 @@ std::vector<std::string> Names(const std::string& dir) {
   return out;
 }
 
-TEST(AtomicFileSet, FilesAppearTogetherOnCommit) {
-  std::string dir = testing::TempDir() + "/io_set_test";
+// A new empty directory under the test's temporary directory ("" if it cannot be made).
+std::string EmptyDir(const std::string& name) {
+  const std::string dir = testing::TempDir() + "/" + name;
   std::filesystem::remove_all(dir);
-  ASSERT_TRUE(MakeDirs(dir).ok());
+  return MakeDirs(dir).ok() ? dir : "";
+}
+
+TEST(AtomicFileSet, FilesAppearTogetherOnCommit) {
+  const std::string dir = EmptyDir("io_set_test");
+  ASSERT_FALSE(dir.empty());
   ASSERT_TRUE(WriteFileAtomic(dir + "/b.csv", "old b").ok());
   AtomicFileSet set(dir);
   ASSERT_TRUE(set.Write("a.csv", "new a").ok());
@@ -77,9 +83,8 @@ TEST(AtomicFileSet, FilesAppearTogetherOnCommit) {
 }
 
 TEST(AtomicFileSet, WithoutCommitLeavesNothing) {
-  std::string dir = testing::TempDir() + "/io_set_abandon";
-  std::filesystem::remove_all(dir);
-  ASSERT_TRUE(MakeDirs(dir).ok());
+  const std::string dir = EmptyDir("io_set_abandon");
+  ASSERT_FALSE(dir.empty());
   {
     AtomicFileSet set(dir);
     ASSERT_TRUE(set.Write("a.csv", "x").ok());
@@ -88,9 +93,8 @@ TEST(AtomicFileSet, WithoutCommitLeavesNothing) {
 }
 
 TEST(AtomicFileSet, FailureNamesThePathAndRemovesEarlierFiles) {
-  std::string dir = testing::TempDir() + "/io_set_fail";
-  std::filesystem::remove_all(dir);
-  ASSERT_TRUE(MakeDirs(dir).ok());
+  const std::string dir = EmptyDir("io_set_fail");
+  ASSERT_FALSE(dir.empty());
   AtomicFileSet set(dir);
   ASSERT_TRUE(set.Write("a.csv", "x").ok());
   auto st = set.Write("no/such/b.csv", "y");
